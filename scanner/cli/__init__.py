@@ -1,0 +1,90 @@
+"""Command-line entry point: argument parsing and exit codes only.
+
+Each verb lives in its own module in this package and exposes
+``ORDER: int``, ``add_parser(subparsers) -> None`` (which must set
+``func=run`` via ``set_defaults``) and ``run(args) -> int``.  Verbs are
+discovered, so adding one never edits this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from scanner import __version__
+from scanner.errors import UserInputError
+from scanner.model import ExitCode
+
+DESCRIPTION = """\
+aurora-scan checks Amazon Aurora estates against declarative policies.
+
+  collect   snapshot AWS into a JSON file          evaluate  check a snapshot against policies
+  scan      collect + evaluate in one go           report    re-render a saved result
+  policies  list / validate / test / show          permissions  least-privilege IAM policy
+  diff      compare two results                    merge     combine sharded results
+  demo      scan an embedded sample estate
+"""
+
+EPILOG = """\
+exit codes: 0 clean; 1 a non-waived FAIL at or above --fail-on; 2 bad input;
+3 the scan was incomplete (UNKNOWN findings or collection errors) and nothing failed.
+
+example:
+  aurora-scan scan --region us-east-1 --output-dir out --format json,sarif,html
+"""
+
+
+def _verb_modules() -> list[ModuleType]:
+    modules = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "add_parser"):
+            modules.append(module)
+    return sorted(modules, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but bad arguments print one line and a hint, exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}; hint: run '{self.prog} --help'\n")
+        sys.exit(ExitCode.BAD_INPUT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="aurora-scan",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"aurora-scan {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    for module in _verb_modules():
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = int(args.func(args))
+    except UserInputError as exc:
+        sys.stderr.write(f"aurora-scan: error: {exc.render()}\n")
+        return int(ExitCode.BAD_INPUT)
+    except KeyboardInterrupt:
+        sys.stderr.write("aurora-scan: interrupted\n")
+        return 130
+    return code
+
+
+def entry() -> None:
+    sys.exit(main())

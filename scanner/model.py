@@ -1,0 +1,366 @@
+"""Core types shared by every stage: frozen dataclasses and enums.
+
+Everything here is plain data with lossless ``to_dict`` / ``from_dict`` so that
+a snapshot or a result saved as JSON re-loads into the same objects.  AWS
+records are kept exactly as boto3 returns them (``Resource.attrs``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SNAPSHOT_SCHEMA_VERSION = "1.0"
+RESULT_SCHEMA_VERSION = "1.0"
+SCANNER_NAME = "aurora-scan"
+
+
+class Status(enum.StrEnum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    UNKNOWN = "UNKNOWN"
+    WAIVED = "WAIVED"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+
+
+class Severity(enum.StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe; used for --fail-on thresholds and sorting."""
+        return _SEVERITY_RANK[self]
+
+    @property
+    def security_severity(self) -> str:
+        """GitHub code scanning's numeric severity, as the string it requires."""
+        return _SECURITY_SEVERITY[self]
+
+    def at_least(self, other: Severity) -> bool:
+        return self.rank >= other.rank
+
+
+_SEVERITY_RANK = {
+    Severity.INFO: 0,
+    Severity.LOW: 1,
+    Severity.MEDIUM: 2,
+    Severity.HIGH: 3,
+    Severity.CRITICAL: 4,
+}
+# GitHub maps >9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
+_SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "2.0",
+    Severity.INFO: "0.5",
+}
+
+
+class ExitCode(enum.IntEnum):
+    CLEAN = 0
+    FAILED = 1
+    BAD_INPUT = 2
+    INCOMPLETE = 3
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One AWS object. ``id`` is the ARN where AWS has one; ``attrs`` is raw."""
+
+    id: str
+    type: str
+    account: str
+    region: str
+    attrs: Mapping[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "account": self.account,
+            "region": self.region,
+            "attrs": dict(self.attrs),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Resource:
+        return cls(
+            id=data["id"],
+            type=data["type"],
+            account=data["account"],
+            region=data["region"],
+            attrs=dict(data["attrs"]),
+        )
+
+
+@dataclass(frozen=True)
+class CollectionError:
+    """A call that failed during collection, and what it leaves incomplete.
+
+    ``resource_types`` lists every type whose data in (account, region) may be
+    missing or partial because of this failure; the engine turns findings that
+    depend on those types into UNKNOWN.  ``region`` is ``"*"`` for an error that
+    affects a whole account (for example a failed AssumeRole).
+    """
+
+    account: str
+    region: str
+    service: str
+    operation: str
+    error_code: str
+    message: str
+    resource_types: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "account": self.account,
+            "region": self.region,
+            "service": self.service,
+            "operation": self.operation,
+            "error_code": self.error_code,
+            "message": self.message,
+            "resource_types": list(self.resource_types),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CollectionError:
+        return cls(
+            account=data["account"],
+            region=data["region"],
+            service=data["service"],
+            operation=data["operation"],
+            error_code=data["error_code"],
+            message=data["message"],
+            resource_types=tuple(data["resource_types"]),
+        )
+
+    def affects(self, resource_type: str, account: str, region: str) -> bool:
+        return (
+            resource_type in self.resource_types
+            and self.account in (account, "*")
+            and self.region in (region, "*")
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything one collection saw. Edges are derived later, never stored."""
+
+    collected_at: str  # ISO 8601 UTC, e.g. 2026-11-28T00:00:00Z
+    accounts: tuple[str, ...]
+    regions: tuple[str, ...]
+    resources: tuple[Resource, ...]
+    errors: tuple[CollectionError, ...] = ()
+    scanner: Mapping[str, str] = field(
+        default_factory=lambda: {"name": SCANNER_NAME, "version": _version()}
+    )
+    # Facts about the collection run itself: caller identity, regions skipped
+    # and why, collection start/end. Free-form but JSON-serialisable.
+    context: Mapping[str, Any] = field(default_factory=dict)
+    schema_version: str = SNAPSHOT_SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "scanner": dict(self.scanner),
+            "collected_at": self.collected_at,
+            "accounts": sorted(self.accounts),
+            "regions": sorted(self.regions),
+            "context": dict(self.context),
+            "resources": [
+                r.to_dict() for r in sorted(self.resources, key=lambda r: (r.type, r.id))
+            ],
+            "errors": [e.to_dict() for e in sorted(self.errors, key=_error_sort_key)],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Snapshot:
+        return cls(
+            schema_version=data["schema_version"],
+            scanner=dict(data["scanner"]),
+            collected_at=data["collected_at"],
+            accounts=tuple(data["accounts"]),
+            regions=tuple(data["regions"]),
+            context=dict(data.get("context", {})),
+            resources=tuple(Resource.from_dict(r) for r in data["resources"]),
+            errors=tuple(CollectionError.from_dict(e) for e in data["errors"]),
+        )
+
+
+def _error_sort_key(e: CollectionError) -> tuple[str, ...]:
+    return (e.account, e.region, e.service, e.operation, e.error_code, e.message)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The verdict of one policy on one resource.
+
+    ``evidence`` is a list of JSON objects: ``{"kind": "attr", "attr", "op",
+    "expected", "observed"}`` for attribute tests and ``{"kind": "path",
+    "nodes": [ids...], "relations": [names...]}`` for graph witnesses.
+    ``reason`` explains NOT_APPLICABLE and UNKNOWN verdicts.
+    """
+
+    policy_id: str
+    resource_id: str
+    resource_type: str
+    resource_name: str
+    account: str
+    region: str
+    status: Status
+    severity: Severity
+    message: str
+    evidence: tuple[Mapping[str, Any], ...] = ()
+    remediation: Mapping[str, str] = field(default_factory=dict)
+    fingerprint: str = ""
+    reason: str = ""
+    waiver: Mapping[str, Any] | None = None
+    frameworks: tuple[Mapping[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy_id": self.policy_id,
+            "resource_id": self.resource_id,
+            "resource_type": self.resource_type,
+            "resource_name": self.resource_name,
+            "account": self.account,
+            "region": self.region,
+            "status": self.status.value,
+            "severity": self.severity.value,
+            "message": self.message,
+            "reason": self.reason,
+            "evidence": [dict(e) for e in self.evidence],
+            "remediation": dict(self.remediation),
+            "fingerprint": self.fingerprint,
+            "waiver": dict(self.waiver) if self.waiver is not None else None,
+            "frameworks": [dict(f) for f in self.frameworks],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        return cls(
+            policy_id=data["policy_id"],
+            resource_id=data["resource_id"],
+            resource_type=data["resource_type"],
+            resource_name=data.get("resource_name", data["resource_id"]),
+            account=data["account"],
+            region=data["region"],
+            status=Status(data["status"]),
+            severity=Severity(data["severity"]),
+            message=data["message"],
+            reason=data.get("reason", ""),
+            evidence=tuple(data.get("evidence", ())),
+            remediation=dict(data.get("remediation", {})),
+            fingerprint=data.get("fingerprint", ""),
+            waiver=data.get("waiver"),
+            frameworks=tuple(data.get("frameworks", ())),
+        )
+
+    @property
+    def sort_key(self) -> tuple[str, ...]:
+        return (self.policy_id, self.account, self.region, self.resource_id)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Findings plus everything an auditor needs to trust them.
+
+    ``scan`` holds the evidence header: accounts, regions (and those skipped
+    with why), caller identity, start/end times, command line (secrets
+    redacted), sha256 of the snapshot, the policy set and the waiver file.
+    ``policies`` is the catalogue that was applied (id, title, severity,
+    resource, area, remediation, references, frameworks, params).
+    ``waivers`` is ``{"applied": [...], "expired": [...], "stale": [...]}``.
+    """
+
+    scan: Mapping[str, Any]
+    policies: tuple[Mapping[str, Any], ...]
+    findings: tuple[Finding, ...]
+    errors: tuple[CollectionError, ...] = ()
+    waivers: Mapping[str, Any] = field(default_factory=dict)
+    scanner: Mapping[str, str] = field(
+        default_factory=lambda: {"name": SCANNER_NAME, "version": _version()}
+    )
+    schema_version: str = RESULT_SCHEMA_VERSION
+
+    # ----- verdicts -------------------------------------------------------
+
+    def counts(self) -> dict[str, Any]:
+        by_status = {s.value: 0 for s in Status}
+        by_severity = {sev.value: {s.value: 0 for s in Status} for sev in Severity}
+        for f in self.findings:
+            by_status[f.status.value] += 1
+            by_severity[f.severity.value][f.status.value] += 1
+        return {
+            "total": len(self.findings),
+            "by_status": by_status,
+            "by_severity": by_severity,
+            "errors": len(self.errors),
+        }
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.errors) or any(f.status is Status.UNKNOWN for f in self.findings)
+
+    def exit_code(
+        self,
+        fail_on: Severity | None = Severity.LOW,
+        *,
+        allow_incomplete: bool = False,
+        ignore_fingerprints: Iterable[str] = (),
+    ) -> ExitCode:
+        """0 clean; 1 a non-waived FAIL at or above ``fail_on``; 3 incomplete.
+
+        ``ignore_fingerprints`` are findings already present in a baseline:
+        they do not count towards ``fail_on``.  ``fail_on=None`` never fails.
+        """
+        ignored = set(ignore_fingerprints)
+        if fail_on is not None and any(
+            f.status is Status.FAIL
+            and f.severity.at_least(fail_on)
+            and f.fingerprint not in ignored
+            for f in self.findings
+        ):
+            return ExitCode.FAILED
+        if self.incomplete and not allow_incomplete:
+            return ExitCode.INCOMPLETE
+        return ExitCode.CLEAN
+
+    # ----- serialisation --------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "scanner": dict(self.scanner),
+            "scan": dict(self.scan),
+            "policies": sorted((dict(p) for p in self.policies), key=lambda p: str(p["id"])),
+            "findings": [f.to_dict() for f in sorted(self.findings, key=lambda f: f.sort_key)],
+            "errors": [e.to_dict() for e in sorted(self.errors, key=_error_sort_key)],
+            "waivers": dict(self.waivers),
+            "summary": self.counts(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScanResult:
+        return cls(
+            schema_version=data["schema_version"],
+            scanner=dict(data["scanner"]),
+            scan=dict(data["scan"]),
+            policies=tuple(data["policies"]),
+            findings=tuple(Finding.from_dict(f) for f in data["findings"]),
+            errors=tuple(CollectionError.from_dict(e) for e in data["errors"]),
+            waivers=dict(data.get("waivers", {})),
+        )
+
+
+def _version() -> str:
+    from scanner import __version__
+
+    return __version__

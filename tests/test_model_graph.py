@@ -1,0 +1,125 @@
+"""The core types and the graph walk."""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner.graph import ResourceGraph
+from scanner.model import (
+    CollectionError,
+    ExitCode,
+    Finding,
+    Resource,
+    ScanResult,
+    Severity,
+    Snapshot,
+    Status,
+)
+
+
+def _res(rid: str, rtype: str = "aws.rds.db_cluster", **attrs: object) -> Resource:
+    return Resource(id=rid, type=rtype, account="111111111111", region="us-east-1", attrs=attrs)
+
+
+def _finding(status: Status, severity: Severity = Severity.HIGH, fp: str = "f") -> Finding:
+    return Finding(
+        policy_id="p",
+        resource_id="r",
+        resource_type="aws.rds.db_cluster",
+        resource_name="r",
+        account="111111111111",
+        region="us-east-1",
+        status=status,
+        severity=severity,
+        message="m",
+        fingerprint=fp,
+    )
+
+
+def test_walk_yields_every_witness_path_and_respects_edge_filters() -> None:
+    g = ResourceGraph()
+    g.add_resources(
+        [
+            _res("c"),
+            _res("sng", "aws.rds.db_subnet_group"),
+            _res("s1", "aws.ec2.subnet"),
+            _res("s2", "aws.ec2.subnet"),
+            _res("rt", "aws.ec2.route_table"),
+            _res("igw", "aws.ec2.internet_gateway"),
+        ]
+    )
+    g.add_edge("c", "in_subnet_group", "sng")
+    g.add_edge("sng", "in_subnet", "s1")
+    g.add_edge("sng", "in_subnet", "s2")
+    g.add_edge("s1", "routed_by", "rt")
+    g.add_edge("s2", "routed_by", "rt")
+    g.add_edge("rt", "routes_to", "igw", DestinationCidrBlock="0.0.0.0/0")
+    g.add_edge("rt", "routes_to", "igw", DestinationIpv6CidrBlock="::/0")
+
+    steps = ["in_subnet_group", "in_subnet", "routed_by", "routes_to"]
+    paths = list(g.walk("c", steps))
+    assert len(paths) == 4
+    assert paths[0].nodes == ("c", "sng", "s1", "rt", "igw")
+    assert paths[0].relations == tuple(steps)
+
+    only_v6 = [*steps[:-1], ("routes_to", lambda e: "DestinationIpv6CidrBlock" in e)]
+    assert [p.nodes[2] for p in g.walk("c", only_v6)] == ["s1", "s2"]
+    assert list(g.walk("c", ["member"])) == []
+    assert list(g.walk("missing", steps)) == []
+    assert g.edge_count("routes_to") == 2
+
+
+def test_add_edge_to_unknown_node_is_an_error() -> None:
+    g = ResourceGraph()
+    g.add_resource(_res("c"))
+    with pytest.raises(KeyError):
+        g.add_edge("c", "member", "nope")
+
+
+def test_snapshot_round_trips_through_dict() -> None:
+    snap = Snapshot(
+        collected_at="2026-11-28T00:00:00Z",
+        accounts=("111111111111",),
+        regions=("us-east-1",),
+        resources=(_res("b", DeletionProtection=True), _res("a")),
+        errors=(
+            CollectionError(
+                "111111111111",
+                "us-east-1",
+                "rds",
+                "DescribeDBInstances",
+                "AccessDenied",
+                "no",
+                ("aws.rds.db_instance",),
+            ),
+        ),
+    )
+    data = snap.to_dict()
+    assert [r["id"] for r in data["resources"]] == ["a", "b"]
+    assert Snapshot.from_dict(data).to_dict() == data
+
+
+@pytest.mark.parametrize(
+    ("statuses", "fail_on", "allow_incomplete", "expected"),
+    [
+        ([Status.PASS], Severity.LOW, False, ExitCode.CLEAN),
+        ([Status.FAIL], Severity.LOW, False, ExitCode.FAILED),
+        ([Status.FAIL], Severity.CRITICAL, False, ExitCode.CLEAN),
+        ([Status.WAIVED], Severity.LOW, False, ExitCode.CLEAN),
+        ([Status.UNKNOWN], Severity.LOW, False, ExitCode.INCOMPLETE),
+        ([Status.UNKNOWN], Severity.LOW, True, ExitCode.CLEAN),
+        ([Status.UNKNOWN, Status.FAIL], Severity.LOW, False, ExitCode.FAILED),
+        ([Status.FAIL], None, False, ExitCode.CLEAN),
+    ],
+)
+def test_exit_code(
+    statuses: list[Status], fail_on: Severity | None, allow_incomplete: bool, expected: ExitCode
+) -> None:
+    result = ScanResult(scan={}, policies=(), findings=tuple(_finding(s) for s in statuses))
+    assert result.exit_code(fail_on, allow_incomplete=allow_incomplete) is expected
+
+
+def test_baseline_fingerprints_do_not_count_towards_fail_on() -> None:
+    result = ScanResult(scan={}, policies=(), findings=(_finding(Status.FAIL, fp="old"),))
+    assert result.exit_code(Severity.LOW, ignore_fingerprints={"old"}) is ExitCode.CLEAN
+    assert ScanResult.from_dict(result.to_dict()).to_dict() == result.to_dict()
