@@ -1,0 +1,189 @@
+"""Combine the results of sharded scans into one (``aurora-scan merge``).
+
+A large organisation is scanned as shards (one job per account or per region,
+see docs/scale.md); this module folds their ``ScanResult`` files into the one
+result a single machine would have produced:
+
+* findings de-duplicated by fingerprint; when two shards report the same
+  fingerprint (overlapping shards) the more telling verdict wins, by the same
+  rule ``diff`` uses (FAIL > WAIVED > PASS > NOT_APPLICABLE > UNKNOWN, then
+  severity, evidence, canonical JSON), so the output never depends on the order
+  of the inputs;
+* policies unioned by id; the same id with a different definition (another
+  catalogue version, another param override) is a user error, because the
+  findings would not mean the same thing;
+* collection errors and waiver lists unioned;
+* the scan header merged: accounts and regions unioned, the earliest start
+  and the latest finish, and every shard listed with its own hashes; the
+  snapshot and policy-set hashes are recomputed for the merged whole.
+
+The summary is not stored: ``ScanResult.to_dict`` recomputes it from the
+findings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.diff import index_findings
+from scanner.errors import UserInputError
+from scanner.model import SCANNER_NAME, CollectionError, ScanResult
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One input: where it came from (for messages and the header) and its result."""
+
+    name: str
+    result: ScanResult
+    sha256: str = ""  # of the file as read, when there was a file
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _is_start_key(key: str) -> bool:
+    return key.startswith("started")
+
+
+def _is_end_key(key: str) -> bool:
+    return key.startswith("finished") or key.startswith("ended")
+
+
+def _is_hash_key(key: str) -> bool:
+    return key.endswith("sha256") or key.endswith("_hash")
+
+
+# Header keys merged as sorted unions of lists.
+_UNION_KEYS = ("accounts", "regions")
+
+
+def merge_policies(shards: Sequence[Shard]) -> tuple[Mapping[str, Any], ...]:
+    by_id: dict[str, tuple[Mapping[str, Any], str]] = {}
+    for shard in shards:
+        for policy in shard.result.policies:
+            pid = str(policy.get("id"))
+            seen = by_id.get(pid)
+            if seen is None:
+                by_id[pid] = (policy, shard.name)
+            elif _canonical(seen[0]) != _canonical(policy):
+                raise UserInputError(
+                    f"policy {pid} differs between {seen[1]} and {shard.name}",
+                    file=shard.name,
+                    location=f"policies[id={pid}]",
+                    expected="every shard scanned with the same policies, config and version",
+                    hint="re-run the shards with one aurora-scan version and one --policies/"
+                    "--config, then merge again",
+                )
+    return tuple(by_id[k][0] for k in sorted(by_id))
+
+
+def merge_errors(shards: Sequence[Shard]) -> tuple[CollectionError, ...]:
+    return tuple(sorted({e for s in shards for e in s.result.errors}, key=_canonical_error))
+
+
+def _canonical_error(e: CollectionError) -> str:
+    return _canonical(e.to_dict())
+
+
+def merge_waivers(shards: Sequence[Shard]) -> dict[str, Any]:
+    """Union each waiver list (applied / expired / stale …) without duplicates."""
+    out: dict[str, Any] = {}
+    for shard in shards:
+        for key, value in shard.result.waivers.items():
+            if isinstance(value, list):
+                known = out.setdefault(key, [])
+                if not isinstance(known, list):
+                    continue
+                seen = {_canonical(v) for v in known}
+                known.extend(v for v in value if _canonical(v) not in seen)
+            else:
+                out.setdefault(key, value)
+    for key, value in out.items():
+        if isinstance(value, list):
+            out[key] = sorted(value, key=_canonical)
+    return out
+
+
+def _shard_entry(shard: Shard) -> dict[str, Any]:
+    scan = shard.result.scan
+    entry: dict[str, Any] = {
+        "name": shard.name,
+        "accounts": sorted(scan.get("accounts") or ()),
+        "regions": sorted(scan.get("regions") or ()),
+        "findings": len(shard.result.findings),
+        "errors": len(shard.result.errors),
+    }
+    if shard.sha256:
+        entry["result_sha256"] = shard.sha256
+    for key, value in scan.items():
+        if _is_hash_key(key) or _is_start_key(key) or _is_end_key(key):
+            entry[key] = value
+    entry["scanner_version"] = shard.result.scanner.get("version", "")
+    return entry
+
+
+def merge_scan_headers(shards: Sequence[Shard]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for shard in shards:
+        for key, value in shard.result.scan.items():
+            if key in _UNION_KEYS and isinstance(value, list | tuple):
+                merged[key] = sorted(set(merged.get(key, ())) | {str(v) for v in value})
+            elif _is_start_key(key) and isinstance(value, str):
+                merged[key] = min(merged.get(key, value), value)
+            elif _is_end_key(key) and isinstance(value, str):
+                merged[key] = max(merged.get(key, value), value)
+            elif _is_hash_key(key) or key == "shards":
+                continue  # recomputed below
+            elif isinstance(value, list) and isinstance(merged.get(key, []), list):
+                # e.g. regions skipped and why: keep every distinct entry.
+                known = merged.setdefault(key, [])
+                known.extend(v for v in value if v not in known)
+            else:
+                # Scalars that differ per shard (caller identity, command line)
+                # stay per shard in "shards"; the merged header keeps the first.
+                merged.setdefault(key, value)
+    entries = [_shard_entry(s) for s in shards]
+    # Hashes of the whole: a value every shard shares (the policy set, the
+    # waiver file) is kept as is; otherwise the merged hash is the sha256 of
+    # the shards' distinct values, sorted and joined by newlines, so an auditor
+    # can recompute it from the "shards" list.
+    hash_keys = sorted({k for s in shards for k in s.result.scan if _is_hash_key(k)})
+    for key in hash_keys:
+        values = sorted({str(s.result.scan.get(key, "")) for s in shards})
+        merged[key] = (
+            values[0]
+            if len(values) == 1
+            else hashlib.sha256("\n".join(values).encode()).hexdigest()
+        )
+    merged["shards"] = sorted(entries, key=lambda e: (e["accounts"], e["regions"], e["name"]))
+    return merged
+
+
+def merge_results(shards: Sequence[Shard]) -> ScanResult:
+    if not shards:
+        raise UserInputError("nothing to merge", expected="at least one result file")
+    versions = {s.result.schema_version for s in shards}
+    if len(versions) > 1:
+        raise UserInputError(
+            f"results have different schema versions: {', '.join(sorted(versions))}",
+            expected="results written by the same aurora-scan version",
+            hint="re-render older results with the current version or re-run those shards",
+        )
+    policies = merge_policies(shards)
+    findings = index_findings(f for s in shards for f in s.result.findings)
+    scanner_versions = sorted({s.result.scanner.get("version", "") for s in shards})
+    return ScanResult(
+        schema_version=shards[0].result.schema_version,
+        scanner={"name": SCANNER_NAME, "version": ",".join(scanner_versions)},
+        scan=merge_scan_headers(shards),
+        policies=policies,
+        findings=tuple(sorted(findings.values(), key=lambda f: (f.sort_key, f.fingerprint))),
+        errors=merge_errors(shards),
+        waivers=merge_waivers(shards),
+    )

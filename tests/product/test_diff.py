@@ -1,0 +1,149 @@
+"""`aurora-scan diff`: categories, the new-failure gate and both renderings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from product_fixtures import ACCOUNT_B, finding, policy, result
+
+from scanner.diff import diff_results, render_json, render_text
+from scanner.model import CollectionError, Severity, Status
+
+F, P, U, W, N = "FAIL", "PASS", "UNKNOWN", "WAIVED", "NOT_APPLICABLE"
+
+# (old status or None = absent, new status or None = absent, category, counts as a new failure)
+CASES = [
+    (None, F, "new", True),
+    (None, P, "new", False),
+    (None, U, "new", False),
+    (F, None, "fixed", False),
+    (P, None, "removed", False),
+    (U, None, "removed", False),
+    (F, P, "fixed", False),
+    (F, N, "fixed", False),
+    (F, U, "changed", False),  # a partial scan never closes a failure
+    (F, W, "changed", False),
+    (P, F, "changed", True),
+    (W, F, "changed", True),  # the waiver expired
+    (U, F, "changed", True),
+    (N, F, "changed", True),
+    (P, U, "changed", False),
+    (F, F, "unchanged", False),
+    (P, P, "unchanged", False),
+    (U, U, "unchanged", False),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "category", "new_failure"), CASES)
+def test_each_transition_lands_in_one_category(
+    old: str | None, new: str | None, category: str, new_failure: bool
+) -> None:
+    before = result([finding("x", old)] if old else [])
+    after = result([finding("x", new)] if new else [])
+    d = diff_results(before, after)
+    assert [(e.category, e.fingerprint) for e in d.entries] == [(category, "x")]
+    assert [e.fingerprint for e in d.new_failures()] == (["x"] if new_failure else [])
+    counts = d.counts()
+    assert counts[category] == 1
+    assert sum(counts[c] for c in ("new", "fixed", "changed", "unchanged", "removed")) == 1
+
+
+GATE_CASES = [
+    # (severity of the new FAIL, --fail-on-new, gate trips)
+    ("critical", "high", True),
+    ("high", "high", True),
+    ("medium", "high", False),
+    ("info", "info", True),
+    ("low", "medium", False),
+]
+
+
+@pytest.mark.parametrize(("severity", "threshold", "trips"), GATE_CASES)
+def test_gate_counts_new_failures_at_or_above_the_threshold(
+    severity: str, threshold: str, trips: bool
+) -> None:
+    before = result([finding("old", F, "critical")])  # a known failure never trips the gate
+    after = result([finding("old", F, "critical"), finding("n", F, severity)])
+    d = diff_results(before, after)
+    assert bool(d.new_failures(Severity(threshold))) is trips
+
+
+def test_order_is_category_then_severity_then_policy_and_deterministic() -> None:
+    before = result([finding("f1", F, "low"), finding("u1", P)])
+    after = result(
+        [
+            finding("u1", P),
+            finding("n2", F, "low", policy_id="b"),
+            finding("n1", F, "critical", policy_id="z"),
+            finding("n3", F, "low", policy_id="a"),
+        ]
+    )
+    d = diff_results(before, after)
+    assert [e.fingerprint for e in d.entries] == ["n1", "n3", "n2", "f1", "u1"]
+    assert render_json(d) == render_json(diff_results(before, after))
+
+
+def test_duplicate_fingerprints_in_one_result_keep_the_failing_verdict() -> None:
+    before = result([finding("x", P)])
+    after = result([finding("x", P), finding("x", F)])
+    [entry] = diff_results(before, after).entries
+    assert entry.category == "changed"
+    assert entry.new_status is Status.FAIL
+
+
+def test_findings_without_fingerprints_fall_back_to_policy_and_resource() -> None:
+    old = finding("x", F)
+    new = finding("x", P)
+    stripped_old = type(old)(**{**old.__dict__, "fingerprint": ""})
+    stripped_new = type(new)(**{**new.__dict__, "fingerprint": ""})
+    [entry] = diff_results(result([stripped_old]), result([stripped_new])).entries
+    assert entry.category == "fixed"
+
+
+def test_scope_changes_and_incomplete_scans_are_noted() -> None:
+    err = CollectionError(
+        ACCOUNT_B, "*", "sts", "AssumeRole", "AccessDenied", "denied", ("aws.rds.db_cluster",)
+    )
+    before = result([finding("x", F)], policies=[policy(), policy("gone")])
+    after = result(
+        [finding("x", F)],
+        accounts=("111111111111", ACCOUNT_B),
+        policies=[policy(severity="critical")],
+        errors=(err,),
+    )
+    notes = diff_results(before, after).notes
+    assert any(n.startswith("accounts differ") and ACCOUNT_B in n for n in notes)
+    assert any(n.startswith("policy sets differ") for n in notes)
+    assert any("policies changed between scans: aurora.cluster.test" in n for n in notes)
+    assert any("incomplete" in n for n in notes)
+
+
+def test_json_rendering_lists_every_category_with_both_statuses() -> None:
+    before = result([finding("a", F), finding("b", P), finding("c", P)])
+    after = result([finding("a", P), finding("b", F), finding("c", P), finding("d", F, "low")])
+    data = json.loads(render_json(diff_results(before, after), fail_on_new=Severity.HIGH))
+    assert data["summary"] == {
+        "new": 1,
+        "fixed": 1,
+        "changed": 1,
+        "unchanged": 1,
+        "removed": 0,
+        "new_failures": 2,
+    }
+    assert data["findings"]["fixed"][0]["old_status"] == "FAIL"
+    assert data["findings"]["fixed"][0]["new_status"] == "PASS"
+    assert data["findings"]["new"][0]["old_status"] is None
+    assert data["gate"] == {"fail_on_new": "high", "new_failures": ["b"]}
+    assert data["old"]["accounts"] == ["111111111111"]
+
+
+def test_text_rendering_hides_unchanged_passes_but_shows_unchanged_failures() -> None:
+    before = result([finding("still-bad", F), finding("fine", P)])
+    after = result([finding("still-bad", F), finding("fine", P), finding("fresh", F)])
+    text = render_text(diff_results(before, after), fail_on_new=Severity.HIGH)
+    assert text.splitlines()[0].startswith("aurora-scan diff: new 1  fixed 0")
+    assert "still-bad" in text and "fresh" in text
+    assert "fine" not in text
+    assert "gate FAILED: 1 new FAIL finding(s) at or above high" in text
+    assert "- -> FAIL" in text

@@ -1,0 +1,128 @@
+"""`aurora-scan merge`: sharded results folded into one, deterministically."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+
+import pytest
+from product_fixtures import ACCOUNT_A, ACCOUNT_B, finding, policy, result
+
+from scanner.errors import UserInputError
+from scanner.merge import Shard, merge_results
+from scanner.model import CollectionError, ScanResult, Status
+
+
+def _shards() -> list[Shard]:
+    err = CollectionError(
+        ACCOUNT_B, "eu-west-1", "rds", "DescribeDBInstances", "AccessDenied", "no", ("x",)
+    )
+    a = result(
+        [finding("a1", "FAIL"), finding("shared", "PASS")],
+        started="2026-11-28T00:00:10Z",
+        finished="2026-11-28T00:05:00Z",
+        snapshot_sha256="1" * 64,
+    )
+    b = result(
+        [
+            finding("b1", "PASS", account=ACCOUNT_B, region="eu-west-1"),
+            finding("shared", "FAIL", "critical"),
+        ],
+        accounts=(ACCOUNT_B,),
+        regions=("eu-west-1", "us-east-1"),
+        started="2026-11-28T00:00:05Z",
+        finished="2026-11-28T00:04:00Z",
+        errors=(err,),
+        snapshot_sha256="2" * 64,
+    )
+    return [Shard("a.json", a, "f" * 64), Shard("b.json", b, "e" * 64)]
+
+
+def test_findings_are_deduplicated_and_the_most_telling_verdict_wins() -> None:
+    merged = merge_results(_shards())
+    by_fp = {f.fingerprint: f for f in merged.findings}
+    assert sorted(by_fp) == ["a1", "b1", "shared"]
+    assert by_fp["shared"].status is Status.FAIL
+    assert merged.counts()["by_status"]["FAIL"] == 2
+    assert merged.to_dict()["summary"]["total"] == 3
+
+
+PRECEDENCE = [
+    # two shards disagree on one fingerprint -> the status the merge keeps
+    (("PASS", "FAIL"), "FAIL"),
+    (("UNKNOWN", "PASS"), "PASS"),
+    (("WAIVED", "FAIL"), "FAIL"),
+    (("WAIVED", "PASS"), "WAIVED"),
+    (("NOT_APPLICABLE", "UNKNOWN"), "NOT_APPLICABLE"),
+    (("PASS", "NOT_APPLICABLE"), "PASS"),
+]
+
+
+@pytest.mark.parametrize(("statuses", "kept"), PRECEDENCE)
+def test_status_precedence_does_not_depend_on_input_order(
+    statuses: tuple[str, str], kept: str
+) -> None:
+    for order in itertools.permutations(statuses):
+        shards = [Shard(f"s{i}", result([finding("x", s)])) for i, s in enumerate(order)]
+        [f] = merge_results(shards).findings
+        assert f.status.value == kept
+
+
+def test_same_status_ties_break_on_severity_then_evidence() -> None:
+    low = finding("x", "FAIL", "low", evidence=({"kind": "attr"}, {"kind": "attr"}))
+    high = finding("x", "FAIL", "high")
+    rich = finding("x", "FAIL", "high", evidence=({"kind": "path"},))
+    for order in itertools.permutations([low, high, rich]):
+        [f] = merge_results([Shard(str(i), result([x])) for i, x in enumerate(order)]).findings
+        assert f == rich
+
+
+def test_output_is_identical_whatever_the_order_of_the_shards() -> None:
+    shards = _shards()
+    forward = merge_results(shards).to_dict()
+    backward = merge_results(list(reversed(shards))).to_dict()
+    assert forward == backward
+
+
+def test_scan_header_unions_scope_and_spans_time_and_lists_each_shard() -> None:
+    scan = merge_results(_shards()).scan
+    assert scan["accounts"] == [ACCOUNT_A, ACCOUNT_B]
+    assert scan["regions"] == ["eu-west-1", "us-east-1"]
+    assert scan["started_at"] == "2026-11-28T00:00:05Z"
+    assert scan["finished_at"] == "2026-11-28T00:05:00Z"
+    shards = {s["name"]: s for s in scan["shards"]}
+    assert shards["a.json"]["snapshot_sha256"] == "1" * 64
+    assert shards["a.json"]["result_sha256"] == "f" * 64
+    assert shards["b.json"]["errors"] == 1
+    # differing snapshot hashes -> digest of the sorted distinct values
+    expected = hashlib.sha256(("1" * 64 + "\n" + "2" * 64).encode()).hexdigest()
+    assert scan["snapshot_sha256"] == expected
+    # a hash every shard shares is kept as it is
+    assert scan["policies_sha256"] == "b" * 64
+
+
+def test_errors_and_policies_are_unioned() -> None:
+    a = result([], policies=[policy("p1")])
+    b = result([], policies=[policy("p1"), policy("p2")])
+    merged = merge_results([Shard("a", a), Shard("b", b), *_shards()])
+    assert [p["id"] for p in merged.policies] == ["aurora.cluster.test", "p1", "p2"]
+    assert len(merged.errors) == 1
+    assert merged.incomplete
+
+
+def test_conflicting_policy_versions_are_a_user_error() -> None:
+    a = result([], policies=[policy("p1", severity="high")])
+    b = result([], policies=[policy("p1", severity="low")])
+    with pytest.raises(UserInputError, match="policy p1 differs between a.json and b.json"):
+        merge_results([Shard("a.json", a), Shard("b.json", b)])
+
+
+def test_nothing_to_merge_is_a_user_error() -> None:
+    with pytest.raises(UserInputError):
+        merge_results([])
+
+
+def test_merged_result_round_trips_through_json() -> None:
+    merged = merge_results(_shards())
+    again = ScanResult.from_dict(merged.to_dict())
+    assert again.to_dict() == merged.to_dict()
