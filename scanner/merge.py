@@ -14,8 +14,9 @@ result a single machine would have produced:
   findings would not mean the same thing;
 * collection errors and waiver lists unioned;
 * the scan header merged: accounts and regions unioned, the earliest start
-  and the latest finish, and every shard listed with its own hashes; the
-  snapshot and policy-set hashes are recomputed for the merged whole.
+  and the latest finish, and every shard listed with its own hashes and
+  caller identity; each merged hash is kept when every shard shares it, and
+  otherwise recomputed as the digest of the shards' values.
 
 The summary is not stored: ``ScanResult.to_dict`` recomputes it from the
 findings.
@@ -27,6 +28,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from scanner.diff import index_findings
@@ -43,12 +45,35 @@ class Shard:
     sha256: str = ""  # of the file as read, when there was a file
 
 
+def read_shard(path: Path) -> Shard:
+    """Read one results.json; the file's sha256 goes into the merged header."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UserInputError(
+            f"cannot read result file: {exc.strerror}",
+            file=str(path),
+            expected="a results.json written by aurora-scan scan/evaluate",
+        ) from exc
+    try:
+        result = ScanResult.from_dict(json.loads(raw))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UserInputError(
+            f"not an aurora-scan result ({type(exc).__name__}: {exc})",
+            file=str(path),
+            expected="a results.json written by aurora-scan scan/evaluate",
+            hint="pass the results.json from an --output-dir, not the SARIF or a snapshot",
+        ) from exc
+    return Shard(name=str(path), result=result, sha256=hashlib.sha256(raw).hexdigest())
+
+
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def _is_start_key(key: str) -> bool:
-    return key.startswith("started")
+    # collected_at of a merged result: when the earliest shard collected.
+    return key.startswith("started") or key == "collected_at"
 
 
 def _is_end_key(key: str) -> bool:
@@ -124,6 +149,8 @@ def _shard_entry(shard: Shard) -> dict[str, Any]:
     for key, value in scan.items():
         if _is_hash_key(key) or _is_start_key(key) or _is_end_key(key):
             entry[key] = value
+    if "caller_identity" in scan:
+        entry["caller_identity"] = scan["caller_identity"]
     entry["scanner_version"] = shard.result.scanner.get("version", "")
     return entry
 

@@ -37,7 +37,9 @@ def finding(
     )
 
 
-def policy(pid: str = "aurora.cluster.test", severity: str = "high", **extra: Any) -> dict[str, Any]:
+def policy(
+    pid: str = "aurora.cluster.test", severity: str = "high", **extra: Any
+) -> dict[str, Any]:
     return {"id": pid, "title": f"title of {pid}", "severity": severity, **extra}
 
 

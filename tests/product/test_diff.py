@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from product_fixtures import ACCOUNT_B, finding, policy, result
 
+from scanner.cli import main
 from scanner.diff import diff_results, render_json, render_text
-from scanner.model import CollectionError, Severity, Status
+from scanner.model import CollectionError, ScanResult, Severity, Status
 
 F, P, U, W, N = "FAIL", "PASS", "UNKNOWN", "WAIVED", "NOT_APPLICABLE"
 
@@ -147,3 +149,42 @@ def test_text_rendering_hides_unchanged_passes_but_shows_unchanged_failures() ->
     assert "fine" not in text
     assert "gate FAILED: 1 new FAIL finding(s) at or above high" in text
     assert "- -> FAIL" in text
+
+
+# ----- the verb ---------------------------------------------------------------
+
+
+def _write(tmp_path: Path, name: str, res: ScanResult) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(res.to_dict()))
+    return str(path)
+
+
+def test_cli_gate_exit_codes_and_json_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = _write(tmp_path, "old.json", result([finding("a", F)]))
+    new = _write(tmp_path, "new.json", result([finding("a", P), finding("b", F, "medium")]))
+    assert main(["diff", old, new]) == 0
+    assert "fixed 1" in capsys.readouterr().out
+    assert main(["diff", old, new, "--fail-on-new", "medium", "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["gate"]["new_failures"] == ["b"]
+    assert main(["diff", old, new, "--fail-on-new", "HIGH"]) == 0
+    out = tmp_path / "d" / "diff.txt"
+    assert main(["diff", old, new, "--output", str(out)]) == 0
+    assert out.read_text().startswith("aurora-scan diff:")
+
+
+def test_cli_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    good = _write(tmp_path, "good.json", result([]))
+    assert main(["diff", str(bad), good]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bad.json" in err
+    with pytest.raises(SystemExit) as exc:
+        main(["diff", good, good, "--fail-on-new", "severe"])
+    assert exc.value.code == 2

@@ -113,7 +113,7 @@ def test_errors_and_policies_are_unioned() -> None:
 def test_conflicting_policy_versions_are_a_user_error() -> None:
     a = result([], policies=[policy("p1", severity="high")])
     b = result([], policies=[policy("p1", severity="low")])
-    with pytest.raises(UserInputError, match="policy p1 differs between a.json and b.json"):
+    with pytest.raises(UserInputError, match=r"policy p1 differs between a\.json and b\.json"):
         merge_results([Shard("a.json", a), Shard("b.json", b)])
 
 

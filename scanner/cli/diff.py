@@ -1,0 +1,86 @@
+"""`aurora-scan diff OLD.json NEW.json`: what changed between two scans."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from scanner.diff import diff_results, render_json, render_text
+from scanner.merge import read_shard
+from scanner.model import ExitCode, Severity
+
+ORDER = 60
+
+EPILOG = """\
+categories (keyed by finding fingerprint):
+  new        only in NEW                      fixed      FAIL in OLD, passing or gone in NEW
+  changed    another status change            unchanged  same status in both
+  removed    not failing in OLD, gone from NEW
+FAIL -> UNKNOWN is 'changed', never 'fixed': a partial scan does not close a failure.
+
+exit codes: 0 no new failure at or above --fail-on-new (or no gate); 1 at least one
+FAIL in NEW that was not FAIL in OLD at or above --fail-on-new; 2 bad input.
+
+examples:
+  aurora-scan diff last-week/results.json out/results.json
+  aurora-scan diff old.json new.json --format json --fail-on-new high > diff.json
+"""
+
+
+def parse_severity(text: str) -> Severity:
+    """argparse type: a severity name, any case; argparse reports a bad one."""
+    try:
+        return Severity(text.strip().lower())
+    except ValueError:
+        names = ", ".join(s.value for s in Severity)
+        raise argparse.ArgumentTypeError(f"unknown severity {text!r} (expected {names})") from None
+
+
+def add_parser(subparsers: Any) -> None:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "diff",
+        help="compare two results: new, fixed, changed and unchanged findings",
+        description="Compare two results.json files finding by finding.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("old", metavar="OLD.json", type=Path, help="the earlier results.json")
+    p.add_argument("new", metavar="NEW.json", type=Path, help="the later results.json")
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people (default), json for tools",
+    )
+    p.add_argument(
+        "--fail-on-new",
+        metavar="SEVERITY",
+        type=parse_severity,
+        help="exit 1 when NEW has a FAIL at or above this severity "
+        "(critical, high, medium, low, info) that was not FAIL in OLD",
+    )
+    p.add_argument(
+        "--output",
+        metavar="FILE",
+        type=Path,
+        help="write the diff to FILE instead of standard output",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    old = read_shard(args.old).result
+    new = read_shard(args.new).result
+    diff = diff_results(old, new)
+    render = render_json if args.format == "json" else render_text
+    text = render(diff, fail_on_new=args.fail_on_new)
+    if args.output is not None:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    if args.fail_on_new is not None and diff.new_failures(args.fail_on_new):
+        return int(ExitCode.FAILED)
+    return int(ExitCode.CLEAN)
