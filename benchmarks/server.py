@@ -1,0 +1,229 @@
+"""A moto server on 127.0.0.1 that counts every API call it answers.
+
+Every tool in the benchmark (aurora-scan, Prowler, Cloud Custodian, the
+floor) talks to the same ThreadedMotoServer over HTTP, so the only fair
+place to count their calls is the server: a WSGI middleware in front of
+moto's dispatcher sees each HTTP request exactly once, whatever SDK or
+retry policy the client uses, including requests moto cannot route.
+
+The server runs inside the benchmark process (the §5 patches of
+docs/MOTO only work that way), the tools run as separate processes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import socket
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+# The SigV4 credential scope names the service: Credential=AKID/date/region/service/aws4_request
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
+_ACTION = re.compile(rb"(?:^|&)Action=(?P<action>[A-Za-z0-9]+)")
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+
+def install_pagination_patch() -> str:
+    """Make DescribeDBClusters honour MaxRecords/Marker (MOTO.md §5a).
+
+    moto 5.2 returns every cluster in one page; real AWS pages at 100. Without
+    this, "one call per page" cannot be measured. Prefer the project's own copy
+    of the patch (scanner/demo/moto_gaps.py) so the benchmark and the demo
+    see the same moto; fall back to the recipe below while it does not exist.
+    Returns where the patch came from.
+    """
+    try:
+        from scanner.demo import moto_gaps  # type: ignore[attr-defined]
+    except ImportError:
+        moto_gaps = None
+    if moto_gaps is not None:
+        for name in dir(moto_gaps):
+            fn = getattr(moto_gaps, name)
+            if callable(fn) and "paginat" in name.lower() and "cluster" in name.lower():
+                fn()
+                return f"scanner.demo.moto_gaps.{name}"
+    return _own_pagination_patch()
+
+
+_PATCHED = False
+
+
+def _own_pagination_patch() -> str:
+    global _PATCHED
+    if not _PATCHED:
+        from moto.core.responses import PaginatedResult
+        from moto.core.utils import get_pagination_model
+        from moto.rds.responses import RDSResponse
+
+        original = RDSResponse.describe_db_clusters
+
+        def paginated(self: RDSResponse) -> Any:
+            return PaginatedResult(original(self).result)
+
+        get_pagination_model("rds")["DescribeDBClusters"].setdefault(
+            "unique_attribute", "resource_id"
+        )
+        RDSResponse.describe_db_clusters = paginated
+        _PATCHED = True
+    return "benchmarks/server.py (MOTO.md §5a recipe)"
+
+
+class CallCounter:
+    """WSGI middleware: counts requests by ``service:Operation``.
+
+    The operation comes from X-Amz-Target (JSON protocols), the ``Action``
+    parameter (query protocols, in the query string or the form body), or for
+    REST protocols the method and first path segment. It also records the
+    Host header of every request, so a tool that sends traffic elsewhere
+    through us would show up.
+    """
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+        self.errors: Counter[str] = Counter()
+        self.regions: Counter[str] = Counter()
+        # Seconds moto spent answering, by operation: shows how much of a
+        # tool's wall time is the server (e.g. moto's O(clusters x instances)
+        # DescribeDBClusters) rather than the tool.
+        self.seconds: Counter[str] = Counter()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.errors.clear()
+            self.regions.clear()
+            self.seconds.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "calls": dict(self.calls),
+                "errors": dict(self.errors),
+                "regions": dict(self.regions),
+                "server_seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+                "total": sum(self.calls.values()),
+            }
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        body = b""
+        length = environ.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > 0:
+            body = environ["wsgi.input"].read(int(length))
+            environ["wsgi.input"] = io.BytesIO(body)
+        name, region = _classify(environ, body)
+        status_holder: list[str] = []
+
+        def recording_start_response(status: str, headers: Any, *exc: Any) -> Any:
+            status_holder.append(status)
+            return start_response(status, headers, *exc)
+
+        started = time.perf_counter()
+        result = self.app(environ, recording_start_response)
+        elapsed = time.perf_counter() - started
+        with self._lock:
+            self.calls[name] += 1
+            self.seconds[name] += elapsed
+            self.regions[region] += 1
+            if status_holder and not status_holder[0].startswith(("2", "3")):
+                self.errors[f"{name} {status_holder[0].split()[0]}"] += 1
+        return result
+
+
+def _classify(environ: Environ, body: bytes) -> tuple[str, str]:
+    path = environ.get("PATH_INFO", "")
+    if path.startswith("/moto-api"):
+        return "moto-api", "-"
+    scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    service = scope["service"] if scope else "unsigned"
+    region = scope["region"] if scope else "-"
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return f"{service}:{target.rsplit('.', 1)[-1]}", region
+    query = environ.get("QUERY_STRING", "")
+    params = urllib.parse.parse_qs(query)
+    if "Action" in params:
+        return f"{service}:{params['Action'][0]}", region
+    match = _ACTION.search(body)
+    if match:
+        return f"{service}:{match['action'].decode()}", region
+    first = path.strip("/").split("/", 1)[0] or "/"
+    return f"{service}:{environ.get('REQUEST_METHOD', 'GET')} /{first}", region
+
+
+class CountingMotoServer:
+    """ThreadedMotoServer on a free 127.0.0.1 port with a CallCounter in front."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.counter: CallCounter | None = None
+        self.patch_source = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> CountingMotoServer:
+        # One log line per request on stderr would swamp the benchmark table.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self.patch_source = install_pagination_patch()
+        self._server.start()
+        wsgi = self._server._server
+        assert wsgi is not None
+        # No request can have arrived yet: nobody knows the port.
+        self.counter = CallCounter(wsgi.app)
+        wsgi.app = self.counter
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def reset_counts(self) -> None:
+        assert self.counter is not None
+        self.counter.reset()
+
+    def counts(self) -> dict[str, Any]:
+        assert self.counter is not None
+        return self.counter.snapshot()
+
+    def __enter__(self) -> CountingMotoServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+if __name__ == "__main__":
+    with CountingMotoServer() as srv:
+        import boto3
+
+        rds = boto3.client(
+            "rds",
+            endpoint_url=srv.url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        rds.describe_db_clusters()
+        time.sleep(0.1)
+        print(json.dumps(srv.counts(), indent=2))
