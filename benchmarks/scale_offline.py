@@ -1,0 +1,303 @@
+"""Offline at scale: evaluate and render every format for 1k / 5k / 10k clusters.
+
+The synthetic snapshots are made by *tiling a real one*: the benchmark estate
+of 200 clusters (benchmarks/estate.py) is collected from moto once by
+``aurora-scan collect``, then copied into as many AWS accounts as needed
+(200 clusters per account: 1k = 5 accounts, 10k = 50). Only the account id
+changes between copies, so every record has exactly the shape the
+collectors produce, and edges stay inside each account as they would in a
+real multi-account scan. ``--base FILE`` uses another snapshot instead.
+
+Each stage runs in its own process so it gets its own peak RSS (os.wait4):
+
+- ``evaluate``: read the snapshot, load the catalogue, evaluate, write results.json
+- ``render <fmt>``: read results.json and render that one format
+- ``render all``: every format in one process
+- ``cli``: ``aurora-scan evaluate SNAPSHOT --format json,sarif,html,junit,md``, end to end
+
+Stages print their inner timings as JSON; the parent prints the table.
+
+    python benchmarks/scale_offline.py --sizes 1000,5000,10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+CLI = ROOT / ".venv" / "bin" / "aurora-scan"
+BASE_ACCOUNT = "123456789012"
+BASE_CLUSTERS = 200
+
+
+class Unavailable(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- base snapshot
+def collect_base(path: Path, n: int = BASE_CLUSTERS) -> Path:
+    """Collect the benchmark estate of n clusters from moto with aurora-scan collect."""
+    sys.path.insert(0, str(HERE))
+    import estate
+    import peers
+    from server import CountingMotoServer
+
+    if subprocess.run([str(CLI), "collect", "--help"], capture_output=True).returncode != 0:
+        raise Unavailable("aurora-scan collect does not exist yet")
+    with CountingMotoServer() as server, peers.TrapProxy() as trap:
+        estate.seed(server.url, n)
+        env = peers.peer_env(server.url, estate.REGION, path.parent / "home", trap.url)
+        argv = [str(CLI), "collect", "--region", estate.REGION, "--endpoint-url", server.url]
+        done = subprocess.run(
+            [*argv, "--output", str(path)], env=env, capture_output=True, text=True
+        )
+    if done.returncode not in (0, 3) or not path.exists():
+        raise Unavailable(f"collect failed (exit {done.returncode}): {done.stderr.strip()[-200:]}")
+    return path
+
+
+def tile(base: dict[str, Any], copies: int) -> dict[str, Any]:
+    """The base snapshot repeated in `copies` accounts (only the account id differs)."""
+    text = json.dumps({"resources": base["resources"], "errors": base.get("errors", [])})
+    resources: list[Any] = []
+    errors: list[Any] = []
+    accounts = []
+    for k in range(copies):
+        account = BASE_ACCOUNT if k == 0 else f"{100000000000 + k:012d}"
+        accounts.append(account)
+        part = json.loads(text.replace(BASE_ACCOUNT, account))
+        resources.extend(part["resources"])
+        errors.extend(part["errors"])
+    return {**base, "accounts": sorted(accounts), "resources": resources, "errors": errors}
+
+
+def count_clusters(snapshot: dict[str, Any]) -> int:
+    return sum(1 for r in snapshot["resources"] if r["type"] == "aws.rds.db_cluster")
+
+
+# --------------------------------------------------------------------------- stages (child side)
+def stage_evaluate(snapshot: Path, result: Path) -> dict[str, float]:
+    # By name: these modules are written in parallel by other engineers.
+    evaluate = _attr("scanner.policy.engine", "evaluate")
+    load_policies = _attr("scanner.policy.loader", "load_policies")
+    write_result = _attr("scanner.result_file", "write_result")
+    read_snapshot = _attr("scanner.snapshot_file", "read_snapshot")
+
+    t: dict[str, float] = {}
+    t0 = time.perf_counter()
+    snap = read_snapshot(snapshot)
+    t["read snapshot"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    policies = load_policies()
+    t["load policies"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    scan = evaluate(snap, policies)
+    t["evaluate"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    write_result(scan, result)
+    t["write results"] = time.perf_counter() - t0
+    t["findings"] = float(len(scan.findings))
+    return t
+
+
+def stage_render(result: Path, formats: list[str], out_dir: Path) -> dict[str, float]:
+    render = _attr("scanner.report", "render")
+    read_result = _attr("scanner.result_file", "read_result")
+
+    t: dict[str, float] = {}
+    t0 = time.perf_counter()
+    scan = read_result(result)
+    t["read results"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    written = render(scan, formats, out_dir)
+    t["render"] = time.perf_counter() - t0
+    t["bytes"] = float(sum(p.stat().st_size for p in written.values()))
+    return t
+
+
+# --------------------------------------------------------------------------- parent side
+def measured(argv: list[str], timeout: float = 1800) -> dict[str, Any]:
+    """Like measure, but with the child's own peak RSS from os.wait4."""
+    started = time.perf_counter()
+    with open(os.devnull, "wb") as devnull:
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=devnull, cwd=ROOT)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - started
+    inner: dict[str, Any] = {}
+    lines = out.decode(errors="replace").strip().splitlines()
+    if lines:
+        try:
+            inner = json.loads(lines[-1])
+        except json.JSONDecodeError:
+            inner = {}
+    return {
+        "seconds": round(elapsed, 2),
+        "rc": proc.returncode,
+        "rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "inner": inner,
+        "tail": lines[-1][-300:] if lines else "",
+    }
+
+
+def run(sizes: list[int], work: Path, base: Path | None = None) -> list[dict[str, Any]]:
+    """Every stage for every size; rows for table()."""
+    work.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, Any]] = []
+    try:
+        if base is None:
+            print("  offline: collecting the 200-cluster base snapshot ...", file=sys.stderr)
+            base = collect_base(work / "base-snapshot.json")
+        base_data = json.loads(base.read_text())
+    except (Unavailable, OSError, json.JSONDecodeError) as exc:
+        return [{"size": n, "stage": "all", "note": f"n/a: {exc}"} for n in sizes]
+    per_copy = count_clusters(base_data) or 1
+    from_cli = CLI.exists()
+    for n in sizes:
+        copies = max(1, round(n / per_copy))
+        snap_path = work / f"snapshot-{n}.json"
+        snap = tile(base_data, copies)
+        snap_path.write_text(json.dumps(snap))
+        size_info = f"{count_clusters(snap)} clusters, {len(snap['resources'])} resources"
+        del snap
+        result = work / f"results-{n}.json"
+        me = [str(PYTHON), str(Path(__file__).resolve())]
+        stages: list[tuple[str, list[str]]] = [
+            ("evaluate", [*me, "--stage", "evaluate", str(snap_path), str(result)]),
+        ]
+        for fmt in _formats():
+            stages.append(
+                (f"render {fmt}", [*me, "--stage", "render", str(result), fmt, str(work / f"o{n}")])
+            )
+        stages.append(
+            ("render all", [*me, "--stage", "render", str(result), "all", str(work / f"a{n}")])
+        )
+        if from_cli:
+            stages.append(
+                (
+                    "cli evaluate, all formats",
+                    [
+                        str(CLI),
+                        "evaluate",
+                        str(snap_path),
+                        "--output-dir",
+                        str(work / f"c{n}"),
+                        "--format",
+                        ",".join(_formats()),
+                    ],
+                )
+            )
+        for name, argv in stages:
+            print(f"  offline {n}: {name} ...", file=sys.stderr, end="", flush=True)
+            m = measured(argv)
+            ok = m["rc"] in (0, 1, 3)
+            note = "" if ok else f"exit {m['rc']} {m['tail']}"
+            print(f" {m['seconds']} s" if ok else f" failed: {note}", file=sys.stderr)
+            rows.append({"size": n, "resources": size_info, "stage": name, **m, "note": note})
+            if name == "evaluate" and not ok:
+                break
+    return rows
+
+
+def _formats() -> list[str]:
+    try:
+        return list(_attr("scanner.report", "FORMATS"))
+    except (ImportError, AttributeError):
+        return ["json", "sarif", "html", "junit", "md"]
+
+
+def _attr(module: str, name: str) -> Any:
+    return getattr(importlib.import_module(module), name)
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    out = [
+        "Offline at scale (each stage its own process):",
+        "",
+        "| clusters | stage | wall s | peak RSS MiB | inside | note |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if r.get("stage") == "all":
+            out.append(f"| {r['size']} | all | n/a | n/a | | {r['note']} |")
+            continue
+        inner = ", ".join(
+            f"{k} {v:.2f}" if k not in ("findings", "bytes") else f"{k} {int(v)}"
+            for k, v in (r.get("inner") or {}).items()
+        )
+        out.append(
+            f"| {r['size']} | {r['stage']} | {r['seconds']:.2f} | {r['rss_mib']} | {inner} | "
+            f"{r['note']} |"
+        )
+    return "\n".join(out)
+
+
+def goals(rows: list[dict[str, Any]]) -> str:
+    by = {(r["size"], r["stage"]): r for r in rows if r.get("stage") != "all" and not r["note"]}
+    lines = []
+    sizes = sorted({r["size"] for r in rows})
+    big, small = (sizes[-1], sizes[0]) if sizes else (0, 0)
+    ev, ra = by.get((big, "evaluate")), by.get((big, "render all"))
+    if ev:
+        verdict = "met" if ev["seconds"] <= 10 else "NOT met"
+        lines.append(f"{big} clusters: evaluate {ev['seconds']:.1f} s (goal ≤10 s): {verdict}")
+    if ra:
+        verdict = "met" if ra["seconds"] <= 20 else "NOT met"
+        lines.append(f"{big} clusters: all formats {ra['seconds']:.1f} s (goal ≤20 s): {verdict}")
+    peak = max((r["rss_mib"] for r in by.values() if r["size"] == big), default=None)
+    if peak is not None:
+        verdict = "met" if peak <= 2048 else "NOT met"
+        lines.append(f"{big} clusters: peak RSS {peak:.0f} MiB (goal ≤2048): {verdict}")
+    if big != small:
+        for stage in ("evaluate", "render all"):
+            a, b = by.get((small, stage)), by.get((big, stage))
+            if a and b and a["seconds"]:
+                growth = b["seconds"] / a["seconds"]
+                scale = big / small
+                limit = 1.2 * scale
+                verdict = "met" if growth <= limit else "NOT met"
+                lines.append(
+                    f"{stage}: {scale:.0f}× the clusters cost {growth:.1f}× the time "
+                    f"(goal ≤{limit:.0f}×): {verdict}"
+                )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="1000,5000,10000", help="e.g. 1000,5000,10000")
+    parser.add_argument("--base", type=Path, help="snapshot to tile instead of collecting one")
+    parser.add_argument("--work", type=Path, default=ROOT / ".bench" / "offline", help="scratch")
+    parser.add_argument("--stage", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.stage:
+        kind, *rest = args.stage
+        if kind == "evaluate":
+            timings = stage_evaluate(Path(rest[0]), Path(rest[1]))
+        else:
+            formats = _formats() if rest[1] == "all" else [rest[1]]
+            timings = stage_render(Path(rest[0]), formats, Path(rest[2]))
+        print(json.dumps({k: round(v, 3) for k, v in timings.items()}))
+        return 0
+    rows = run([int(s) for s in args.sizes.split(",")], args.work, args.base)
+    print(table(rows))
+    print(goals(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
