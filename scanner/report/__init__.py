@@ -1,0 +1,109 @@
+"""Renderers: one per output format, behind one registry.
+
+Renderers see only a ScanResult (never the graph or the AWS clients), so
+every format can be produced again later from a saved ``results.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import UserInputError
+from scanner.model import ScanResult
+from scanner.report.html import render_html
+from scanner.report.json_format import render_json
+from scanner.report.junit import render_junit
+from scanner.report.markdown import render_markdown
+from scanner.report.sarif import SarifOptions, render_sarif
+
+__all__ = [
+    "DEFAULT_FORMATS",
+    "FORMATS",
+    "RENDERERS",
+    "Renderer",
+    "SarifOptions",
+    "parse_formats",
+    "render",
+]
+
+
+@dataclass(frozen=True)
+class Renderer:
+    format: str
+    filename: str
+    description: str
+    write: Callable[[ScanResult, Path, Any], Path]
+
+
+RENDERERS: dict[str, Renderer] = {
+    r.format: r
+    for r in (
+        Renderer("json", "results.json", "the ScanResult (re-renderable)", render_json),
+        Renderer("sarif", "results.sarif", "SARIF 2.1.0 for GitHub code scanning", render_sarif),
+        Renderer("html", "report.html", "self-contained auditor report", render_html),
+        Renderer("junit", "junit.xml", "JUnit XML for CI test views", render_junit),
+        Renderer("md", "summary.md", "Markdown for $GITHUB_STEP_SUMMARY", render_markdown),
+    )
+}
+FORMATS: tuple[str, ...] = tuple(RENDERERS)
+DEFAULT_FORMATS: tuple[str, ...] = ("json", "sarif", "html")
+_ALIASES = {"markdown": "md", "xml": "junit", "sarif-json": "sarif"}
+
+
+def parse_formats(text: str | Iterable[str]) -> list[str]:
+    """``"html,sarif"`` -> ``["html", "sarif"]`` (deduplicated, in the order given)."""
+    raw = text.split(",") if isinstance(text, str) else [p for t in text for p in t.split(",")]
+    formats: list[str] = []
+    for item in raw:
+        name = item.strip().lower()
+        if not name:
+            continue
+        name = _ALIASES.get(name, name)
+        if name not in RENDERERS:
+            raise UserInputError(
+                f"unknown report format '{item.strip()}'",
+                location="--format",
+                expected="a comma-separated list of " + ", ".join(FORMATS),
+                hint="for example --format json,sarif,html",
+            )
+        if name not in formats:
+            formats.append(name)
+    if not formats:
+        raise UserInputError(
+            "no report format given",
+            location="--format",
+            expected="a comma-separated list of " + ", ".join(FORMATS),
+        )
+    return formats
+
+
+def render(
+    result: ScanResult,
+    formats: Iterable[str],
+    output_dir: Path | str,
+    *,
+    sarif_options: SarifOptions | None = None,
+) -> dict[str, Path]:
+    """Write each asked format into ``output_dir``; return format -> file path."""
+    out = Path(output_dir)
+    if out.exists() and not out.is_dir():
+        raise UserInputError(
+            "output directory is a file",
+            file=str(out),
+            expected="a directory (it is created when missing)",
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserInputError(
+            f"cannot create output directory: {exc.strerror}", file=str(out)
+        ) from exc
+    written: dict[str, Path] = {}
+    for fmt in parse_formats(list(formats)):
+        renderer = RENDERERS[fmt]
+        options = sarif_options if fmt == "sarif" else None
+        written[fmt] = renderer.write(result, out / renderer.filename, options)
+    return written

@@ -1,0 +1,166 @@
+"""Jinja environments and the file writing every renderer shares.
+
+Three environments because the three output syntaxes escape differently:
+HTML autoescapes (AWS tag values are attacker-controlled text), XML
+autoescapes and also drops characters XML 1.0 cannot carry, and the text
+formats (SARIF JSON, Markdown) never autoescape but pass every value through
+an explicit filter (``tojson`` / ``md``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from scanner.paths import report_templates_dir
+
+# XML 1.0 allows TAB, LF, CR and everything from U+0020 except surrogates and
+# U+FFFE/U+FFFF; anything else makes a JUnit file unparsable.
+_XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_xml_invalid(text: str) -> str:
+    return _XML_INVALID.sub("", text)
+
+
+def strip_control(text: str) -> str:
+    """Drop C0/C1 control characters (keeps TAB, LF, CR)."""
+    return _CONTROL.sub("", text)
+
+
+def tojson(value: Any) -> Markup:
+    """A JSON literal, safe to paste anywhere in a JSON document.
+
+    ``sort_keys`` keeps output deterministic.  ``<``, ``>`` and ``&`` are
+    escaped so the same literal is also safe inside an HTML ``<script>`` block.
+    """
+    return Markup(script_json(value))
+
+
+def script_json(value: Any, *, indent: int | None = None) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _xml_finalize(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return type(value)(strip_xml_invalid(value))
+    return value
+
+
+def _md(value: Any) -> str:
+    from scanner.report._text import md_escape
+
+    return md_escape("" if value is None else str(value))
+
+
+def _loader() -> jinja2.FileSystemLoader:
+    return jinja2.FileSystemLoader(str(report_templates_dir()))
+
+
+def _common(env: jinja2.Environment) -> jinja2.Environment:
+    env.filters["tojson"] = tojson
+    env.filters["md"] = _md
+    return env
+
+
+@cache
+def html_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=_loader(),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return _common(env)
+
+
+@cache
+def xml_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=_loader(),
+        autoescape=True,
+        finalize=_xml_finalize,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return _common(env)
+
+
+@cache
+def text_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=_loader(),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return _common(env)
+
+
+def write_chunks(
+    path: Path, chunks: Iterable[str], *, observe: Callable[[bytes], None] | None = None
+) -> int:
+    """Stream ``chunks`` to ``path`` atomically; return the bytes written.
+
+    A reader never sees a half-written report: we write a temporary file in
+    the same directory and rename it over the target.  ``backslashreplace``
+    only ever fires on lone surrogates, which can only sit inside JSON strings
+    in our outputs, where ``\\udXXX`` is exactly the right escape.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            buffer: list[bytes] = []
+            pending = 0
+            for chunk in chunks:
+                data = chunk.encode("utf-8", errors="backslashreplace")
+                buffer.append(data)
+                pending += len(data)
+                if pending >= 1 << 20:
+                    size += _flush(out, buffer, observe)
+                    pending = 0
+            size += _flush(out, buffer, observe)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return size
+
+
+def _flush(out: Any, buffer: list[bytes], observe: Callable[[bytes], None] | None) -> int:
+    data = b"".join(buffer)
+    buffer.clear()
+    out.write(data)
+    if observe is not None:
+        observe(data)
+    return len(data)
+
+
+def render_stream(env: jinja2.Environment, name: str, context: dict[str, Any]) -> Iterator[str]:
+    return env.get_template(name).generate(**context)

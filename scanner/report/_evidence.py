@@ -1,0 +1,32 @@
+"""Evidence items as one line of text each (JUnit bodies, Markdown, HTML)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+
+def value_text(value: Any, limit: int = 500) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def evidence_line(ev: Mapping[str, Any]) -> str:
+    kind = ev.get("kind")
+    if kind == "attr":
+        return (
+            f"{ev.get('attr', '')} {ev.get('op', '')} {value_text(ev.get('expected'))}"
+            f" — observed {value_text(ev.get('observed'))}"
+        )
+    if kind == "path":
+        nodes = [str(n) for n in ev.get("nodes") or ()]
+        relations = [str(r) for r in ev.get("relations") or ()]
+        parts: list[str] = []
+        for i, node in enumerate(nodes):
+            if i:
+                rel = relations[i - 1] if i - 1 < len(relations) else "?"
+                parts.append(f"-[{rel}]->")
+            parts.append(node)
+        return "path " + " ".join(parts)
+    return value_text(dict(ev))

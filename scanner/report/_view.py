@@ -1,0 +1,225 @@
+"""Read-only views over a ScanResult that several renderers need.
+
+Everything here tolerates missing optional keys: a result written by an older
+scanner, or merged from shards, may lack parts of the evidence header.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.model import ScanResult, Severity, Status
+
+STATUS_ORDER = (Status.FAIL, Status.UNKNOWN, Status.WAIVED, Status.PASS, Status.NOT_APPLICABLE)
+SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
+
+
+def as_str(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value]
+
+
+def scanner_version(result: ScanResult) -> str:
+    return as_str(result.scanner.get("version"))
+
+
+def scan_header(result: ScanResult) -> dict[str, Any]:
+    """The auditor's evidence header, every field a plain string or list."""
+    scan = result.scan
+    identity = scan.get("caller_identity") or {}
+    if not isinstance(identity, Mapping):
+        identity = {"Arn": str(identity)}
+    skipped = []
+    for item in as_list(scan.get("regions_skipped")):
+        if isinstance(item, Mapping):
+            skipped.append(
+                {"region": as_str(item.get("region")), "reason": as_str(item.get("reason"))}
+            )
+        else:
+            skipped.append({"region": as_str(item), "reason": ""})
+    command_line = scan.get("command_line")
+    if isinstance(command_line, list | tuple):
+        command_line = " ".join(str(c) for c in command_line)
+    return {
+        "accounts": sorted({as_str(a) for a in as_list(scan.get("accounts"))}),
+        "regions": sorted({as_str(r) for r in as_list(scan.get("regions"))}),
+        "regions_skipped": skipped,
+        "caller_identity": {
+            "Account": as_str(identity.get("Account")),
+            "Arn": as_str(identity.get("Arn")),
+            "UserId": as_str(identity.get("UserId")),
+        },
+        "started_at": as_str(scan.get("started_at")),
+        "finished_at": as_str(scan.get("finished_at")),
+        "collected_at": as_str(scan.get("collected_at")),
+        "command_line": as_str(command_line),
+        "snapshot_sha256": as_str(scan.get("snapshot_sha256")),
+        "policy_set_sha256": as_str(scan.get("policy_set_sha256")),
+        "waivers_sha256": as_str(scan.get("waivers_sha256")),
+        "scanner_name": as_str(result.scanner.get("name")) or "aurora-scan",
+        "scanner_version": scanner_version(result),
+    }
+
+
+@dataclass
+class PolicyView:
+    id: str
+    title: str
+    description: str
+    severity: Severity
+    resource: str
+    area: str
+    remediation_text: str
+    remediation_cli: str
+    references: list[str]
+    frameworks: list[dict[str, str]]
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def _severity(value: Any, default: Severity = Severity.MEDIUM) -> Severity:
+    try:
+        return Severity(str(value).lower())
+    except ValueError:
+        return default
+
+
+def _frameworks(value: Any) -> list[dict[str, str]]:
+    out = []
+    for item in as_list(value):
+        if isinstance(item, Mapping):
+            out.append(
+                {
+                    "framework": as_str(item.get("framework")),
+                    "requirement": as_str(item.get("requirement")),
+                    "title": as_str(item.get("title")),
+                }
+            )
+    return out
+
+
+def policy_views(result: ScanResult) -> dict[str, PolicyView]:
+    """Every policy of the catalogue plus any that only appears in findings."""
+    views: dict[str, PolicyView] = {}
+    for p in result.policies:
+        pid = as_str(p.get("id"))
+        if not pid:
+            continue
+        remediation = p.get("remediation") or {}
+        if not isinstance(remediation, Mapping):
+            remediation = {"text": str(remediation)}
+        views[pid] = PolicyView(
+            id=pid,
+            title=as_str(p.get("title")) or pid,
+            description=as_str(p.get("description")),
+            severity=_severity(p.get("severity")),
+            resource=as_str(p.get("resource")),
+            area=as_str(p.get("area")),
+            remediation_text=as_str(remediation.get("text")),
+            remediation_cli=as_str(remediation.get("cli")),
+            references=[as_str(r) for r in as_list(p.get("references"))],
+            frameworks=_frameworks(p.get("frameworks")),
+        )
+    for f in result.findings:
+        view = views.get(f.policy_id)
+        if view is None:
+            view = views[f.policy_id] = PolicyView(
+                id=f.policy_id,
+                title=f.policy_id,
+                description="",
+                severity=f.severity,
+                resource=f.resource_type,
+                area=f.resource_type.split(".")[1] if f.resource_type.count(".") >= 1 else "",
+                remediation_text=as_str(f.remediation.get("text")),
+                remediation_cli="",
+                references=[],
+                frameworks=_frameworks(list(f.frameworks)),
+            )
+        view.counts[f.status.value] += 1
+    return dict(sorted(views.items()))
+
+
+@dataclass
+class RequirementView:
+    framework: str
+    requirement: str
+    title: str
+    policies: set[str] = field(default_factory=set)
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def compliance(
+    result: ScanResult, policies: Mapping[str, PolicyView]
+) -> dict[str, list[RequirementView]]:
+    """framework -> requirements (sorted), each with its policies and verdict counts."""
+    reqs: dict[tuple[str, str], RequirementView] = {}
+    finding_frameworks: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    for f in result.findings:
+        for fw in _frameworks(list(f.frameworks)):
+            finding_frameworks[f.policy_id].add((fw["framework"], fw["requirement"], fw["title"]))
+    for pid, policy in policies.items():
+        entries = {(fw["framework"], fw["requirement"], fw["title"]) for fw in policy.frameworks}
+        entries |= finding_frameworks.get(pid, set())
+        for framework, requirement, title in entries:
+            if not framework:
+                continue
+            key = (framework, requirement)
+            view = reqs.setdefault(key, RequirementView(framework, requirement, title))
+            view.title = view.title or title
+            if pid not in view.policies:
+                view.policies.add(pid)
+                view.counts.update(policy.counts)
+    out: dict[str, list[RequirementView]] = defaultdict(list)
+    for (framework, _), view in sorted(reqs.items(), key=lambda kv: (kv[0][0], _natural(kv[0][1]))):
+        out[framework].append(view)
+    return dict(out)
+
+
+def _natural(text: str) -> tuple[Any, ...]:
+    """Sort '2.10' after '2.9'."""
+    import re
+
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text))
+
+
+def waiver_lists(result: ScanResult) -> dict[str, list[dict[str, str]]]:
+    out: dict[str, list[dict[str, str]]] = {}
+    for kind in ("applied", "expired", "stale"):
+        items = []
+        for w in as_list(result.waivers.get(kind)):
+            if not isinstance(w, Mapping):
+                continue
+            items.append(
+                {
+                    "policy": as_str(w.get("policy")),
+                    "resource": as_str(w.get("resource")),
+                    "reason": as_str(w.get("reason")),
+                    "owner": as_str(w.get("owner")),
+                    "expires": as_str(w.get("expires")),
+                }
+            )
+        out[kind] = sorted(items, key=lambda w: (w["policy"], w["resource"], w["expires"]))
+    return out
+
+
+def error_text(e: Any) -> str:
+    return (
+        f"{e.account}/{e.region} {e.service}:{e.operation} {e.error_code}: {e.message}"
+        f" (affects {', '.join(e.resource_types) or 'nothing listed'})"
+    )
+
+
+def waiver_text(w: Mapping[str, Any] | None) -> str:
+    if not w:
+        return ""
+    reason, owner, expires = (as_str(w.get(k)) for k in ("reason", "owner", "expires"))
+    return f"{reason} (owner {owner or '?'}, expires {expires or 'never'})"

@@ -1,0 +1,67 @@
+"""The Markdown summary for ``$GITHUB_STEP_SUMMARY``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scanner.model import ScanResult, Status
+from scanner.report._env import render_stream, text_env, write_chunks
+from scanner.report._text import one_line, truncate
+from scanner.report._view import SEVERITY_ORDER, error_text, policy_views, scan_header, waiver_lists
+
+MAX_ROWS = 50
+
+
+def _context(result: ScanResult) -> dict[str, Any]:
+    counts = result.counts()
+    policies = policy_views(result)
+    failing = sorted(
+        (p for p in policies.values() if p.counts[Status.FAIL.value]),
+        key=lambda p: (-p.severity.rank, -p.counts[Status.FAIL.value], p.id),
+    )
+    unknown = sorted(
+        (p for p in policies.values() if p.counts[Status.UNKNOWN.value]),
+        key=lambda p: (-p.counts[Status.UNKNOWN.value], p.id),
+    )
+    errors = [truncate(one_line(error_text(e)), 300) for e in result.errors]
+    by_status = counts["by_status"]
+    if by_status[Status.FAIL.value]:
+        verdict = (
+            f"❌ **{by_status[Status.FAIL.value]} failing finding(s)** in {len(failing)} policies."
+        )
+    elif result.incomplete:
+        verdict = "⚠️ **Incomplete scan:** nothing failed, but some checks could not be evaluated."
+    else:
+        verdict = "✅ **No failing findings.**"
+    return {
+        "verdict": verdict,
+        "header": scan_header(result),
+        "severity_rows": [
+            {"severity": sev.value, **counts["by_severity"][sev.value]} for sev in SEVERITY_ORDER
+        ],
+        "totals": by_status,
+        "failing": [
+            {
+                "id": p.id,
+                "severity": p.severity.value,
+                "fail": p.counts[Status.FAIL.value],
+                "title": truncate(p.title, 200),
+            }
+            for p in failing[:MAX_ROWS]
+        ],
+        "failing_more": max(0, len(failing) - MAX_ROWS),
+        "error_count": len(errors),
+        "errors": sorted(errors)[:MAX_ROWS],
+        "errors_more": max(0, len(errors) - MAX_ROWS),
+        "unknown": [
+            {"id": p.id, "unknown": p.counts[Status.UNKNOWN.value]} for p in unknown[:MAX_ROWS]
+        ],
+        "unknown_more": max(0, len(unknown) - MAX_ROWS),
+        "waivers": waiver_lists(result),
+    }
+
+
+def render_markdown(result: ScanResult, path: Path, options: Any = None) -> Path:
+    write_chunks(path, render_stream(text_env(), "summary.md.j2", _context(result)))
+    return path
