@@ -9,9 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from report_factory import rich_result  # noqa: E402
+from report_factory import rich_result
 
-from scanner.model import ScanResult  # noqa: E402
+from scanner.model import ScanResult
 
 
 @pytest.fixture(scope="session")

@@ -252,6 +252,10 @@ def clean_result() -> ScanResult:
     return ScanResult(scan=base.scan, policies=base.policies, findings=findings)
 
 
+def verb(status: Status) -> str:
+    return "fails" if status is Status.FAIL else "meets"
+
+
 def synthetic_result(clusters: int, *, accounts: int = 10, regions: int = 4) -> ScanResult:
     """A scale fixture: ``clusters`` clusters, each with 2 instances, evaluated by
     20 cluster policies and 5 instance policies (about 50 findings per cluster,
@@ -301,7 +305,7 @@ def synthetic_result(clusters: int, *, accounts: int = 10, regions: int = 4) -> 
                     region=region,
                     status=status,
                     severity=Severity(p["severity"]),
-                    message=f"Cluster {name} {'fails' if status is Status.FAIL else 'meets'} {p['title']}",
+                    message=f"Cluster {name} {verb(status)} {p['title']}",
                     evidence=(
                         {
                             "kind": "attr",
