@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
+from pathlib import Path
 
 import pytest
 from product_fixtures import ACCOUNT_A, ACCOUNT_B, finding, policy, result
 
+from scanner.cli import main
 from scanner.errors import UserInputError
-from scanner.merge import Shard, merge_results
+from scanner.merge import Shard, merge_results, read_shard
 from scanner.model import CollectionError, ScanResult, Status
 
 
@@ -126,3 +129,88 @@ def test_merged_result_round_trips_through_json() -> None:
     merged = merge_results(_shards())
     again = ScanResult.from_dict(merged.to_dict())
     assert again.to_dict() == merged.to_dict()
+
+
+# ----- the verb ---------------------------------------------------------------
+
+
+def _write_shards(tmp_path: Path) -> list[str]:
+    paths = []
+    for shard in _shards():
+        path = tmp_path / shard.name
+        path.write_text(json.dumps(shard.result.to_dict()))
+        paths.append(str(path))
+    return paths
+
+
+def test_cli_merges_and_renders_every_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "merged"
+    code = main(
+        [
+            "merge",
+            *_write_shards(tmp_path),
+            "--output-dir",
+            str(out),
+            "--format",
+            "json,sarif,html,junit,md",
+        ]
+    )
+    assert code == 0
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["junit.xml", "report.html", "results.json", "results.sarif", "summary.md"]
+    assert sorted(capsys.readouterr().out.splitlines()) == sorted(str(out / n) for n in written)
+    merged = read_shard(out / "results.json").result
+    assert merged.scan["accounts"] == [ACCOUNT_A, ACCOUNT_B]
+    assert {s["name"] for s in merged.scan["shards"]} == {
+        str(tmp_path / "a.json"),
+        str(tmp_path / "b.json"),
+    }
+    sarif = json.loads((out / "results.sarif").read_text())
+    assert sarif["runs"][0]["automationDetails"]["id"].startswith(
+        f"aurora-scan/{ACCOUNT_A}+{ACCOUNT_B}/"
+    )
+
+
+def test_cli_gate_baseline_and_incomplete(tmp_path: Path) -> None:
+    paths = _write_shards(tmp_path)
+    out = str(tmp_path / "m")
+    assert main(["merge", *paths, "--output-dir", out, "--fail-on", "high"]) == 1
+    # with every failure in the baseline, the shard's collection error makes it incomplete
+    baseline = tmp_path / "m" / "results.json"
+    assert (
+        main(
+            ["merge", *paths, "--output-dir", out, "--fail-on", "high", "--baseline", str(baseline)]
+        )
+        == 3
+    )
+    assert (
+        main(
+            [
+                "merge",
+                *paths,
+                "--output-dir",
+                out,
+                "--fail-on",
+                "high",
+                "--baseline",
+                str(baseline),
+                "--allow-incomplete",
+            ]
+        )
+        == 0
+    )
+    assert main(["merge", *paths, "--output-dir", out, "--fail-on", "critical"]) == 1
+
+
+def test_cli_conflicting_shards_exit_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(result([], policies=[policy("p1", severity="high")]).to_dict()))
+    b.write_text(json.dumps(result([], policies=[policy("p1", severity="low")]).to_dict()))
+    assert main(["merge", str(a), str(b), "--output-dir", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "policy p1 differs" in err
+    assert main(["merge", str(a), "--output-dir", str(tmp_path / "o"), "--format", "pdf"]) == 2

@@ -1,0 +1,105 @@
+"""`aurora-scan merge A.json B.json …`: one result from the shards of a scan."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from scanner.cli.diff import parse_severity
+from scanner.merge import merge_results, read_shard
+from scanner.model import ExitCode, Status
+from scanner.report import parse_formats, render
+
+ORDER = 70
+
+EPILOG = """\
+Findings are de-duplicated by fingerprint (FAIL > WAIVED > PASS > NOT_APPLICABLE >
+UNKNOWN when shards disagree), policies, errors and waivers unioned, the scan
+header merged (accounts and regions unioned, earliest start, latest finish, every
+shard listed with its hashes) and the summary recomputed.  Shards scanned with
+different policy definitions are refused (exit 2).
+
+exit codes: without --fail-on, 0 once the merged reports are written; with it, as
+for scan: 0 clean, 1 a non-waived FAIL at or above --fail-on, 3 incomplete;
+2 bad input.
+
+examples:
+  aurora-scan merge shards/*/results.json --output-dir merged --format json,sarif,html
+  aurora-scan merge a.json b.json --output-dir merged --fail-on high --baseline last.json
+"""
+
+
+def add_parser(subparsers: Any) -> None:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "merge",
+        help="combine the results of sharded scans into one result",
+        description="Merge results.json files of scans sharded by account or region.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "results",
+        metavar="RESULT.json",
+        type=Path,
+        nargs="+",
+        help="results.json files of the shards (any order; the output does not depend on it)",
+    )
+    p.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        type=Path,
+        default=Path("aurora-scan-output"),
+        help="where to write the merged reports (default: aurora-scan-output)",
+    )
+    p.add_argument(
+        "--format",
+        metavar="FORMATS",
+        default="json,sarif,html",
+        help="comma-separated output formats: json, sarif, html, junit, md "
+        "(default: json,sarif,html)",
+    )
+    p.add_argument(
+        "--fail-on",
+        metavar="SEVERITY",
+        type=parse_severity,
+        help="exit 1 when the merged result has a non-waived FAIL at or above this severity",
+    )
+    p.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="with --fail-on: exit 0 rather than 3 when a shard had collection errors",
+    )
+    p.add_argument(
+        "--baseline",
+        metavar="FILE",
+        type=Path,
+        help="with --fail-on: a previous results.json whose failures do not count",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    formats = parse_formats(args.format)
+    shards = [read_shard(path) for path in args.results]
+    merged = merge_results(shards)
+    written = render(merged, formats, args.output_dir)
+    counts = merged.counts()["by_status"]
+    sys.stderr.write(
+        f"merged {len(shards)} result(s): {len(merged.findings)} findings "
+        f"({counts['FAIL']} FAIL, {counts['UNKNOWN']} UNKNOWN), {len(merged.errors)} errors\n"
+    )
+    for fmt in sorted(written):
+        sys.stdout.write(f"{written[fmt]}\n")
+    if args.fail_on is None:
+        return int(ExitCode.CLEAN)
+    known: set[str] = set()
+    if args.baseline is not None:
+        baseline = read_shard(args.baseline).result
+        known = {f.fingerprint for f in baseline.findings if f.status is Status.FAIL}
+    return int(
+        merged.exit_code(
+            args.fail_on, allow_incomplete=args.allow_incomplete, ignore_fingerprints=known
+        )
+    )
