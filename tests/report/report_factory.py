@@ -258,7 +258,7 @@ def verb(status: Status) -> str:
 
 def synthetic_result(clusters: int, *, accounts: int = 10, regions: int = 4) -> ScanResult:
     """A scale fixture: ``clusters`` clusters, each with 2 instances, evaluated by
-    20 cluster policies and 5 instance policies (about 50 findings per cluster,
+    20 cluster policies and, for each of 3 instances, 10 instance policies (50 findings per cluster,
     so 10,000 clusters is ~500k findings)."""
     cluster_policies = [
         _policy(f"aurora.cluster.p{k:02d}", list(Severity)[k % 5], f"Cluster check {k}")
@@ -269,7 +269,7 @@ def synthetic_result(clusters: int, *, accounts: int = 10, regions: int = 4) -> 
             **_policy(f"aurora.instance.p{k:02d}", list(Severity)[k % 5], f"Instance check {k}"),
             "resource": "aws.rds.db_instance",
         }
-        for k in range(5)
+        for k in range(10)
     ]
     for k, p in enumerate(cluster_policies):
         p["frameworks"] = [
@@ -320,7 +320,7 @@ def synthetic_result(clusters: int, *, accounts: int = 10, regions: int = 4) -> 
                     reason="data missing" if status is Status.UNKNOWN else "",
                 )
             )
-        for m in range(2):
+        for m in range(3):
             iname = f"{name}-instance-{m}"
             iid = f"arn:aws:rds:{region}:{account}:db:{iname}"
             for p in instance_policies:

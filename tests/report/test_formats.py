@@ -1,0 +1,121 @@
+"""Registry, JSON, JUnit and Markdown renderers."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from report_factory import XSS, rich_result
+
+from scanner.errors import UserInputError
+from scanner.model import ScanResult, Status
+from scanner.report import DEFAULT_FORMATS, FORMATS, RENDERERS, parse_formats, render
+
+
+def test_registry_names_every_contract_file() -> None:
+    assert {r.filename for r in RENDERERS.values()} == {
+        "results.json",
+        "results.sarif",
+        "report.html",
+        "junit.xml",
+        "summary.md",
+    }
+    assert set(DEFAULT_FORMATS) <= set(FORMATS)
+
+
+def test_parse_formats() -> None:
+    assert parse_formats("html, SARIF,html,markdown") == ["html", "sarif", "md"]
+    with pytest.raises(UserInputError) as err:
+        parse_formats("html,pdf")
+    text = err.value.render()
+    assert "pdf" in text and all(f in text for f in FORMATS)
+    with pytest.raises(UserInputError):
+        parse_formats(" , ")
+
+
+def test_render_writes_only_the_asked_formats(rich: ScanResult, tmp_path: Path) -> None:
+    written = render(rich, ["md", "junit"], tmp_path / "new" / "dir")
+    assert sorted(p.name for p in written.values()) == ["junit.xml", "summary.md"]
+    assert sorted(p.name for p in (tmp_path / "new" / "dir").iterdir()) == [
+        "junit.xml",
+        "summary.md",
+    ]
+
+
+def test_render_into_a_file_is_user_error(rich: ScanResult, tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(UserInputError):
+        render(rich, ["json"], tmp_path / "f")
+
+
+def test_json_is_deterministic_and_round_trips(
+    rich_reports: dict[str, Path], tmp_path: Path
+) -> None:
+    text = rich_reports["json"].read_text(encoding="utf-8")
+    result = rich_result()
+    expected = json.dumps(result.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert text == expected
+    shuffled = dataclasses.replace(result, findings=tuple(reversed(result.findings)))
+    again = render(shuffled, ["json"], tmp_path)["json"].read_text(encoding="utf-8")
+    assert again == text
+    assert ScanResult.from_dict(json.loads(text)).to_dict() == result.to_dict()
+
+
+def test_json_survives_lone_surrogates(tmp_path: Path) -> None:
+    result = rich_result()
+    bad = dataclasses.replace(result.findings[0], message="broken \udc80 surrogate")
+    result = dataclasses.replace(result, findings=(bad, *result.findings[1:]))
+    for fmt in FORMATS:
+        render(result, [fmt], tmp_path)
+    data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert any(f["message"] == "broken \udc80 surrogate" for f in data["findings"])
+
+
+def test_junit_parses_and_maps_statuses(rich: ScanResult, rich_reports: dict[str, Path]) -> None:
+    root = ET.parse(rich_reports["junit"]).getroot()
+    suites = root.findall("testsuite")
+    assert {s.get("name") for s in suites} == {p["id"] for p in rich.policies}
+    cases = root.findall("testsuite/testcase")
+    assert len(cases) == len(rich.findings)
+    counts = {s: sum(f.status is s for f in rich.findings) for s in Status}
+    assert len(root.findall(".//failure")) == counts[Status.FAIL]
+    assert len(root.findall(".//error")) == counts[Status.UNKNOWN]
+    assert len(root.findall(".//skipped")) == counts[Status.WAIVED] + counts[Status.NOT_APPLICABLE]
+    assert int(root.get("tests", "0")) == len(rich.findings)
+    assert int(root.get("failures", "0")) == counts[Status.FAIL]
+    names = " ".join(c.get("name", "") for c in cases)
+    assert XSS in names  # escaped in the file, intact once parsed
+    assert "\x00" not in rich_reports["junit"].read_text(encoding="utf-8")
+
+
+def test_markdown_summary(rich: ScanResult, rich_reports: dict[str, Path]) -> None:
+    text = rich_reports["md"].read_text(encoding="utf-8")
+    assert "## aurora-scan results" in text
+    assert "| critical |" in text
+    assert (
+        "### Failing policies" in text and "| aurora\\.cluster\\.encrypted | critical | 2 |" in text
+    )
+    assert "2 collection error(s)" in text
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert "1 expired, 1 stale" in text
+    # A name can never add a table column: every row of a table has as many
+    # unescaped pipes as its header.
+    table: list[int] = []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("|"):
+            table.append(len(re.findall(r"(?<!\\)\|", line)))
+        elif table:
+            assert len(set(table)) == 1, table
+            table = []
+    assert len(text) < 100_000
+
+
+def test_markdown_clean_scan(tmp_path: Path) -> None:
+    from report_factory import clean_result
+
+    text = render(clean_result(), ["md"], tmp_path)["md"].read_text(encoding="utf-8")
+    assert "No failing findings" in text and "No policy failed." in text

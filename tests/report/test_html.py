@@ -1,0 +1,88 @@
+"""report.html without a browser: self-contained, escaped, complete."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from report_factory import LONG, XSS, synthetic_result
+
+from scanner.model import ScanResult, Status
+from scanner.report import render
+from scanner.report.html import extract_data
+
+
+def html_of(paths: dict[str, Path]) -> str:
+    return paths["html"].read_text(encoding="utf-8")
+
+
+def test_no_external_reference_at_all(rich_reports: dict[str, Path]) -> None:
+    html = html_of(rich_reports)
+    # Only the SVG namespace may look like a URL; it is an identifier, never fetched.
+    urls = set(re.findall(r"(?:https?:)?//[A-Za-z0-9.\-]+[^\s\"'<>]*", html))
+    urls -= {"http://www.w3.org/2000/svg"}
+    urls = {u for u in urls if not u.startswith("https://docs.aws.amazon.com")}  # policy text only
+    assert not {u for u in urls if re.search(r"(src|href)=[\"']?" + re.escape(u), html)}
+    assert not re.search(r"<(link|img|iframe|object|embed|audio|video|source)\b", html, re.I)
+    assert not re.search(r"\b(src|href)\s*=", html, re.I)
+    assert "@import" not in html and "url(" not in html
+    assert "default-src 'none'" in html
+
+
+def test_hostile_strings_are_escaped(rich_reports: dict[str, Path]) -> None:
+    html = html_of(rich_reports)
+    assert html.count("<script") == 2  # the data block and the page's own script
+    assert XSS not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # server-rendered text
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in html  # inside the JSON block
+
+
+def test_data_block_holds_every_finding(rich: ScanResult, rich_reports: dict[str, Path]) -> None:
+    data = extract_data(html_of(rich_reports))
+    assert len(data["findings"]) == len(rich.findings)
+    messages = {row[4] for row in data["findings"]}
+    assert {f.message for f in rich.findings} == messages
+    observed = {line for row in data["findings"] for line in row[6]}
+    assert any(XSS in line for line in observed)  # observed tag values travel as data
+    names = {r[1] for r in data["resources"]}
+    assert LONG in names and "кластер-日本-🚀" in names
+
+
+def test_evidence_header_and_sections(rich_reports: dict[str, Path]) -> None:
+    html = html_of(rich_reports)
+    for text in [
+        "111122223333",
+        "444455556666",
+        "ap-south-2",
+        "opt-in region not enabled",
+        "assumed-role/Scanner/session",
+        "2026-11-28T00:00:00Z",
+        "2026-11-28T00:05:00Z",
+        "a" * 64,
+        "b" * 64,
+        "c" * 64,
+        "aurora-scan scan --region us-east-1 --output-dir out",
+        "aurora-scan 0.1.0",
+        'id="compliance"',
+        "PCI DSS 4.0",
+        "RDS.27",
+        "EXPIRED",
+        "STALE",
+        "dba-team",
+        "DescribeDBClusterSnapshots",
+        "aws rds modify-db-cluster",
+        "@media print",
+        "<svg",
+    ]:
+        assert text in html, text
+
+
+def test_large_estate_streams_and_stays_compact(tmp_path: Path) -> None:
+    result = synthetic_result(400)  # 20,000 findings
+    html = html_of(render(result, ["html"], tmp_path))
+    data = extract_data(html)
+    assert len(data["findings"]) == len(result.findings) == 20_000
+    assert len(html) < 120 * len(result.findings)  # ~bytes per finding, not per DOM row
+    assert html.count("<tr") < 500  # findings are paginated client-side, not in the DOM
+    fails = sum(row[2] == 0 for row in data["findings"])
+    assert fails == sum(f.status is Status.FAIL for f in result.findings)
