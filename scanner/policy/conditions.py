@@ -1,0 +1,498 @@
+"""Conditions: compiled once per policy, then tested on many records.
+
+Compilation is also the loader's *meaning* phase: every problem (an unknown
+relation, a path whose types do not chain, a regex that does not compile, an
+undeclared parameter) is collected with its JSON path instead of raising, so
+one run reports everything wrong with a policy set.
+
+At run time a condition is ``test(state, record, node) -> bool`` where
+``record`` is the mapping being looked at (the subject, a list element inside
+``any_item``, an edge's data, or a path's end node) and ``node`` the graph
+node the record belongs to (where nested paths start).  While
+``state.recording`` is on, conditions append bounded evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.graph import ResourceGraph, WitnessPath
+from scanner.model import Resource
+from scanner.policy import operators
+from scanner.policy.expressions import ExpressionError, Getter, compile_expression
+from scanner.policy.operators import OpContext
+from scanner.policy.validation import hint_for
+from scanner.policy.yaml_io import JsonPath
+from scanner.vocabulary import RELATIONS, RESOURCE_TYPES
+
+MAX_WITNESSES = 10  # witness paths / matched items kept per condition
+MAX_EVIDENCE = 40  # evidence entries kept per finding
+_MAX_LIST = 10
+_MAX_STR = 300
+
+
+# ----- run-time state --------------------------------------------------------
+
+
+@dataclass
+class State:
+    graph: ResourceGraph
+    subject: Resource
+    op_ctx: OpContext
+    scan: Mapping[str, Any]
+    recording: bool = True
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, item: dict[str, Any]) -> None:
+        if len(self.evidence) < MAX_EVIDENCE:
+            self.evidence.append(item)
+
+
+def bounded(value: Any, depth: int = 0) -> Any:
+    """A JSON-safe, size-capped copy of an observed value for evidence."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return value if len(value) <= _MAX_STR else value[: _MAX_STR - 3] + "..."
+    if depth >= 3:
+        return "..."
+    if isinstance(value, Mapping):
+        items = sorted(value.items(), key=lambda kv: str(kv[0]))
+        out = {str(k): bounded(v, depth + 1) for k, v in items[:_MAX_LIST]}
+        if len(items) > _MAX_LIST:
+            out["..."] = f"{len(items) - _MAX_LIST} more"
+        return out
+    if isinstance(value, list | tuple):
+        head = [bounded(v, depth + 1) for v in value[:_MAX_LIST]]
+        if len(value) > _MAX_LIST:
+            head.append(f"... {len(value) - _MAX_LIST} more")
+        return head
+    return str(value)
+
+
+# ----- values ----------------------------------------------------------------
+
+
+class Value:
+    """A condition operand: constant, or computed from the subject / the scan."""
+
+    __slots__ = ("const", "fn", "is_const", "shown")
+
+    def __init__(self, const: Any = None, fn: Callable[[State], Any] | None = None) -> None:
+        self.is_const = fn is None
+        self.const = const
+        self.fn = fn
+        # The expected value as evidence shows it: computed once for constants.
+        self.shown = bounded(const) if fn is None else None
+
+    def get(self, state: State) -> Any:
+        return self.const if self.fn is None else self.fn(state)
+
+
+SPECIAL_VALUE_KEYS = ("param", "ref", "data")
+
+
+def special_value(raw: Any) -> tuple[str, str] | None:
+    """``{param: X}`` / ``{ref: X}`` / ``{data: X}`` -> (kind, X)."""
+    if isinstance(raw, dict) and len(raw) == 1:
+        ((key, arg),) = raw.items()
+        if key in SPECIAL_VALUE_KEYS and isinstance(arg, str):
+            return key, arg
+    return None
+
+
+@dataclass
+class Compiler:
+    """Compiles one policy's conditions against effective params; collects problems."""
+
+    params: Mapping[str, Any]
+    data: Mapping[str, Any]
+    problems: list[tuple[JsonPath, str, str | None]] = field(default_factory=list)
+    reach: set[str] = field(default_factory=set)  # resource types paths can reach
+    params_used: set[str] = field(default_factory=set)
+
+    def problem(self, path: JsonPath, text: str, hint: str | None = None) -> None:
+        self.problems.append((path, text, hint))
+
+    def expression(self, expr: Any, path: JsonPath) -> Getter:
+        if not isinstance(expr, str) or not expr.strip():
+            self.problem(path, "empty JMESPath expression")
+            return lambda record: None
+        try:
+            return compile_expression(expr)
+        except ExpressionError as exc:
+            self.problem(
+                path,
+                f"invalid JMESPath '{expr}': {exc}",
+                'quote names with dots: x_parameters."rds.force_ssl"',
+            )
+            return lambda record: None
+
+    # values
+
+    def value(self, raw: Any, path: JsonPath, *, in_param: bool = False) -> Value:
+        special = special_value(raw)
+        if special is not None:
+            kind, arg = special
+            if kind == "param":
+                if in_param:
+                    self.problem(path, "a parameter's value cannot name another parameter")
+                    return Value(None)
+                if arg not in self.params:
+                    self.problem(
+                        (*path, "param"),
+                        f"parameter '{arg}' is not declared",
+                        hint_for(arg, self.params) if self.params else "declare it under params:",
+                    )
+                    return Value(None)
+                self.params_used.add(arg)
+                return self.value(self.params[arg], path, in_param=True)
+            if kind == "data":
+                if arg not in self.data:
+                    self.problem(
+                        (*path, "data"),
+                        f"no data file '{arg}'",
+                        hint_for(arg, self.data)
+                        if self.data
+                        else "put data/<name>.yaml beside the policies",
+                    )
+                    return Value(None)
+                return Value(self.data[arg])
+            return self.ref(arg, (*path, "ref"))
+        if isinstance(raw, list) and any(_has_special(v) for v in raw):
+            parts = [self.value(v, (*path, i), in_param=in_param) for i, v in enumerate(raw)]
+            return Value(fn=lambda state: [p.get(state) for p in parts])
+        if isinstance(raw, dict) and any(_has_special(v) for v in raw.values()):
+            items = {k: self.value(v, (*path, k), in_param=in_param) for k, v in raw.items()}
+            return Value(fn=lambda state: {k: v.get(state) for k, v in items.items()})
+        return Value(raw)
+
+    def ref(self, text: str, path: JsonPath) -> Value:
+        head, _, rest = text.partition(".")
+        if head == "subject" and rest:
+            getter = self.expression(rest, path)
+            return Value(fn=lambda state: getter(state.subject.attrs))
+        if head == "scan" and rest in ("accounts", "regions"):
+            return Value(fn=lambda state: state.scan.get(rest))
+        self.problem(
+            path,
+            f"cannot resolve ref '{text}'",
+            "use subject.<JMESPath> (the policy's resource) or scan.accounts / scan.regions",
+        )
+        return Value(None)
+
+    # conditions
+
+    def condition(self, raw: Any, path: JsonPath, at_types: Sequence[str]) -> Condition:
+        """``at_types`` are the resource types the current node may have (for paths)."""
+        if not isinstance(raw, dict) or len(raw) == 0:
+            self.problem(path, "a condition must be a non-empty mapping")
+            return Const(False)
+        if "attr" in raw:
+            return self.attr(raw, path)
+        if "all" in raw or "any" in raw:
+            key = "all" if "all" in raw else "any"
+            items = raw[key] if isinstance(raw[key], list) else []
+            subs = [self.condition(c, (*path, key, i), at_types) for i, c in enumerate(items)]
+            return All(subs) if key == "all" else Any_(subs)
+        if "not" in raw:
+            return Not(self.condition(raw["not"], (*path, "not"), at_types))
+        if "any_item" in raw:
+            spec = raw["any_item"] if isinstance(raw["any_item"], dict) else {}
+            attr = str(spec.get("attr", ""))
+            getter = self.expression(attr, (*path, "any_item", "attr"))
+            where = self.condition(spec.get("where"), (*path, "any_item", "where"), at_types)
+            return AnyItem(attr, getter, where)
+        if "path" in raw:
+            return self.path(raw["path"], (*path, "path"), at_types)
+        self.problem(path, "unknown condition kind")
+        return Const(False)
+
+    def attr(self, raw: Mapping[str, Any], path: JsonPath) -> Condition:
+        attr = str(raw.get("attr", ""))
+        getter = self.expression(attr, (*path, "attr"))
+        op = raw.get("op")
+        if not isinstance(op, str) or op not in operators.OPERATORS:
+            self.problem(
+                (*path, "op"), f"unknown operator '{op}'", hint_for(str(op), operators.OPERATORS)
+            )
+            return Const(False)
+        spec = operators.OPERATORS[op]
+        has_value = "value" in raw
+        if not spec.unary and not has_value:
+            self.problem(path, f"operator '{op}' needs a value", f"add value: ... after op: {op}")
+        value = self.value(raw.get("value"), (*path, "value"))
+        if value.is_const and (has_value or spec.unary):
+            why = operators.check_value(op, value.const)
+            if why is not None:
+                self.problem((*path, "value"), f"{op} needs {why}, found {value.const!r}")
+        return Attr(attr, getter, op, spec.fn, value, op == "exists")
+
+    def path(self, raw: Any, path: JsonPath, at_types: Sequence[str]) -> Condition:
+        spec = raw if isinstance(raw, dict) else {}
+        raw_via = spec.get("via")
+        via: list[Any] = raw_via if isinstance(raw_via, list) else []
+        steps: list[tuple[str, Condition | None]] = []
+        current = set(at_types)
+        ok = True
+        for index, step in enumerate(via):
+            step_path: JsonPath = (*path, "via", index)
+            name = (
+                step
+                if isinstance(step, str)
+                else (step.get("relation") if isinstance(step, dict) else None)
+            )
+            if isinstance(step, dict):
+                step_path = (*step_path, "relation")
+            if not isinstance(name, str) or name not in RELATIONS:
+                self.problem(
+                    step_path, f"unknown relation '{name}'", hint_for(str(name), RELATIONS)
+                )
+                ok = False
+                break
+            relation = RELATIONS[name]
+            if current and not current & set(relation.sources):
+                starts = ", ".join(sorted(current))
+                fitting = sorted(r.name for r in RELATIONS.values() if current & set(r.sources))
+                self.problem(
+                    step_path,
+                    f"relation '{name}' does not start from {starts} (it starts from "
+                    f"{', '.join(relation.sources)})",
+                    hint_for(name, fitting) if fitting else None,
+                )
+                ok = False
+                break
+            edge_where = None
+            if isinstance(step, dict) and "where" in step:
+                edge_where = self.condition(step["where"], (*path, "via", index, "where"), ())
+            steps.append((name, edge_where))
+            current = {relation.target}
+            self.reach.add(relation.target)
+        to = spec.get("to")
+        if ok and to not in RESOURCE_TYPES:
+            self.problem(
+                (*path, "to"), f"unknown resource type '{to}'", hint_for(str(to), RESOURCE_TYPES)
+            )
+            ok = False
+        elif ok and current and to not in current:
+            self.problem(
+                (*path, "to"),
+                f"the path ends on {', '.join(sorted(current))}, not '{to}'",
+                f"set to: {sorted(current)[0]}",
+            )
+        where = None
+        if "where" in spec:
+            where = self.condition(spec["where"], (*path, "where"), [str(to)])
+        if not ok:
+            return Const(False)
+        return Path_(tuple(steps), str(to), where)
+
+
+def _has_special(raw: Any) -> bool:
+    if special_value(raw) is not None:
+        return True
+    if isinstance(raw, list):
+        return any(_has_special(v) for v in raw)
+    if isinstance(raw, dict):
+        return any(_has_special(v) for v in raw.values())
+    return False
+
+
+# ----- condition nodes ----------------------------------------------------------
+
+
+class Condition:
+    __slots__ = ()
+
+    def test(self, state: State, record: Any, node: str) -> bool:
+        raise NotImplementedError
+
+
+class Const(Condition):
+    __slots__ = ("result",)
+
+    def __init__(self, result: bool) -> None:
+        self.result = result
+
+    def test(self, state: State, record: Any, node: str) -> bool:
+        return self.result
+
+
+class Attr(Condition):
+    __slots__ = ("attr", "fn", "getter", "is_exists", "op", "value")
+
+    def __init__(
+        self,
+        attr: str,
+        getter: Getter,
+        op: str,
+        fn: operators.OpFn,
+        value: Value,
+        is_exists: bool,
+    ) -> None:
+        self.attr, self.getter, self.op, self.fn, self.value = attr, getter, op, fn, value
+        self.is_exists = is_exists
+
+    def test(self, state: State, record: Any, node: str) -> bool:
+        observed = self.getter(record)
+        expected = self.value.get(state)
+        if observed is None and not self.is_exists:
+            result = False
+        else:
+            result = self.fn(observed, expected, state.op_ctx)
+        if state.recording:
+            state.add(
+                {
+                    "kind": "attr",
+                    "attr": self.attr,
+                    "op": self.op,
+                    "expected": self.value.shown if self.value.is_const else bounded(expected),
+                    "observed": bounded(observed),
+                    "result": result,
+                }
+            )
+        return result
+
+
+class All(Condition):
+    __slots__ = ("subs",)
+
+    def __init__(self, subs: list[Condition]) -> None:
+        self.subs = subs
+
+    def test(self, state: State, record: Any, node: str) -> bool:
+        return all(sub.test(state, record, node) for sub in self.subs)
+
+
+class Any_(Condition):
+    __slots__ = ("subs",)
+
+    def __init__(self, subs: list[Condition]) -> None:
+        self.subs = subs
+
+    def test(self, state: State, record: Any, node: str) -> bool:
+        return any(sub.test(state, record, node) for sub in self.subs)
+
+
+class Not(Condition):
+    __slots__ = ("sub",)
+
+    def __init__(self, sub: Condition) -> None:
+        self.sub = sub
+
+    def test(self, state: State, record: Any, node: str) -> bool:
+        return not self.sub.test(state, record, node)
+
+
+class AnyItem(Condition):
+    __slots__ = ("attr", "getter", "where")
+
+    def __init__(self, attr: str, getter: Getter, where: Condition) -> None:
+        self.attr, self.getter, self.where = attr, getter, where
+
+    def test(self, state: State, record: Any, node: str) -> bool:
+        items = self.getter(record)
+        if not isinstance(items, list):
+            items = []
+        recording = state.recording
+        state.recording = False
+        try:
+            if not recording:
+                return any(self.where.test(state, item, node) for item in items)
+            matched = [item for item in items if self.where.test(state, item, node)]
+        finally:
+            state.recording = recording
+        state.add(
+            {
+                "kind": "any_item",
+                "attr": self.attr,
+                "matched": [bounded(m) for m in matched[:MAX_WITNESSES]],
+                "matched_count": len(matched),
+                "count": len(items),
+                "result": bool(matched),
+            }
+        )
+        return bool(matched)
+
+
+class Path_(Condition):
+    __slots__ = ("steps", "to", "where")
+
+    def __init__(
+        self, steps: tuple[tuple[str, Condition | None], ...], to: str, where: Condition | None
+    ) -> None:
+        self.steps, self.to, self.where = steps, to, where
+
+    def test(self, state: State, record: Any, node: str) -> bool:
+        recording = state.recording
+        cap = MAX_WITNESSES if recording else 1
+        found: list[dict[str, Any]] = []
+        state.recording = False
+        try:
+            self._walk(state, (node,), (), (), found, cap, recording)
+        finally:
+            state.recording = recording
+        if recording:
+            if found:
+                for item in found:
+                    state.add(item)
+            else:
+                state.add(
+                    {
+                        "kind": "no_path",
+                        "from": node,
+                        "via": [name for name, _ in self.steps],
+                        "to": self.to,
+                        "result": False,
+                    }
+                )
+        return bool(found)
+
+    def _walk(
+        self,
+        state: State,
+        nodes: tuple[str, ...],
+        relations: tuple[str, ...],
+        edges: tuple[Mapping[str, Any], ...],
+        found: list[dict[str, Any]],
+        cap: int,
+        recording: bool,
+    ) -> None:
+        depth = len(relations)
+        if depth == len(self.steps):
+            end = state.graph.resource(nodes[-1])
+            if end.type != self.to:
+                return
+            detail: list[dict[str, Any]] = []
+            if self.where is not None:
+                if recording:
+                    saved = state.evidence
+                    state.evidence, state.recording = detail, True
+                    try:
+                        ok = self.where.test(state, end.attrs, end.id)
+                    finally:
+                        state.evidence, state.recording = saved, False
+                else:
+                    ok = self.where.test(state, end.attrs, end.id)
+                if not ok:
+                    return
+            item = WitnessPath(nodes, relations, edges).to_evidence() if recording else {}
+            if recording:
+                item["result"] = True
+                if detail:
+                    item["end"] = detail
+            found.append(item)
+            return
+        name, edge_where = self.steps[depth]
+        for target, data in state.graph.neighbours(nodes[-1], name):
+            if target in nodes:
+                continue
+            if edge_where is not None and not edge_where.test(state, data, nodes[-1]):
+                continue
+            self._walk(
+                state, (*nodes, target), (*relations, name), (*edges, data), found, cap, recording
+            )
+            if len(found) >= cap:
+                return

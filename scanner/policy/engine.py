@@ -1,0 +1,383 @@
+"""Evaluate a policy set against a snapshot: every policy on every resource.
+
+Per resource the verdict is decided in this order:
+
+1. UNKNOWN when a collection error in the resource's account and region
+   affects the policy's subject type or any type its paths can reach (never
+   PASS on missing data);
+2. NOT_APPLICABLE when ``scope`` is false ("out of scope");
+3. PASS when ``require`` holds, else FAIL;
+4. a FAIL matched by an unexpired waiver becomes WAIVED.
+
+A policy with ``inherited_by: RELATION`` also reports every resource reached
+from an in-scope subject by that relation as NOT_APPLICABLE ("inherited from
+cluster X").  Work is indexed: resources come from ``graph.of_type``,
+conditions are precompiled, the UNKNOWN test is cached per (policy, account,
+region), and nothing is recomputed per finding except the finding itself.
+
+The result is deterministic: ``ctx.now`` is the snapshot's collection time,
+scan start/end come from the snapshot, findings are sorted on output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.errors import UserInputErrors
+from scanner.graph import ResourceGraph
+from scanner.model import CollectionError, Finding, Resource, ScanResult, Severity, Snapshot, Status
+from scanner.policy.conditions import State
+from scanner.policy.config import Config, check_config_against
+from scanner.policy.loader import PolicySet
+from scanner.policy.operators import OpContext
+from scanner.policy.policy import Policy, Program
+from scanner.policy.waivers import Waiver, Waivers
+
+# The field that names each resource for people (ids and ARNs are for machines).
+NAME_FIELDS: dict[str, tuple[str, ...]] = {
+    "aws.rds.db_cluster": ("DBClusterIdentifier",),
+    "aws.rds.db_instance": ("DBInstanceIdentifier",),
+    "aws.rds.db_cluster_snapshot": ("DBClusterSnapshotIdentifier",),
+    "aws.rds.db_subnet_group": ("DBSubnetGroupName",),
+    "aws.rds.db_cluster_parameter_group": ("DBClusterParameterGroupName",),
+    "aws.rds.global_cluster": ("GlobalClusterIdentifier",),
+    "aws.rds.event_subscription": ("CustSubscriptionId",),
+    "aws.rds.certificate": ("CertificateIdentifier",),
+    "aws.ec2.security_group": ("GroupId",),
+    "aws.ec2.subnet": ("SubnetId",),
+    "aws.ec2.route_table": ("RouteTableId",),
+    "aws.ec2.internet_gateway": ("InternetGatewayId",),
+    "aws.ec2.nat_gateway": ("NatGatewayId",),
+    "aws.ec2.vpc": ("VpcId",),
+    "aws.kms.key": ("KeyId",),
+    "aws.secretsmanager.secret": ("Name",),
+    "aws.backup.protected_resource": ("ResourceName", "ResourceArn"),
+}
+
+
+def resource_name(resource: Resource) -> str:
+    for key in NAME_FIELDS.get(resource.type, ()):
+        value = resource.attrs.get(key)
+        if isinstance(value, str) and value:
+            return value
+    tail = resource.id.rsplit(":", 1)[-1]
+    return tail.rsplit("/", 1)[-1] or resource.id
+
+
+def type_word(resource_type: str) -> str:
+    """aws.rds.db_cluster -> 'cluster'; aws.rds.db_subnet_group -> 'subnet group'."""
+    short = resource_type.rsplit(".", 1)[-1]
+    return short.removeprefix("db_").replace("_", " ")
+
+
+def fingerprint(policy_id: str, resource_id: str) -> str:
+    """Stable across scans: the same policy on the same resource."""
+    return hashlib.sha256(f"{policy_id}|{resource_id}".encode()).hexdigest()
+
+
+def parse_time(text: str) -> dt.datetime:
+    value = text.strip()
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        parsed = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+# ----- the selected, compiled catalogue --------------------------------------------
+
+
+@dataclass
+class Selected:
+    policy: Policy
+    program: Program
+    frameworks: tuple[Mapping[str, str], ...]
+
+
+def select(policy_set: PolicySet, config: Config) -> list[Selected]:
+    """Apply the config's selection and parameter overrides; compile."""
+    errors = check_config_against(
+        config, set(policy_set.ids()), {p.area for p in policy_set.policies}
+    )
+    chosen: list[Selected] = []
+    for policy in policy_set.policies:
+        if not config.selects(policy.id, policy.area, policy.severity):
+            continue
+        overrides = config.params.get(policy.id)
+        program, problems = policy.compile(
+            overrides, origin=f"{config.file} at $.params['{policy.id}']" if overrides else None
+        )
+        errors.extend(problems)
+        chosen.append(Selected(policy, program, tuple(policy_set.frameworks_of(policy.id))))
+    if errors:
+        raise UserInputErrors(errors)
+    return chosen
+
+
+# ----- evaluation --------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """Everything one evaluation shares across policies."""
+
+    graph: ResourceGraph
+    now: dt.datetime
+    scan_facts: Mapping[str, Any]
+    errors: Sequence[CollectionError]
+    regions: frozenset[str] = frozenset()
+    names: dict[str, str] = field(default_factory=dict)
+
+    def name(self, resource: Resource) -> str:
+        cached = self.names.get(resource.id)
+        if cached is None:
+            cached = self.names[resource.id] = resource_name(resource)
+        return cached
+
+    def unknown_reason(self, reach: frozenset[str], account: str, region: str) -> str | None:
+        for error in self.errors:
+            hit = sorted(t for t in reach if error.affects(t, account, region))
+            if hit:
+                return (
+                    f"collection error {error.error_code} on {error.service} {error.operation} "
+                    f"in {error.account}/{error.region} leaves {', '.join(hit)} incomplete"
+                )
+        return None
+
+
+def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
+    policy, program = selected.policy, selected.program
+    state = State(run.graph, _PLACEHOLDER, OpContext(now=run.now), run.scan_facts)
+    unknown_cache: dict[tuple[str, str], str | None] = {}
+    findings: list[Finding] = []
+    inherited: dict[str, Finding] = {}
+    remediation_text = policy.remediation.get("text", "")
+    for rtype in policy.resources:
+        for resource in run.graph.of_type(rtype):
+            if run.regions and resource.region not in run.regions:
+                continue
+            name = run.name(resource)
+            state.subject = resource
+            key = (resource.account, resource.region)
+            if key not in unknown_cache:
+                unknown_cache[key] = run.unknown_reason(program.reach, *key)
+            unknown = unknown_cache[key]
+            attrs = resource.attrs
+            in_scope = True
+            scope_evidence: list[dict[str, Any]] = []
+            if program.scope is not None:
+                state.recording, state.evidence = True, scope_evidence
+                in_scope = program.scope.test(state, attrs, resource.id)
+            evidence: list[dict[str, Any]] = []
+            reason = ""
+            remediation: dict[str, str] = {}
+            if unknown is not None:
+                status, reason = Status.UNKNOWN, unknown
+            elif not in_scope:
+                status, reason, evidence = Status.NOT_APPLICABLE, "out of scope", scope_evidence
+            else:
+                state.recording, state.evidence = True, evidence
+                status = (
+                    Status.PASS if program.require.test(state, attrs, resource.id) else Status.FAIL
+                )
+                if status is Status.FAIL:
+                    remediation = {"text": remediation_text} if remediation_text else {}
+                    if program.cli is not None:
+                        remediation["cli"] = program.cli.render(state, name)
+            state.recording = False
+            findings.append(
+                Finding(
+                    policy_id=policy.id,
+                    resource_id=resource.id,
+                    resource_type=resource.type,
+                    resource_name=name,
+                    account=resource.account,
+                    region=resource.region,
+                    status=status,
+                    severity=policy.severity,
+                    message=program.message.render(state, name),
+                    evidence=tuple(evidence),
+                    remediation=remediation,
+                    fingerprint=fingerprint(policy.id, resource.id),
+                    reason=reason,
+                    frameworks=selected.frameworks,
+                )
+            )
+            if policy.inherited_by and in_scope:
+                _inherit(run, policy, selected, resource, name, inherited)
+    subjects = {f.resource_id for f in findings}
+    findings.extend(f for rid, f in inherited.items() if rid not in subjects)
+    return findings
+
+
+def _inherit(
+    run: Run,
+    policy: Policy,
+    selected: Selected,
+    owner: Resource,
+    owner_name: str,
+    out: dict[str, Finding],
+) -> None:
+    reason = f"inherited from {type_word(owner.type)} {owner_name}"
+    for target_id, _data in run.graph.neighbours(owner.id, str(policy.inherited_by)):
+        if target_id in out:
+            continue
+        target = run.graph.resource(target_id)
+        out[target_id] = Finding(
+            policy_id=policy.id,
+            resource_id=target.id,
+            resource_type=target.type,
+            resource_name=run.name(target),
+            account=target.account,
+            region=target.region,
+            status=Status.NOT_APPLICABLE,
+            severity=policy.severity,
+            message=f"{policy.title}: judged on {type_word(owner.type)} {owner_name}",
+            fingerprint=fingerprint(policy.id, target.id),
+            reason=reason,
+            frameworks=selected.frameworks,
+        )
+
+
+_PLACEHOLDER = Resource(id="", type="", account="", region="", attrs={})
+
+
+# ----- waivers -------------------------------------------------------------------
+
+
+def apply_waivers(
+    findings: list[Finding], waivers: Waivers | None, today: dt.date
+) -> tuple[list[Finding], dict[str, Any]]:
+    if waivers is None or not waivers.items:
+        return findings, {"file": None, "applied": [], "expired": [], "stale": []}
+    active = [w for w in waivers.items if not w.expired(today)]
+    expired = [w for w in waivers.items if w.expired(today)]
+    hits: dict[int, list[str]] = {w.index: [] for w in active}
+    out = []
+    for finding in findings:
+        if finding.status is Status.FAIL:
+            waiver = _first_match(active, finding)
+            if waiver is not None:
+                hits[waiver.index].append(finding.fingerprint)
+                finding = _waived(finding, waiver)
+        out.append(finding)
+    applied = [{**w.to_dict(), "findings": len(hits[w.index])} for w in active if hits[w.index]]
+    stale = [w.to_dict() for w in active if not hits[w.index]]
+    return out, {
+        "file": waivers.file,
+        "applied": applied,
+        "expired": [w.to_dict() for w in expired],
+        "stale": stale,
+    }
+
+
+def _first_match(waivers: Iterable[Waiver], finding: Finding) -> Waiver | None:
+    for waiver in waivers:
+        if waiver.matches(finding.policy_id, finding.resource_id, finding.resource_name):
+            return waiver
+    return None
+
+
+def _waived(finding: Finding, waiver: Waiver) -> Finding:
+    from dataclasses import replace
+
+    return replace(finding, status=Status.WAIVED, waiver=waiver.to_dict())
+
+
+# ----- the public entry point ----------------------------------------------------------
+
+
+def snapshot_digest(snapshot: Snapshot) -> str:
+    """sha256 of the snapshot's canonical JSON (what `collect` writes)."""
+    text = json.dumps(snapshot.to_dict(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def evaluate(
+    snapshot: Snapshot,
+    policy_set: PolicySet,
+    *,
+    config: Config | None = None,
+    waivers: Waivers | None = None,
+    command_line: str | None = None,
+    snapshot_sha256: str | None = None,
+    graph: ResourceGraph | None = None,
+) -> ScanResult:
+    """The ScanResult of ``policy_set`` on ``snapshot`` (see the module doc).
+
+    ``snapshot_sha256`` lets a caller that read the snapshot from a file pass
+    the file's digest instead of re-serialising it; ``graph`` lets tests and
+    benchmarks reuse a graph already built from the snapshot.
+    """
+    from scanner.edges import build_graph
+
+    config = config or Config()
+    selected = select(policy_set, config)
+    if graph is None:
+        graph = build_graph(snapshot.resources)
+    now = parse_time(snapshot.collected_at)
+    run = Run(
+        graph=graph,
+        now=now,
+        scan_facts={"accounts": sorted(snapshot.accounts), "regions": sorted(snapshot.regions)},
+        errors=snapshot.errors,
+        regions=frozenset(config.regions),
+    )
+    findings: list[Finding] = []
+    for item in selected:
+        findings.extend(evaluate_policy(run, item))
+    findings, waiver_summary = apply_waivers(findings, waivers, now.date())
+    if waivers is not None:
+        waiver_summary["sha256"] = waivers.sha256
+    context = dict(snapshot.context)
+    started = _first_str(context, "started_at", "collection_started_at") or snapshot.collected_at
+    finished = _first_str(context, "finished_at", "collection_finished_at") or snapshot.collected_at
+    scan = {
+        "started_at": started,
+        "finished_at": finished,
+        "collected_at": snapshot.collected_at,
+        "collected_by": dict(snapshot.scanner),
+        "accounts": sorted(snapshot.accounts),
+        "regions": sorted(snapshot.regions),
+        "regions_evaluated": sorted(config.regions) if config.regions else sorted(snapshot.regions),
+        "regions_skipped": context.get("regions_skipped", []),
+        "caller_identity": context.get("caller_identity"),
+        "command_line": command_line or "",
+        "snapshot_sha256": snapshot_sha256 or snapshot_digest(snapshot),
+        "policy_set_sha256": policy_set.sha256,
+        "waivers_sha256": waivers.sha256 if waivers is not None else None,
+        "config": config.to_dict(),
+        "fail_on": config.fail_on.value if config.fail_on else "none",
+        "allow_incomplete": config.allow_incomplete,
+        "policy_count": len(selected),
+        "resource_count": len(graph),
+        "frameworks": [f.to_dict() for f in policy_set.frameworks],
+    }
+    policies = tuple(
+        s.policy.meta(s.program.params, [dict(f) for f in s.frameworks]) for s in selected
+    )
+    return ScanResult(
+        scan=scan,
+        policies=policies,
+        findings=tuple(findings),
+        errors=tuple(snapshot.errors),
+        waivers=waiver_summary,
+    )
+
+
+def _first_str(context: Mapping[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = context.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+__all__ = ["Severity", "evaluate", "evaluate_policy", "fingerprint", "resource_name", "select"]

@@ -1,0 +1,148 @@
+"""Safe, strict YAML loading for policies, config, waivers and frameworks.
+
+* ``yaml.SafeLoader`` underneath: object tags (``!!python/object``) are refused
+  with a message that says so, never constructed.
+* Dates stay strings (``2026-01-31``), so documents are plain JSON types and
+  validate against JSON Schemas, and comparisons never mix date and str.
+* Duplicate mapping keys are an error (PyYAML would silently keep the last).
+* Every node's line is kept so errors can point at ``line N`` as well as the
+  JSON path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scanner.errors import UserInputError
+
+JsonPath = tuple[str | int, ...]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without the implicit timestamp type."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class YamlDoc:
+    """A loaded document and the line of every node, keyed by JSON path."""
+
+    data: Any
+    file: str
+    lines: dict[JsonPath, int] = field(default_factory=dict)
+
+    def line(self, path: JsonPath) -> int | None:
+        # The nearest enclosing node that has a recorded line.
+        probe = tuple(path)
+        while probe:
+            if probe in self.lines:
+                return self.lines[probe]
+            probe = probe[:-1]
+        return self.lines.get((), None)
+
+
+def json_path(path: JsonPath) -> str:
+    """``('tests', 0, 'expect')`` -> ``$.tests[0].expect``."""
+    out = "$"
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.replace("_", "").isalnum() and part[:1].isalpha():
+            out += f".{part}"
+        else:
+            out += f"[{part!r}]"
+    return out
+
+
+def location(doc: YamlDoc | None, path: JsonPath) -> str:
+    text = json_path(path)
+    line = doc.line(path) if doc is not None else None
+    return f"{text} (line {line})" if line is not None else text
+
+
+def _walk(node: yaml.Node, path: JsonPath, doc: YamlDoc) -> None:
+    doc.lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise UserInputError(
+                    f"duplicate key '{key}' (first at line {seen[key]})",
+                    file=doc.file,
+                    location=f"{json_path((*path, key))} (line {key_node.start_mark.line + 1})",
+                    hint="keep one of them",
+                )
+            seen[key] = key_node.start_mark.line + 1
+            _walk(value_node, (*path, key), doc)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), doc)
+
+
+def load_yaml_text(text: str, file: str, *, what: str = "document") -> YamlDoc:
+    """Parse one YAML document; every problem is a UserInputError naming ``file``."""
+    doc = YamlDoc(data=None, file=file)
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                raise UserInputError(
+                    f"the file is empty; expected a {what}",
+                    file=file,
+                    hint=f"write a {what} or delete the file",
+                )
+            _walk(node, (), doc)
+            doc.data = loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        tag = ""
+        if exc.problem and "tag" in exc.problem:
+            tag = exc.problem.split("tag", 1)[1].strip().strip("'\"")
+            tag = tag.replace("tag:yaml.org,2002:", "!!")
+        raise UserInputError(
+            f"YAML tag '{tag}' is not allowed" if tag else f"YAML construct refused: {exc.problem}",
+            file=file,
+            location=f"line {mark.line + 1}, column {mark.column + 1}" if mark else None,
+            expected="plain YAML (mappings, lists, strings, numbers, booleans)",
+            hint="remove the tag; policies are data, never code",
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise UserInputError(
+            f"YAML syntax error: {exc.problem or exc.context}",
+            file=file,
+            location=f"line {mark.line + 1}, column {mark.column + 1}" if mark else None,
+            hint="check indentation and quoting around that spot (a ':' or '{' inside a "
+            "value needs quotes)",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise UserInputError(f"YAML error: {exc}", file=file) from None
+    return doc
+
+
+def load_yaml_file(path: Path, *, what: str = "document", display: str | None = None) -> YamlDoc:
+    name = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UserInputError(f"cannot read the file: {exc.strerror}", file=name) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserInputError(
+            f"not UTF-8 text (byte {exc.start})", file=name, hint="save the file as UTF-8"
+        ) from None
+    return load_yaml_text(text, name, what=what)
