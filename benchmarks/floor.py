@@ -16,8 +16,8 @@ What the catalogue needs, and the cheapest way to get it:
 - one Secrets Manager DescribeSecret per distinct managed master secret.
 
 Dependent calls start as soon as the describe they depend on returns, all on
-one thread pool (``--workers``, default as many as the scanner), one client
-per thread. The script prints one JSON line: elapsed seconds and the calls it
+one thread pool (``--workers``, default as many as the scanner), one shared
+(thread-safe) client per service. The script prints one JSON line: elapsed seconds and the calls it
 made by operation (the benchmark also counts them at the server).
 
 Run alone: ``python benchmarks/floor.py --endpoint-url http://127.0.0.1:PORT``
@@ -65,7 +65,7 @@ class Floor:
     def __init__(self, endpoint: str, region: str, workers: int) -> None:
         self.endpoint, self.region = endpoint, region
         self.pool = ThreadPoolExecutor(max_workers=workers)
-        self.local = threading.local()
+        self.clients: dict[str, Any] = {}
         self.lock = threading.Lock()
         self.calls: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()
@@ -77,16 +77,14 @@ class Floor:
         self.config = Config(retries={"mode": "adaptive", "max_attempts": 5})
 
     def client(self, service: str) -> Any:
-        cache: dict[str, Any] | None = getattr(self.local, "clients", None)
-        if cache is None:
-            cache = self.local.clients = {}
-        if service not in cache:
-            # Client creation is not thread-safe on a shared session; serialise it.
-            with self.lock:
-                cache[service] = self.session.client(
+        # botocore clients are thread-safe: one per service, shared by all
+        # threads, is the cheapest correct set-up (creating one costs tens of ms).
+        with self.lock:
+            if service not in self.clients:
+                self.clients[service] = self.session.client(
                     service, endpoint_url=self.endpoint, config=self.config
                 )
-        return cache[service]
+            return self.clients[service]
 
     def call(self, service: str, op: str, **kwargs: Any) -> dict[str, Any]:
         with self.lock:

@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 import urllib.parse
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -132,15 +133,18 @@ class CallCounter:
             return start_response(status, headers, *exc)
 
         started = time.perf_counter()
-        result = self.app(environ, recording_start_response)
-        elapsed = time.perf_counter() - started
-        with self._lock:
-            self.calls[name] += 1
-            self.seconds[name] += elapsed
-            self.regions[region] += 1
-            if status_holder and not status_holder[0].startswith(("2", "3")):
-                self.errors[f"{name} {status_holder[0].split()[0]}"] += 1
-        return result
+        try:
+            return self.app(environ, recording_start_response)
+        finally:
+            # An action moto has not implemented raises here (werkzeug answers 500).
+            elapsed = time.perf_counter() - started
+            status = status_holder[0].split()[0] if status_holder else "500"
+            with self._lock:
+                self.calls[name] += 1
+                self.seconds[name] += elapsed
+                self.regions[region] += 1
+                if not status.startswith(("2", "3")):
+                    self.errors[f"{name} {status}"] += 1
 
 
 def _classify(environ: Environ, body: bytes) -> tuple[str, str]:
@@ -178,8 +182,9 @@ class CountingMotoServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> CountingMotoServer:
-        # One log line per request on stderr would swamp the benchmark table.
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        # One log line per request, and a traceback for every action moto has
+        # not implemented (peers call many), would swamp the benchmark table.
+        logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
         self.patch_source = install_pagination_patch()
         self._server.start()
         wsgi = self._server._server
@@ -187,6 +192,12 @@ class CountingMotoServer:
         # No request can have arrived yet: nobody knows the port.
         self.counter = CallCounter(wsgi.app)
         wsgi.app = self.counter
+        # moto's backends are process-global: a second server in the same
+        # process would otherwise see the first one's estate.
+        urllib.request.urlopen(
+            urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
+        ).read()
+        self.counter.reset()
         return self
 
     def stop(self) -> None:
