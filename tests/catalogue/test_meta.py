@@ -1,0 +1,341 @@
+"""Meta-tests over the shipped catalogue: the data keeps the promises CHECKS.md makes.
+
+These read the YAML files directly (not through the loader) so that a broken
+loader cannot hide a broken catalogue, and the two are checked independently.
+Each check is parametrized per policy so a failure names the file to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import botocore.loaders
+import jmespath
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICIES = ROOT / "policies"
+CATALOGUE = POLICIES / "catalogue.txt"
+RESERVED = ("frameworks", "data")
+AREAS = ("encryption", "network", "backup", "availability", "identity", "logging", "lifecycle")
+
+# Settings the cluster owns (CHECKS.md): judged on the cluster, members NOT_APPLICABLE.
+CLUSTER_OWNED = (
+    "aurora.cluster.storage_encrypted",
+    "aurora.cluster.kms_customer_managed_key",
+    "aurora.cluster.deletion_protection",
+    "aurora.cluster.iam_auth",
+    "aurora.cluster.backup_retention",
+    "aurora.cluster.backup_plan",
+    "aurora.cluster.copy_tags_to_snapshot",
+)
+
+# Types whose records carry Engine, so Neptune and DocumentDB can show up in them.
+ENGINE_TYPES = {
+    "aws.rds.db_cluster",
+    "aws.rds.db_instance",
+    "aws.rds.db_cluster_snapshot",
+    "aws.rds.global_cluster",
+}
+
+# Where each resource type's raw record comes from in botocore, plus the fields
+# a collector adds from a second call (the augment functions in scanner/collect).
+RECORD_SHAPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "aws.rds.db_cluster": ("rds", "DBCluster", ()),
+    "aws.rds.db_instance": ("rds", "DBInstance", ()),
+    "aws.rds.db_cluster_snapshot": ("rds", "DBClusterSnapshot", ("DBClusterSnapshotAttributes",)),
+    "aws.rds.db_subnet_group": ("rds", "DBSubnetGroup", ()),
+    "aws.rds.db_cluster_parameter_group": ("rds", "DBClusterParameterGroup", ("Parameters",)),
+    "aws.rds.global_cluster": ("rds", "GlobalCluster", ()),
+    "aws.rds.event_subscription": ("rds", "EventSubscription", ()),
+    "aws.rds.certificate": ("rds", "Certificate", ()),
+    "aws.ec2.security_group": ("ec2", "SecurityGroup", ()),
+    "aws.ec2.subnet": ("ec2", "Subnet", ()),
+    "aws.ec2.route_table": ("ec2", "RouteTable", ()),
+    "aws.ec2.internet_gateway": ("ec2", "InternetGateway", ()),
+    "aws.ec2.nat_gateway": ("ec2", "NatGateway", ()),
+    "aws.ec2.vpc": ("ec2", "Vpc", ()),
+    "aws.kms.key": ("kms", "KeyMetadata", ()),
+    "aws.secretsmanager.secret": ("secretsmanager", "DescribeSecretResponse", ()),
+    "aws.backup.protected_resource": ("backup", "ProtectedResource", ()),
+}
+CASE_KEYS = {"type", "id", "account", "region"}
+
+# Official documentation only: the vendor's docs and the standards bodies.
+OFFICIAL_HOSTS = (
+    "docs.aws.amazon.com",
+    "aws.amazon.com",
+    "csrc.nist.gov",
+    "www.cisecurity.org",
+    "docs-prv.pcisecuritystandards.org",
+    "www.pcisecuritystandards.org",
+    "www.rfc-editor.org",
+    "datatracker.ietf.org",
+    "www.postgresql.org",
+    "dev.mysql.com",
+    "endoflife.date",
+)
+
+_PLACEHOLDER = re.compile(r"(?<!\{)\{([^{}]+)\}(?!\})")
+_IDENTIFYING = re.compile(r"(Identifier|Arn|ARN|Name|Id|Group)$")
+# JMESPath node types whose first child is evaluated against the record itself
+# (the rest are evaluated against its result); all other nodes pass the record
+# to every child.
+_LEFT_ONLY = {
+    "subexpression",
+    "index_expression",
+    "projection",
+    "value_projection",
+    "filter_projection",
+    "flatten",
+    "pipe",
+}
+
+
+def _policy_files() -> list[Path]:
+    return sorted(
+        p for p in POLICIES.rglob("*.yaml") if p.relative_to(POLICIES).parts[0] not in RESERVED
+    )
+
+
+@cache
+def _load(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict), f"{path} is not a mapping"
+    return data
+
+
+def _framework_files() -> list[Path]:
+    return sorted((POLICIES / "frameworks").glob("*.yaml"))
+
+
+def _catalogue() -> list[str]:
+    lines = CATALOGUE.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip()]
+
+
+def _types(policy: dict[str, Any]) -> list[str]:
+    resource = policy["resource"]
+    return [resource] if isinstance(resource, str) else list(resource)
+
+
+def _placeholders(template: str) -> list[str]:
+    return [p.strip() for p in _PLACEHOLDER.findall(template)]
+
+
+def _root_fields(node: dict[str, Any]) -> set[str]:
+    """The record fields a JMESPath AST reads directly (not fields of fields)."""
+    kind = node.get("type")
+    if kind == "field":
+        return {str(node["value"])}
+    children = node.get("children") or []
+    if kind in _LEFT_ONLY:
+        children = children[:1]
+    out: set[str] = set()
+    for child in children:
+        if isinstance(child, dict):
+            out |= _root_fields(child)
+    return out
+
+
+@cache
+def _shape_members(service: str, shape: str) -> frozenset[str]:
+    model = botocore.loaders.Loader().load_service_model(service, "service-2")
+    return frozenset(model["shapes"][shape].get("members", {}))
+
+
+def _fields_of(resource_type: str) -> frozenset[str] | None:
+    spec = RECORD_SHAPES.get(resource_type)
+    if spec is None:
+        return None
+    service, shape, extra = spec
+    return _shape_members(service, shape) | frozenset(extra)
+
+
+FILES = _policy_files()
+IDS = [p.stem for p in FILES]
+
+
+# ----- the catalogue as a whole ----------------------------------------------
+
+
+def test_catalogue_list_is_sorted_and_unique() -> None:
+    ids = _catalogue()
+    assert ids == sorted(set(ids))
+
+
+def test_policy_ids_equal_the_catalogue() -> None:
+    on_disk = {_load(p)["id"] for p in FILES}
+    listed = set(_catalogue())
+    assert not listed - on_disk, f"listed but no policy file: {sorted(listed - on_disk)}"
+    assert not on_disk - listed, f"policy not in catalogue.txt: {sorted(on_disk - listed)}"
+
+
+def test_catalogue_matches_checks_md_count() -> None:
+    # CHECKS.md: "47 policies. The catalogue grows; ids above are fixed."
+    assert len(_catalogue()) >= 47
+
+
+# ----- each policy -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_file_lives_at_area_and_id(path: Path) -> None:
+    policy = _load(path)
+    rel = path.relative_to(POLICIES)
+    assert len(rel.parts) == 2, f"{rel}: expected policies/<area>/<id>.yaml"
+    assert rel.parts[0] in AREAS, f"{rel}: area must be one of {AREAS}"
+    assert path.stem == policy["id"], f"{rel}: file name must be the policy id"
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_has_a_passing_and_a_failing_case(path: Path) -> None:
+    verdicts = {v for case in _load(path).get("tests", []) for v in case["expect"].values()}
+    assert "pass" in verdicts, "no test case expects pass"
+    assert "fail" in verdicts, "no test case expects fail"
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_remediation_cli_is_aws_and_names_the_resource(path: Path) -> None:
+    remediation = _load(path).get("remediation") or {}
+    cli = " ".join(str(remediation.get("cli", "")).split())
+    assert cli.startswith("aws "), f"remediation.cli must be an aws CLI command: {cli!r}"
+    assert remediation.get("text"), "remediation.text is missing"
+    names = [
+        p
+        for p in _placeholders(cli)
+        if not p.startswith("param.") and (p in ("id", "name") or _IDENTIFYING.search(p))
+    ]
+    assert names, f"remediation.cli names no resource identifier placeholder: {cli!r}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_message_states_an_observed_value(path: Path) -> None:
+    message = _load(path)["message"]
+    observed = [p for p in _placeholders(message) if not p.startswith("param.")]
+    assert observed, f"message shows no observed value: {message!r}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_placeholders_are_real_fields(path: Path) -> None:
+    policy = _load(path)
+    allowed: set[str] = {"id", "name", "type", "account", "region"}
+    for resource_type in _types(policy):
+        fields = _fields_of(resource_type)
+        if fields is None:
+            return
+        allowed |= fields
+    remediation = policy.get("remediation") or {}
+    for template in (policy["message"], str(remediation.get("cli", ""))):
+        for placeholder in _placeholders(template):
+            if placeholder.startswith("param."):
+                continue
+            for field in _root_fields(jmespath.compile(placeholder).parsed):
+                assert field.startswith("x_") or field in allowed, (
+                    f"placeholder {{{placeholder}}}: {field} is not a field of {_types(policy)}"
+                )
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_case_resources_use_boto3_field_names(path: Path) -> None:
+    for case in _load(path).get("tests", []):
+        for resource in case["resources"]:
+            fields = _fields_of(resource["type"])
+            if fields is None:
+                continue
+            unknown = sorted(
+                k
+                for k in resource
+                if k not in CASE_KEYS and not k.startswith("x_") and k not in fields
+            )
+            where = f"case {case['name']!r}: {resource['type']}"
+            assert not unknown, f"{where} has no field(s) {unknown} in boto3's model"
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_references_are_official_https_docs(path: Path) -> None:
+    references = _load(path).get("references") or []
+    assert references, "no references"
+    for url in references:
+        parsed = urlparse(url)
+        assert parsed.scheme == "https", f"{url}: not https"
+        assert parsed.hostname in OFFICIAL_HOSTS, f"{url}: not official documentation"
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_engine_scope_is_explicit_and_excludes_neptune_and_docdb(path: Path) -> None:
+    policy = _load(path)
+    if not set(_types(policy)) <= ENGINE_TYPES:
+        pytest.skip("resource type carries no Engine")
+    scope = yaml.safe_dump(policy.get("scope"))
+    assert "Engine" in scope and "aurora" in scope, "scope must name the Aurora engines"
+    for engine in ("neptune", "docdb"):
+        shown = any(
+            resource.get("Engine") == engine
+            and case["expect"].get(resource["id"]) == "not_applicable"
+            for case in policy.get("tests", [])
+            for resource in case["resources"]
+        )
+        assert shown, f"no test case shows a {engine} resource NOT_APPLICABLE"
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_cluster_owned_settings_report_members_not_applicable(path: Path) -> None:
+    policy = _load(path)
+    if policy["id"] in CLUSTER_OWNED:
+        assert policy.get("inherited_by") == "member", "cluster-owned: needs inherited_by: member"
+    if policy.get("inherited_by") != "member":
+        return
+    shown = any(
+        resource["type"] == "aws.rds.db_instance"
+        and case["expect"].get(resource["id"]) == "not_applicable"
+        for case in policy.get("tests", [])
+        for resource in case["resources"]
+    )
+    assert shown, "no test case shows a member instance NOT_APPLICABLE"
+
+
+# ----- frameworks --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", _framework_files(), ids=lambda p: p.stem)
+def test_framework_entries_point_at_existing_policies(path: Path) -> None:
+    framework = _load(path)
+    assert framework["id"] == path.stem, "framework file name must be its id"
+    assert str(framework.get("url", "")).startswith("https://")
+    known = set(_catalogue())
+    seen: set[str] = set()
+    for requirement in framework["requirements"]:
+        assert requirement["id"] not in seen, f"duplicate requirement {requirement['id']}"
+        seen.add(requirement["id"])
+        assert requirement["title"], f"requirement {requirement['id']} has no title"
+        assert requirement["policies"], f"requirement {requirement['id']} maps no policy"
+        unknown = sorted(set(requirement["policies"]) - known)
+        assert not unknown, f"requirement {requirement['id']} names unknown policies {unknown}"
+
+
+def test_expected_frameworks_ship() -> None:
+    shipped = {p.stem for p in _framework_files()}
+    expected = {"aws-fsbp", "cis-aws-foundations", "pci-dss-4.0", "nist-800-53-r5", "aurora-guide"}
+    assert expected <= shipped
+
+
+def test_every_policy_is_in_a_guide_section() -> None:
+    guide = _load(POLICIES / "frameworks" / "aurora-guide.yaml")
+    covered = {p for r in guide["requirements"] for p in r["policies"]}
+    assert set(_catalogue()) <= covered, sorted(set(_catalogue()) - covered)
+    titles = {r["title"] for r in guide["requirements"]}
+    assert titles == {
+        "Security",
+        "Backup and Recovery",
+        "Architecture",
+        "Serverless",
+        "Global Database",
+        "Performance and Monitoring",
+        "Best Practices",
+    }
