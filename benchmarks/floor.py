@@ -4,8 +4,8 @@ What the catalogue needs, and the cheapest way to get it:
 
 - every describe family once, paged at the largest page size AWS allows:
   RDS clusters, instances, cluster snapshots, subnet groups, cluster
-  parameter groups, global clusters, event subscriptions; EC2 VPCs, subnets,
-  route tables, internet gateways, security groups; STS caller identity
+  parameter groups, global clusters, event subscriptions, CA certificates; EC2 VPCs, subnets,
+  route tables, internet gateways, NAT gateways, security groups; STS caller identity
   (the account id); AWS Backup protected resources;
 - one DescribeDBClusterSnapshotAttributes per manual snapshot (sharing is
   not in the describe output);
@@ -53,11 +53,13 @@ FAMILIES: list[tuple[str, str, dict[str, Any], str]] = [
     ),
     ("rds", "describe_global_clusters", {"MaxRecords": 100}, "GlobalClusters"),
     ("rds", "describe_event_subscriptions", {"MaxRecords": 100}, "EventSubscriptionsList"),
+    ("rds", "describe_certificates", {"MaxRecords": 100}, "Certificates"),
     ("ec2", "describe_vpcs", {"MaxResults": 1000}, "Vpcs"),
     ("ec2", "describe_subnets", {"MaxResults": 1000}, "Subnets"),
     ("ec2", "describe_route_tables", {"MaxResults": 100}, "RouteTables"),
     ("ec2", "describe_internet_gateways", {"MaxResults": 1000}, "InternetGateways"),
     ("ec2", "describe_security_groups", {"MaxResults": 1000}, "SecurityGroups"),
+    ("ec2", "describe_nat_gateways", {"MaxResults": 1000}, "NatGateways"),
 ]
 
 

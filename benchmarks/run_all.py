@@ -427,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     for n, info in infos.items():
         print(
             f"N={n}: {info['estate']} (seeded in {info['seed_seconds']} s; "
-            f"pagination patch: {info['patch']})"
+            f"moto gaps filled: {info['patch']})"
         )
     print()
     print(online_table(all_results))

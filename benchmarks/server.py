@@ -59,6 +59,55 @@ def install_pagination_patch() -> str:
 
 
 _PATCHED = False
+_CERTS_PATCHED = False
+
+
+def install_certificates_gap() -> str:
+    """Answer rds:DescribeCertificates, which moto 5.2 does not implement.
+
+    Unanswered, it is an HTTP 500 that botocore retries with back-off, so a
+    tool that checks CA certificates would pay seconds of sleep for a moto gap
+    real AWS does not have. Prefer the project's own fill (scanner/demo/moto_gaps.py).
+    """
+    global _CERTS_PATCHED
+    try:
+        from scanner.demo import moto_gaps  # type: ignore[attr-defined]
+    except ImportError:
+        moto_gaps = None
+    if moto_gaps is not None:
+        for name in dir(moto_gaps):
+            fn = getattr(moto_gaps, name)
+            if callable(fn) and "certificate" in name.lower():
+                fn()
+                return f"scanner.demo.moto_gaps.{name}"
+    if not _CERTS_PATCHED:
+        from moto.core.responses import ActionResult
+        from moto.rds.responses import RDSResponse
+
+        def describe_certificates(self: RDSResponse) -> Any:
+            certs = [
+                {
+                    "CertificateIdentifier": ident,
+                    "CertificateType": "CA",
+                    "Thumbprint": f"{i:040x}",
+                    "ValidFrom": "2021-05-25T23:34:57Z",
+                    "ValidTill": till,
+                    "CertificateArn": f"arn:aws:rds:us-east-1::cert:{ident}",
+                    "CustomerOverride": False,
+                }
+                for i, (ident, till) in enumerate(
+                    [
+                        ("rds-ca-2019", "2024-08-22T17:08:50Z"),
+                        ("rds-ca-rsa2048-g1", "2061-05-25T23:34:57Z"),
+                        ("rds-ca-ecc384-g1", "2121-05-25T23:34:57Z"),
+                    ]
+                )
+            ]
+            return ActionResult({"Certificates": certs})
+
+        RDSResponse.describe_certificates = describe_certificates
+        _CERTS_PATCHED = True
+    return "benchmarks/server.py (DescribeCertificates)"
 
 
 def _own_pagination_patch() -> str:
@@ -185,7 +234,9 @@ class CountingMotoServer:
         # One log line per request, and a traceback for every action moto has
         # not implemented (peers call many), would swamp the benchmark table.
         logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-        self.patch_source = install_pagination_patch()
+        self.patch_source = (
+            f"pagination: {install_pagination_patch()}; certificates: {install_certificates_gap()}"
+        )
         self._server.start()
         wsgi = self._server._server
         assert wsgi is not None
