@@ -8,11 +8,13 @@ Each check is parametrized per policy so a failure names the file to fix.
 from __future__ import annotations
 
 import re
+import shlex
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import botocore
 import botocore.loaders
 import jmespath
 import pytest
@@ -143,10 +145,8 @@ def _root_fields(node: dict[str, Any]) -> set[str]:
     return out
 
 
-@cache
 def _shape_members(service: str, shape: str) -> frozenset[str]:
-    model = botocore.loaders.Loader().load_service_model(service, "service-2")
-    return frozenset(model["shapes"][shape].get("members", {}))
+    return frozenset(_service_model(service)["shapes"][shape].get("members", {}))
 
 
 def _fields_of(resource_type: str) -> frozenset[str] | None:
@@ -159,6 +159,59 @@ def _fields_of(resource_type: str) -> frozenset[str] | None:
 
 FILES = _policy_files()
 IDS = [p.stem for p in FILES]
+
+
+# Options every aws CLI command takes, besides its operation's parameters.
+CLI_GLOBAL_OPTIONS = {
+    "query",
+    "output",
+    "region",
+    "profile",
+    "endpoint-url",
+    "cli-input-json",
+    "no-cli-pager",
+    "debug",
+}
+
+
+@cache
+def _service_model(service: str) -> dict[str, Any]:
+    model: dict[str, Any] = botocore.loaders.Loader().load_service_model(service, "service-2")
+    return model
+
+
+def _cli_problems(command: str) -> list[str]:
+    """Why ``command`` is not an operation and options of the AWS CLI (botocore's model)."""
+    # Placeholders become plain words so shlex sees the command as a user would type it.
+    text = re.sub(r"\{[^{}]+\}", "X", command).replace("<", "").replace(">", "")
+    problems: list[str] = []
+    for segment in text.split("&&"):
+        words = shlex.split(segment)
+        if len(words) < 3 or words[0] != "aws":
+            problems.append(f"not an aws CLI command: {segment.strip()!r}")
+            continue
+        service, operation = words[1], words[2]
+        try:
+            model = _service_model(service)
+        except botocore.exceptions.UnknownServiceError:
+            problems.append(f"unknown service {service!r}")
+            continue
+        ops = {botocore.xform_name(name, "-"): spec for name, spec in model["operations"].items()}
+        if operation not in ops:
+            problems.append(f"aws {service} has no operation {operation!r}")
+            continue
+        shape_name = ops[operation].get("input", {}).get("shape")
+        members = model["shapes"][shape_name]["members"] if shape_name else {}
+        options = set(CLI_GLOBAL_OPTIONS)
+        for member, spec in members.items():
+            option = botocore.xform_name(member, "-")
+            options.add(option)
+            if model["shapes"][spec["shape"]]["type"] == "boolean":
+                options.add(f"no-{option}")
+        for word in words[3:]:
+            if word.startswith("--") and word[2:] not in options:
+                problems.append(f"aws {service} {operation} has no option {word}")
+    return problems
 
 
 # ----- the catalogue as a whole ----------------------------------------------
@@ -212,6 +265,25 @@ def test_remediation_cli_is_aws_and_names_the_resource(path: Path) -> None:
         if not p.startswith("param.") and (p in ("id", "name") or _IDENTIFYING.search(p))
     ]
     assert names, f"remediation.cli names no resource identifier placeholder: {cli!r}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_remediation_cli_exists_in_the_aws_cli(path: Path) -> None:
+    cli = str((_load(path).get("remediation") or {}).get("cli", ""))
+    assert not _cli_problems(cli)
+
+
+def test_cli_check_catches_mistakes() -> None:
+    ok = "aws rds modify-db-cluster --db-cluster-identifier {X} --deletion-protection"
+    assert _cli_problems(ok) == []
+    assert _cli_problems(ok.replace("--deletion", "--no-deletion")) == []
+    assert _cli_problems("aws rds modify-db-cluster --cluster-id c") == [
+        "aws rds modify-db-cluster has no option --cluster-id"
+    ]
+    assert _cli_problems("aws rds modify-cluster --x 1") == [
+        "aws rds has no operation 'modify-cluster'"
+    ]
+    assert _cli_problems("rds modify-db-cluster") != []
 
 
 @pytest.mark.parametrize("path", FILES, ids=IDS)
@@ -339,3 +411,59 @@ def test_every_policy_is_in_a_guide_section() -> None:
         "Performance and Monitoring",
         "Best Practices",
     }
+
+
+# ----- the embedded cases, through the engine ------------------------------------
+
+
+@cache
+def _policy_set() -> Any:
+    from scanner.policy.loader import load_policies
+
+    return load_policies()
+
+
+def test_loader_accepts_the_whole_catalogue() -> None:
+    policy_set = _policy_set()
+    assert policy_set.ids() == _catalogue()
+    assert {f.id for f in policy_set.frameworks} == {p.stem for p in _framework_files()}
+
+
+@pytest.mark.parametrize("policy_id", sorted(IDS))
+def test_embedded_cases_pass(policy_id: str) -> None:
+    from scanner.policy.testing import run_case
+
+    policy_set = _policy_set()
+    policy = policy_set.get(policy_id)
+    problems = [
+        f"[{case['name']}] {problem}"
+        for case in policy.tests
+        for problem in run_case(policy, case, policy_set.frameworks_of(policy_id))
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_findings_carry_framework_requirements() -> None:
+    from scanner.model import Resource, Snapshot
+    from scanner.policy.engine import evaluate
+
+    cluster = Resource(
+        id="arn:aws:rds:us-east-1:123456789012:cluster:c1",
+        type="aws.rds.db_cluster",
+        account="123456789012",
+        region="us-east-1",
+        attrs={"DBClusterIdentifier": "c1", "Engine": "aurora-mysql", "StorageEncrypted": False},
+    )
+    snapshot = Snapshot(
+        collected_at="2026-11-28T00:00:00Z",
+        accounts=("123456789012",),
+        regions=("us-east-1",),
+        resources=(cluster,),
+    )
+    policy_set = _policy_set().subset(["aurora.cluster.storage_encrypted"])
+    (finding,) = evaluate(snapshot, policy_set).findings
+    pairs = {(m["framework"], m["requirement"]) for m in finding.frameworks}
+    assert ("aws-fsbp", "RDS.27") in pairs
+    assert ("cis-aws-foundations", "2.3.1") in pairs
+    assert ("nist-800-53-r5", "SC-28") in pairs
+    assert ("aurora-guide", "security") in pairs
