@@ -1,0 +1,50 @@
+"""KMS: the keys that scanned resources reference, each described once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from scanner.collect.spec import DependentSpec, Record, Reference, arn_region
+from scanner.model import Resource
+
+_ENCRYPTED_TYPES = ("aws.rds.db_cluster", "aws.rds.db_instance", "aws.rds.db_cluster_snapshot")
+
+
+def _key_refs(r: Resource) -> Iterator[str]:
+    a = r.attrs
+    encrypted = a.get("StorageEncrypted") is not False
+    # KmsKeyId of an unencrypted resource names no key in use.
+    if r.type in _ENCRYPTED_TYPES and encrypted and a.get("KmsKeyId"):
+        yield str(a["KmsKeyId"])
+    if r.type == "aws.rds.db_cluster":
+        if a.get("ActivityStreamKmsKeyId"):
+            yield str(a["ActivityStreamKmsKeyId"])
+        secret = a.get("MasterUserSecret") or {}
+        if secret.get("KmsKeyId"):
+            yield str(secret["KmsKeyId"])
+    if r.type == "aws.rds.db_instance" and a.get("PerformanceInsightsKMSKeyId"):
+        yield str(a["PerformanceInsightsKMSKeyId"])
+
+
+def references(resources: Iterable[Resource]) -> Iterator[Reference]:
+    for r in resources:
+        for value in _key_refs(r):
+            yield Reference(arn_region(value, r.region), value)
+
+
+def describe(client: Any, key_id: str) -> tuple[str, str, Record]:
+    meta: Record = client.describe_key(KeyId=key_id)["KeyMetadata"]
+    return str(meta["Arn"]), str(meta.get("AWSAccountId", "")), meta
+
+
+SPECS = (
+    DependentSpec(
+        type="aws.kms.key",
+        service="kms",
+        operation="DescribeKey",
+        references=references,
+        fetch=describe,
+        not_found_codes=frozenset({"NotFoundException"}),
+    ),
+)

@@ -1,0 +1,128 @@
+"""The declarative shape of a collector, shared by every service module.
+
+A ``ResourceSpec`` says how to list one resource type: the boto3 service,
+the paginated API operation, the key holding the items, how to get each
+item's id (its ARN field, or an ARN format for EC2 objects that have none),
+and the IAM actions it needs.  Anything an API list does not return is added
+by a small ``augment`` function that runs right after the listing.
+
+A ``DependentSpec`` collects a type that is only fetched because another
+resource references it (KMS keys, master-user secrets): one call per distinct
+reference, after every listing has finished.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from botocore import xform_name
+
+from scanner.model import Resource
+
+Record = dict[str, Any]
+
+
+class CallContext(Protocol):
+    """What a collector sees: one (account, region) and ways to call and fail."""
+
+    account: str
+    region: str
+    partition: str
+    page_size: int | None
+
+    def client(self, service: str) -> Any: ...
+
+    def record_error(
+        self, exc: BaseException, service: str, operation: str, resource_types: Iterable[str]
+    ) -> None: ...
+
+
+Augment = Callable[[CallContext, list[Record]], None]
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    type: str
+    service: str
+    operation: str  # API name, e.g. DescribeDBClusters
+    items_key: str
+    arn_field: str | None = None
+    # For EC2 objects without an ARN field: str.format over the record plus
+    # partition/region/account, e.g. "arn:{partition}:ec2:{region}:{account}:vpc/{VpcId}".
+    arn_format: str | None = None
+    account_field: str | None = None  # owner account field (EC2 OwnerId)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    accepts_page_size: bool = False  # RDS MaxRecords 20..100; EC2 returns all by default
+    augment: Augment | None = None
+    augment_actions: tuple[str, ...] = ()
+    keep: Callable[[Record], bool] | None = None
+    # Types fetched from references in this type's records: incomplete if this fails.
+    feeds: tuple[str, ...] = ()
+    # Types that also describe the same objects globally (dedupe by id across regions).
+    global_ids: bool = False
+
+    @property
+    def method(self) -> str:
+        return str(xform_name(self.operation))
+
+    @property
+    def iam_actions(self) -> tuple[str, ...]:
+        return (f"{self.service}:{self.operation}", *self.augment_actions)
+
+    def resource_id(self, record: Mapping[str, Any], ctx: CallContext) -> str:
+        if self.arn_field and record.get(self.arn_field):
+            return str(record[self.arn_field])
+        if self.arn_format:
+            return self.arn_format.format(
+                partition=ctx.partition,
+                region=ctx.region,
+                account=self.owner(record, ctx),
+                **record,
+            )
+        raise ValueError(f"{self.type}: record has no id ({self.arn_field})")
+
+    def owner(self, record: Mapping[str, Any], ctx: CallContext) -> str:
+        if self.account_field and record.get(self.account_field):
+            return str(record[self.account_field])
+        return ctx.account
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A value some record points at, and the region to resolve it in."""
+
+    region: str
+    value: str
+
+
+@dataclass(frozen=True)
+class DependentSpec:
+    type: str
+    service: str
+    operation: str
+    references: Callable[[Iterable[Resource]], Iterable[Reference]]
+    # client, reference value -> (resource id, owner account, attrs)
+    fetch: Callable[[Any, str], tuple[str, str, Record]]
+    # Error codes meaning "the referenced object does not exist": not a gap in
+    # the collection (a deleted key is a fact), recorded in context instead.
+    not_found_codes: frozenset[str] = frozenset()
+    extra_actions: tuple[str, ...] = ()
+
+    @property
+    def method(self) -> str:
+        return str(xform_name(self.operation))
+
+    @property
+    def iam_actions(self) -> tuple[str, ...]:
+        return (f"{self.service}:{self.operation}", *self.extra_actions)
+
+
+def arn_region(value: str, default: str) -> str:
+    """The region of an ARN (``arn:partition:service:region:account:...``), else ``default``."""
+    if value.startswith("arn:"):
+        parts = value.split(":", 5)
+        if len(parts) == 6 and parts[3]:
+            return parts[3]
+    return default

@@ -1,0 +1,253 @@
+"""Fill moto's gaps for tests and the demo (never used by the scanner itself).
+
+Each function covers one gap listed in ``shared/MOTO.md`` §5 and says which.
+They patch moto inside this process, so they work in-process (``mock_aws``)
+and with ``ThreadedMotoServer`` (which serves from this process too), not with
+a separately launched ``moto_server``.  Apply the URL-level patches
+(``add_backup_list_protected_resources``) before the first request to moto.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from typing import Any
+
+_lock = threading.Lock()
+_applied: set[str] = set()
+
+DEFAULT_ACCOUNT = "123456789012"
+
+
+def _once(name: str) -> bool:
+    """True the first time ``name`` is applied in this process."""
+    with _lock:
+        if name in _applied:
+            return False
+        _applied.add(name)
+        return True
+
+
+def patch_describe_db_clusters_pagination() -> None:
+    """MOTO.md §5a: moto ignores MaxRecords/Marker on DescribeDBClusters.
+
+    Without this every cluster comes back in one page and the scanner's
+    pagination is never exercised.  Idempotent.
+    """
+    if not _once("describe_db_clusters_pagination"):
+        return
+    from moto.core.responses import PaginatedResult
+    from moto.core.utils import get_pagination_model
+    from moto.rds.responses import RDSResponse
+
+    original = RDSResponse.describe_db_clusters
+
+    def paginated(self: Any) -> Any:
+        return PaginatedResult(original(self).result)
+
+    get_pagination_model("rds")["DescribeDBClusters"].setdefault("unique_attribute", "resource_id")
+    response_class: Any = RDSResponse
+    response_class.describe_db_clusters = paginated
+
+
+def make_aws_managed_rds_key(kms_client: Any, account: str = DEFAULT_ACCOUNT) -> str:
+    """MOTO.md §5c: moto's ``alias/aws/rds`` key reports KeyManager CUSTOMER, not AWS.
+
+    Creates the key through ``describe_key`` (moto makes it lazily) and flips
+    it to AWS-managed in the backend.  Returns the key ARN.
+    """
+    from moto.kms.models import kms_backends
+
+    meta = kms_client.describe_key(KeyId="alias/aws/rds")["KeyMetadata"]
+    region = kms_client.meta.region_name
+    kms_backends[account][region].keys[meta["KeyId"]].key_manager = "AWS"
+    return str(meta["Arn"])
+
+
+def set_activity_stream(
+    account: str,
+    region: str,
+    cluster_id: str,
+    kms_key_id: str,
+    *,
+    mode: str = "async",
+    status: str = "started",
+) -> None:
+    """MOTO.md §5b: StartActivityStream is not implemented and the fields never appear.
+
+    Sets ActivityStreamStatus/Mode/KmsKeyId on the cluster's backend object;
+    moto's serializer then emits them in DescribeDBClusters.
+    """
+    from moto.rds.models import rds_backends
+
+    cluster: Any = rds_backends[account][region].clusters[cluster_id]
+    cluster.activity_stream_status = status
+    cluster.activity_stream_mode = mode
+    cluster.activity_stream_kms_key_id = kms_key_id
+
+
+def set_performance_insights(
+    account: str, region: str, instance_id: str, kms_key_id: str, *, retention_days: int = 7
+) -> None:
+    """MOTO.md §1.2/§5b: Performance Insights parameters are accepted but never shown."""
+    from moto.rds.models import rds_backends
+
+    instance: Any = rds_backends[account][region].databases[instance_id]
+    instance.performance_insights_enabled = True
+    instance.performance_insights_kms_key_id = kms_key_id
+    instance.performance_insights_retention_period = retention_days
+
+
+# (account, region) -> protected-resource records, served by the patch below.
+_PROTECTED: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+
+def protect_resource(
+    account: str,
+    region: str,
+    resource_arn: str,
+    *,
+    resource_type: str = "Aurora",
+    last_backup: dt.datetime | None = None,
+) -> None:
+    """Record ``resource_arn`` as protected by AWS Backup (see the next function)."""
+    when = last_backup or dt.datetime(2026, 11, 27, 3, 0, tzinfo=dt.UTC)
+    name = resource_arn.rsplit(":", 1)[-1]
+    with _lock:
+        _PROTECTED.setdefault((account, region), []).append(
+            {
+                "ResourceArn": resource_arn,
+                "ResourceType": resource_type,
+                "ResourceName": name,
+                "LastBackupTime": when.timestamp(),
+                "LastBackupVaultArn": f"arn:aws:backup:{region}:{account}:backup-vault:Default",
+            }
+        )
+
+
+def clear_protected_resources() -> None:
+    with _lock:
+        _PROTECTED.clear()
+
+
+def add_backup_list_protected_resources() -> None:
+    """MOTO.md §4/§8: backup ListProtectedResources has no route (404) and no backend.
+
+    Adds the ``/resources/`` route and a handler serving what
+    ``protect_resource`` recorded, with NextToken pagination.  Must run before
+    moto first serves a Backup request.  Idempotent.
+    """
+    if not _once("backup_list_protected_resources"):
+        return
+    from moto.backup import urls
+    from moto.backup.responses import BackupResponse
+
+    def list_protected_resources(self: Any) -> str:
+        params = self._get_params()
+        max_results = int(params.get("MaxResults") or 1000)
+        start = int(params.get("NextToken") or 0)
+        with _lock:
+            items = list(_PROTECTED.get((self.current_account, self.region), []))
+        page = items[start : start + max_results]
+        body: dict[str, Any] = {"Results": page}
+        if start + max_results < len(items):
+            body["NextToken"] = str(start + max_results)
+        return json.dumps(body)
+
+    response_class: Any = BackupResponse
+    response_class.list_protected_resources = list_protected_resources
+    urls.url_paths["{0}/resources/?$"] = urls.response.dispatch
+
+
+# ---------------------------------------------------------------------------
+# Appended by E1 (demo estate, end-to-end tests): more gaps, same rules.
+# ---------------------------------------------------------------------------
+
+
+def set_engine_lifecycle_support(account: str, region: str, cluster_id: str, value: str) -> None:
+    """Gap: engine lifecycle fields.  ``EngineLifecycleSupport``
+    (``open-source-rds-extended-support`` or ``...-disabled``) never appears in
+    moto's DescribeDBClusters, while AWS always reports it.  Sets it on the
+    cluster's backend object; moto's serializer then emits it."""
+    from moto.rds.models import rds_backends
+
+    cluster: Any = rds_backends[account][region].clusters[cluster_id]
+    cluster.engine_lifecycle_support = value
+
+
+def set_member_parameter_group_status(
+    account: str, region: str, instance_id: str, status: str
+) -> None:
+    """Gap: ``DBClusterMembers[].DBClusterParameterGroupStatus`` is hard-coded
+    ``in-sync`` in moto; AWS reports e.g. ``pending-reboot`` after a static
+    parameter change until the member reboots.  Installs (once) a
+    DBClusterMembers that reads a per-instance status (default ``in-sync``)
+    and sets ``status`` on ``instance_id``."""
+    from moto.rds.models import DBCluster, rds_backends
+
+    if _once("member_parameter_group_status"):
+
+        def db_cluster_members(self: Any) -> list[dict[str, Any]]:
+            return [
+                {
+                    "DBInstanceIdentifier": m.db_instance_identifier,
+                    "IsClusterWriter": m.is_cluster_writer,
+                    "DBClusterParameterGroupStatus": getattr(
+                        m, "aurora_scan_parameter_group_status", "in-sync"
+                    ),
+                    "PromotionTier": m.promotion_tier,
+                }
+                for m in self.members
+            ]
+
+        cluster_class: Any = DBCluster
+        cluster_class.db_cluster_members = property(db_cluster_members)
+    instance: Any = rds_backends[account][region].databases[instance_id]
+    instance.aurora_scan_parameter_group_status = status
+
+
+# The RDS certificate authorities, with the validity dates AWS documents.
+RDS_CA_CERTIFICATES: tuple[tuple[str, str, str], ...] = (
+    ("rds-ca-2019", "2019-08-22T17:08:50+00:00", "2024-08-22T17:08:50+00:00"),
+    ("rds-ca-rsa2048-g1", "2021-05-25T23:34:57+00:00", "2061-05-25T23:34:57+00:00"),
+    ("rds-ca-rsa4096-g1", "2021-05-25T23:38:16+00:00", "2121-05-25T23:38:16+00:00"),
+    ("rds-ca-ecc384-g1", "2021-05-25T23:34:57+00:00", "2121-05-25T23:34:57+00:00"),
+)
+
+
+def add_rds_describe_certificates() -> None:
+    """Gap: RDS ``DescribeCertificates`` is not implemented (NotImplementedError
+    in-process, HTTP 500 over the server).  Answers it with
+    ``RDS_CA_CERTIFICATES``, filtered by ``CertificateIdentifier`` when given.
+    Idempotent."""
+    if not _once("rds_describe_certificates"):
+        return
+    from moto.core.responses import ActionResult
+    from moto.rds.responses import RDSResponse
+
+    def describe_certificates(self: Any) -> Any:
+        wanted = self.params.get("CertificateIdentifier")
+        certificates = [
+            {
+                "CertificateIdentifier": ident,
+                "CertificateType": "CA",
+                "ValidFrom": dt.datetime.fromisoformat(valid_from),
+                "ValidTill": dt.datetime.fromisoformat(valid_till),
+                "CertificateArn": f"arn:aws:rds:{self.region}::cert:{ident}",
+                "CustomerOverride": False,
+            }
+            for ident, valid_from, valid_till in RDS_CA_CERTIFICATES
+            if not wanted or wanted == ident
+        ]
+        return ActionResult({"Certificates": certificates})
+
+    response_class: Any = RDSResponse
+    response_class.describe_certificates = describe_certificates
+
+
+def apply_all() -> None:
+    """Every process-wide patch above (pagination, backup route, certificates)."""
+    patch_describe_db_clusters_pagination()
+    add_backup_list_protected_resources()
+    add_rds_describe_certificates()

@@ -1,0 +1,171 @@
+"""Snapshot files: atomic JSON writes, schema-validated reads.
+
+The schema ships in the package (``scanner/collect/snapshot.schema.json``)
+and is versioned by ``schema_version``: a reader accepts any 1.x snapshot.
+Files ending in ``.gz`` are gzip-compressed both ways.  Every problem with a
+file a user hands us becomes a one-line UserInputError (exit 2), never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+
+from scanner.errors import UserInputError
+from scanner.model import SNAPSHOT_SCHEMA_VERSION, Snapshot
+
+SCHEMA_PATH = Path(__file__).parent / "collect" / "snapshot.schema.json"
+# A snapshot of ~10k clusters with their instances and snapshots is a few
+# hundred MB; anything far beyond is not a snapshot, or should be sharded.
+MAX_BYTES = 2 * 1024**3
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+@functools.cache
+def snapshot_schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return loaded
+
+
+@functools.cache
+def _validator() -> jsonschema.protocols.Validator:
+    schema = snapshot_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    validator: jsonschema.protocols.Validator = cls(schema)
+    return validator
+
+
+def _major(version: str) -> str:
+    return version.split(".", 1)[0]
+
+
+def write_snapshot(snapshot: Snapshot, path: str | os.PathLike[str]) -> Path:
+    """Write ``snapshot`` as JSON, atomically: a reader never sees a partial file."""
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise UserInputError(
+            "the output directory does not exist",
+            file=str(target),
+            hint=f"create {parent} first",
+        )
+    data = (json.dumps(snapshot.to_dict(), sort_keys=True, separators=(",", ":")) + "\n").encode()
+    if target.suffix == ".gz":
+        data = gzip.compress(data, mtime=0)
+    fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _read_bytes(target: Path, max_bytes: int) -> bytes:
+    try:
+        size = target.stat().st_size
+    except FileNotFoundError:
+        raise UserInputError("file not found", file=str(target)) from None
+    except OSError as exc:
+        raise UserInputError(f"cannot read the file ({exc.strerror})", file=str(target)) from None
+    if target.is_dir():
+        raise UserInputError("is a directory, not a snapshot file", file=str(target))
+    if size > max_bytes:
+        raise UserInputError(
+            f"file is {size} bytes, more than the {max_bytes}-byte limit for a snapshot",
+            file=str(target),
+            hint="collect fewer accounts per snapshot (shard) and merge the results",
+        )
+    try:
+        raw = target.read_bytes()
+    except OSError as exc:
+        raise UserInputError(f"cannot read the file ({exc.strerror})", file=str(target)) from None
+    if raw.startswith(_GZIP_MAGIC):
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
+                raw = gz.read(max_bytes + 1)
+        except (OSError, EOFError) as exc:
+            raise UserInputError(
+                f"damaged gzip data ({exc})", file=str(target), hint="collect the snapshot again"
+            ) from None
+        if len(raw) > max_bytes:
+            raise UserInputError(
+                f"uncompressed snapshot is more than the {max_bytes}-byte limit", file=str(target)
+            )
+    return raw
+
+
+def _short(text: str, limit: int = 200) -> str:
+    # A message may embed the offending value (a whole record): keep it one short line.
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _location(error: ValidationError) -> str:
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    return "$" + path
+
+
+def read_snapshot(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> Snapshot:
+    """Load and validate a snapshot; any problem is a one-line UserInputError."""
+    target = Path(path)
+    raw = _read_bytes(target, max_bytes)
+    try:
+        data = json.loads(raw)
+    except UnicodeDecodeError:
+        raise UserInputError(
+            "not a text JSON file", file=str(target), expected="an aurora-scan snapshot"
+        ) from None
+    except json.JSONDecodeError as exc:
+        problem = "not valid JSON"
+        if exc.pos >= len(raw.rstrip()) - 1:
+            problem = "JSON ends early (truncated file?)"
+        raise UserInputError(
+            f"{problem}: {exc.msg}",
+            file=str(target),
+            location=f"line {exc.lineno} column {exc.colno}",
+            hint="collect the snapshot again",
+        ) from None
+    if not isinstance(data, dict) or "schema_version" not in data or "resources" not in data:
+        hint = "pass the file written by 'aurora-scan collect --output'"
+        if isinstance(data, dict) and "findings" in data:
+            hint = "this looks like a scan result; use 'aurora-scan report' for results"
+        raise UserInputError(
+            "not an aurora-scan snapshot",
+            file=str(target),
+            expected="a JSON object with schema_version and resources",
+            hint=hint,
+        )
+    version = str(data.get("schema_version"))
+    if _major(version) != _major(SNAPSHOT_SCHEMA_VERSION):
+        raise UserInputError(
+            f"snapshot schema version {version} is not supported",
+            file=str(target),
+            location="$.schema_version",
+            expected=f"{_major(SNAPSHOT_SCHEMA_VERSION)}.x",
+            hint="collect the snapshot again with this version of aurora-scan",
+        )
+    error = best_match(_validator().iter_errors(data))
+    if error is not None:
+        raise UserInputError(
+            f"does not match the snapshot schema: {_short(error.message)}",
+            file=str(target),
+            location=_location(error),
+            hint="the file was edited or damaged; collect it again",
+        )
+    return Snapshot.from_dict(data)

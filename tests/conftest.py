@@ -1,0 +1,98 @@
+"""Shared fixtures: fake AWS credentials, an HTTP moto server, an in-process moto.
+
+* ``aws_env``: fake credentials and region in the environment, no profile and
+  no ``AWS_ENDPOINT_URL`` leaking in from the machine.
+* ``moto_server`` (session): one ``ThreadedMotoServer`` on 127.0.0.1 at a free
+  port per test process, with the moto-gap patches applied before it starts.
+  Tests that use it call ``moto_server.reset()`` first (moto state is global).
+* ``mocked_aws``: moto in-process (``mock_aws``) for the duration of a test.
+
+Both modes serve the same moto backends of this process, so the seeding
+helpers in ``tests/moto_helpers.py`` work with either.
+"""
+
+from __future__ import annotations
+
+import socket
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from scanner.demo import moto_gaps
+
+FAKE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+UNSET_ENV = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    for key, value in FAKE_ENV.items():
+        monkeypatch.setenv(key, value)
+    for key in UNSET_ENV:
+        monkeypatch.delenv(key, raising=False)
+    # No ~/.aws of the machine running the tests.
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class MotoServer:
+    url: str
+
+    def client(self, service: str, region: str = "us-east-1") -> Any:
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=self.url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def reset(self) -> None:
+        """Forget every resource (moto state is process-wide)."""
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+        moto_gaps.clear_protected_resources()
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    from moto.server import ThreadedMotoServer
+
+    moto_gaps.apply_all()
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield MotoServer(f"http://127.0.0.1:{port}")
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def mocked_aws(aws_env: None) -> Iterator[None]:
+    from moto import mock_aws
+
+    moto_gaps.apply_all()
+    moto_gaps.clear_protected_resources()
+    with mock_aws():
+        yield
+    moto_gaps.clear_protected_resources()
