@@ -50,6 +50,10 @@ class Run:
     max_rss_mib: float
     calls: dict[str, Any]
     note: str = ""
+    # Seconds from process start to its first API call, and from its last
+    # API call to its exit: start-up, and evaluation + rendering after collection.
+    before_calls: float = 0.0
+    after_calls: float = 0.0
 
 
 @dataclass
@@ -116,10 +120,21 @@ def measure(
                 break
             time.sleep(0.02)
         elapsed = time.perf_counter() - started
+    ended = time.perf_counter()
     proc.returncode = os.waitstatus_to_exitcode(status)
+    assert server.counter is not None
+    trace = list(server.counter.trace)
+    before = min((s for _, s, _ in trace), default=ended) - started
+    after = ended - max((e for _, _, e in trace), default=ended)
     # ru_maxrss is KiB on Linux: the largest single process of the tree that was waited for.
     return Run(
-        round(elapsed, 3), proc.returncode, round(usage.ru_maxrss / 1024, 1), server.counts(), note
+        round(elapsed, 3),
+        proc.returncode,
+        round(usage.ru_maxrss / 1024, 1),
+        server.counts(),
+        note,
+        round(before, 2),
+        round(after, 2),
     )
 
 
@@ -185,6 +200,8 @@ def run_aurora_scan(
             max(collect.max_rss_mib, evaluate.max_rss_mib),
             collect.calls,
             evaluate.note,
+            collect.before_calls,
+            collect.after_calls + evaluate.seconds,
         )
         work = work / "evaluate"
     if not run.note and run.returncode not in OK_CODES:
@@ -291,18 +308,27 @@ def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.1f}×"
 
 
+def edges(res: ToolResult) -> str:
+    ok = res.ok_runs
+    if not ok:
+        return "n/a"
+    before = statistics.median(r.before_calls for r in ok)
+    after = statistics.median(r.after_calls for r in ok)
+    return f"{before:.2f} / {after:.2f}"
+
+
 def online_table(all_results: dict[int, list[ToolResult]]) -> str:
     head = (
         "| N | tool | wall s (median) | runs | API calls | peak RSS MiB "
-        "| tool ÷ aurora-scan | note |\n"
-        "|---|---|---|---|---|---|---|---|"
+        "| s before 1st call / after last | tool ÷ aurora-scan | note |\n"
+        "|---|---|---|---|---|---|---|---|---|"
     )
     rows = [head]
     for n, results in all_results.items():
         ours = next((r.median for r in results if r.tool == "aurora-scan"), None)
         for res in results:
             if res.na:
-                rows.append(f"| {n} | {res.tool} | n/a | 0 | n/a | n/a | n/a | {res.na} |")
+                rows.append(f"| {n} | {res.tool} | n/a | 0 | n/a | n/a | n/a | n/a | {res.na} |")
                 continue
             rel = "1.0×" if res.tool == "aurora-scan" else ratio(res.median, ours)
             spread = ""
@@ -311,7 +337,8 @@ def online_table(all_results: dict[int, list[ToolResult]]) -> str:
                 spread = f" ({min(r.seconds for r in ok):.2f}–{max(r.seconds for r in ok):.2f})"
             rows.append(
                 f"| {n} | {res.tool} | {fmt_s(res.median)}{spread} | {len(ok)} | "
-                f"{res.calls.get('total', 'n/a')} | {fmt_s(res.rss)} | {rel} | {res.detail} |"
+                f"{res.calls.get('total', 'n/a')} | {fmt_s(res.rss)} | {edges(res)} | {rel} | "
+                f"{res.detail} |"
             )
     return "\n".join(rows)
 

@@ -150,6 +150,8 @@ class CallCounter:
         # tool's wall time is the server (e.g. moto's O(clusters x instances)
         # DescribeDBClusters) rather than the tool.
         self.seconds: Counter[str] = Counter()
+        # (operation, start, end) of every request since reset, for timelines.
+        self.trace: list[tuple[str, float, float]] = []
 
     def reset(self) -> None:
         with self._lock:
@@ -157,6 +159,7 @@ class CallCounter:
             self.errors.clear()
             self.regions.clear()
             self.seconds.clear()
+            self.trace.clear()
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -191,6 +194,7 @@ class CallCounter:
             with self._lock:
                 self.calls[name] += 1
                 self.seconds[name] += elapsed
+                self.trace.append((name, started, started + elapsed))
                 self.regions[region] += 1
                 if not status.startswith(("2", "3")):
                     self.errors[f"{name} {status}"] += 1
