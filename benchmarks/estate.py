@@ -167,6 +167,7 @@ def seed(url: str, n: int) -> Estate:
         Enabled=True,
     )
     estate.notes.append(_fill_backend_gaps(n, keys))
+    estate.notes.append(_protect_with_backup(n))
     estate.seconds = time.perf_counter() - started
     return estate
 
@@ -290,6 +291,18 @@ def _fill_backend_gaps(n: int, keys: list[str]) -> str:
         instance.performance_insights_enabled = True
         instance.performance_insights_kms_key_id = keys[(i // 3) % len(keys)]
     return "activity streams on every 4th cluster, Performance Insights on every 3rd writer"
+
+
+def _protect_with_backup(n: int) -> str:
+    """Every other cluster protected by AWS Backup (moto has no backend for it)."""
+    try:
+        from scanner.demo import moto_gaps
+    except ImportError:
+        return "no AWS Backup data (scanner/demo/moto_gaps.py missing)"
+    for i in range(1, n, 2):
+        arn = f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:bench-{i:04d}"
+        moto_gaps.protect_resource(ACCOUNT, REGION, arn)
+    return "odd clusters protected by AWS Backup"
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ docs/MOTO only work that way), the tools run as separate processes.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -36,98 +37,76 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
-def install_pagination_patch() -> str:
-    """Make DescribeDBClusters honour MaxRecords/Marker (MOTO.md §5a).
+def install_moto_gaps() -> str:
+    """Fill the moto gaps every tool would otherwise trip over, the project's way.
 
-    moto 5.2 returns every cluster in one page; real AWS pages at 100. Without
-    this, "one call per page" cannot be measured. Prefer the project's own copy
-    of the patch (scanner/demo/moto_gaps.py) so the benchmark and the demo
-    see the same moto; fall back to the recipe below while it does not exist.
-    Returns where the patch came from.
+    - DescribeDBClusters ignores MaxRecords/Marker (MOTO.md §5a): real AWS pages
+      at 100, and "one call per page" cannot be measured without it;
+    - rds:DescribeCertificates is not implemented: an HTTP 500 that botocore
+      retries with back-off, seconds of sleep for a gap real AWS does not have;
+    - backup:ListProtectedResources has no route (404).
+
+    Uses scanner/demo/moto_gaps.py (shared with the demo and the tests) when it
+    exists, else the two recipes below. Returns which was used.
     """
     try:
-        from scanner.demo import moto_gaps  # type: ignore[attr-defined]
+        from scanner.demo import moto_gaps
     except ImportError:
         moto_gaps = None
-    if moto_gaps is not None:
-        for name in dir(moto_gaps):
-            fn = getattr(moto_gaps, name)
-            if callable(fn) and "paginat" in name.lower() and "cluster" in name.lower():
-                fn()
-                return f"scanner.demo.moto_gaps.{name}"
-    return _own_pagination_patch()
+    if moto_gaps is not None and hasattr(moto_gaps, "apply_all"):
+        moto_gaps.apply_all()
+        return "scanner/demo/moto_gaps.py apply_all (pagination, certificates, backup route)"
+    _own_pagination_patch()
+    _own_certificates_patch()
+    return "benchmarks/server.py recipes (pagination, certificates)"
 
 
-_PATCHED = False
-_CERTS_PATCHED = False
+_PATCHED: set[str] = set()
 
 
-def install_certificates_gap() -> str:
-    """Answer rds:DescribeCertificates, which moto 5.2 does not implement.
+def _own_certificates_patch() -> None:
+    if "certificates" in _PATCHED:
+        return
+    from moto.core.responses import ActionResult
+    from moto.rds.responses import RDSResponse
 
-    Unanswered, it is an HTTP 500 that botocore retries with back-off, so a
-    tool that checks CA certificates would pay seconds of sleep for a moto gap
-    real AWS does not have. Prefer the project's own fill (scanner/demo/moto_gaps.py).
-    """
-    global _CERTS_PATCHED
-    try:
-        from scanner.demo import moto_gaps  # type: ignore[attr-defined]
-    except ImportError:
-        moto_gaps = None
-    if moto_gaps is not None:
-        for name in dir(moto_gaps):
-            fn = getattr(moto_gaps, name)
-            if callable(fn) and "certificate" in name.lower():
-                fn()
-                return f"scanner.demo.moto_gaps.{name}"
-    if not _CERTS_PATCHED:
-        from moto.core.responses import ActionResult
-        from moto.rds.responses import RDSResponse
+    def describe_certificates(self: RDSResponse) -> Any:
+        certs = [
+            {
+                "CertificateIdentifier": ident,
+                "CertificateType": "CA",
+                "ValidFrom": "2021-05-25T23:34:57Z",
+                "ValidTill": till,
+                "CertificateArn": f"arn:aws:rds:us-east-1::cert:{ident}",
+                "CustomerOverride": False,
+            }
+            for ident, till in (
+                ("rds-ca-2019", "2024-08-22T17:08:50Z"),
+                ("rds-ca-rsa2048-g1", "2061-05-25T23:34:57Z"),
+                ("rds-ca-ecc384-g1", "2121-05-25T23:34:57Z"),
+            )
+        ]
+        return ActionResult({"Certificates": certs})
 
-        def describe_certificates(self: RDSResponse) -> Any:
-            certs = [
-                {
-                    "CertificateIdentifier": ident,
-                    "CertificateType": "CA",
-                    "Thumbprint": f"{i:040x}",
-                    "ValidFrom": "2021-05-25T23:34:57Z",
-                    "ValidTill": till,
-                    "CertificateArn": f"arn:aws:rds:us-east-1::cert:{ident}",
-                    "CustomerOverride": False,
-                }
-                for i, (ident, till) in enumerate(
-                    [
-                        ("rds-ca-2019", "2024-08-22T17:08:50Z"),
-                        ("rds-ca-rsa2048-g1", "2061-05-25T23:34:57Z"),
-                        ("rds-ca-ecc384-g1", "2121-05-25T23:34:57Z"),
-                    ]
-                )
-            ]
-            return ActionResult({"Certificates": certs})
-
-        RDSResponse.describe_certificates = describe_certificates
-        _CERTS_PATCHED = True
-    return "benchmarks/server.py (DescribeCertificates)"
+    RDSResponse.describe_certificates = describe_certificates
+    _PATCHED.add("certificates")
 
 
-def _own_pagination_patch() -> str:
-    global _PATCHED
-    if not _PATCHED:
-        from moto.core.responses import PaginatedResult
-        from moto.core.utils import get_pagination_model
-        from moto.rds.responses import RDSResponse
+def _own_pagination_patch() -> None:
+    if "pagination" in _PATCHED:
+        return
+    from moto.core.responses import PaginatedResult
+    from moto.core.utils import get_pagination_model
+    from moto.rds.responses import RDSResponse
 
-        original = RDSResponse.describe_db_clusters
+    original = RDSResponse.describe_db_clusters
 
-        def paginated(self: RDSResponse) -> Any:
-            return PaginatedResult(original(self).result)
+    def paginated(self: RDSResponse) -> Any:
+        return PaginatedResult(original(self).result)
 
-        get_pagination_model("rds")["DescribeDBClusters"].setdefault(
-            "unique_attribute", "resource_id"
-        )
-        RDSResponse.describe_db_clusters = paginated
-        _PATCHED = True
-    return "benchmarks/server.py (MOTO.md §5a recipe)"
+    get_pagination_model("rds")["DescribeDBClusters"].setdefault("unique_attribute", "resource_id")
+    RDSResponse.describe_db_clusters = paginated
+    _PATCHED.add("pagination")
 
 
 class CallCounter:
@@ -238,9 +217,7 @@ class CountingMotoServer:
         # One log line per request, and a traceback for every action moto has
         # not implemented (peers call many), would swamp the benchmark table.
         logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-        self.patch_source = (
-            f"pagination: {install_pagination_patch()}; certificates: {install_certificates_gap()}"
-        )
+        self.patch_source = install_moto_gaps()
         self._server.start()
         wsgi = self._server._server
         assert wsgi is not None
@@ -252,6 +229,10 @@ class CountingMotoServer:
         urllib.request.urlopen(
             urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
         ).read()
+        with contextlib.suppress(ImportError, AttributeError):
+            from scanner.demo import moto_gaps
+
+            moto_gaps.clear_protected_resources()
         self.counter.reset()
         return self
 
