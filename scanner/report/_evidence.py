@@ -28,5 +28,13 @@ def evidence_line(ev: Mapping[str, Any]) -> str:
                 rel = relations[i - 1] if i - 1 < len(relations) else "?"
                 parts.append(f"-[{rel}]->")
             parts.append(node)
-        return "path " + " ".join(parts)
+        text = "path " + " ".join(parts)
+        end = [evidence_line(e) for e in ev.get("end") or () if isinstance(e, Mapping)]
+        return text + (f" where {'; '.join(end)}" if end else "")
+    if kind == "no_path":
+        via = " -> ".join(str(v) for v in ev.get("via") or ())
+        return f"no path from {ev.get('from', '')} via {via} to {ev.get('to', '')}"
+    if kind == "any_item":
+        counts = f"{ev.get('matched_count', 0)} of {ev.get('count', 0)} items match"
+        return f"{ev.get('attr', '')}: {counts} — {value_text(ev.get('matched', []))}"
     return value_text(dict(ev))

@@ -122,7 +122,8 @@ def policy_views(result: ScanResult) -> dict[str, PolicyView]:
             title=as_str(p.get("title")) or pid,
             description=as_str(p.get("description")),
             severity=_severity(p.get("severity")),
-            resource=as_str(p.get("resource")),
+            # The catalogue lists the types a policy applies to; older results a string.
+            resource=", ".join(as_str(t) for t in as_list(p.get("resource"))),
             area=as_str(p.get("area")),
             remediation_text=as_str(remediation.get("text")),
             remediation_cli=as_str(remediation.get("cli")),

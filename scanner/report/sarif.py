@@ -95,7 +95,8 @@ def _tag(text: str) -> str:
 def _rule(policy: PolicyView) -> dict[str, Any]:
     level = _LEVEL[policy.severity]
     tags: list[str] = []
-    candidates = ["security", policy.area, policy.resource.removeprefix("aws.")]
+    types = [t.strip().removeprefix("aws.") for t in policy.resource.split(",")]
+    candidates = ["security", policy.area, *types]
     candidates += [fw["framework"] for fw in policy.frameworks]
     for candidate in candidates:
         tag = _tag(candidate)

@@ -55,7 +55,7 @@ def _policy(pid: str, severity: Severity, title: str, **extra: Any) -> dict[str,
         "title": title,
         "description": extra.pop("description", f"Checks {title.lower()}."),
         "severity": severity.value,
-        "resource": "aws.rds.db_cluster",
+        "resource": ["aws.rds.db_cluster"],
         "area": extra.pop("area", "rds"),
         "remediation": {
             "text": f"Fix {title}.",
@@ -118,6 +118,25 @@ def finding(
             "observed": tag_value,
         },
     ]
+    evidence.append(
+        {
+            "kind": "any_item",
+            "attr": "x_ingress",
+            "matched": [{"cidr": "0.0.0.0/0", "from_port": 3306}],
+            "matched_count": 1,
+            "count": 3,
+            "result": True,
+        }
+    )
+    if status is Status.PASS:
+        evidence.append(
+            {
+                "kind": "no_path",
+                "from": rid,
+                "via": ["in_subnet", "routed_by"],
+                "to": "aws.ec2.internet_gateway",
+            }
+        )
     if status is Status.FAIL:
         evidence.append(
             {
@@ -267,7 +286,7 @@ def synthetic_result(clusters: int, *, accounts: int = 10, regions: int = 4) -> 
     instance_policies = [
         {
             **_policy(f"aurora.instance.p{k:02d}", list(Severity)[k % 5], f"Instance check {k}"),
-            "resource": "aws.rds.db_instance",
+            "resource": ["aws.rds.db_instance"],
         }
         for k in range(10)
     ]

@@ -119,3 +119,16 @@ def test_markdown_clean_scan(tmp_path: Path) -> None:
 
     text = render(clean_result(), ["md"], tmp_path)["md"].read_text(encoding="utf-8")
     assert "No failing findings" in text and "No policy failed." in text
+
+
+def test_fixtures_and_json_output_match_the_results_contract(
+    rich_reports: dict[str, Path], tmp_path: Path
+) -> None:
+    result_file = pytest.importorskip("scanner.result_file")
+    from report_factory import clean_result, synthetic_result
+
+    for result in (rich_result(), clean_result(), synthetic_result(2)):
+        result_file.validate_result_dict(result.to_dict())
+    # The json format and results_file write the same bytes.
+    assert rich_reports["json"].read_bytes() == result_file.result_bytes(rich_result())
+    assert result_file.read_result(rich_reports["json"]).to_dict() == rich_result().to_dict()
