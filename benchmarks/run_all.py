@@ -54,6 +54,7 @@ class Run:
     # API call to its exit: start-up, and evaluation + rendering after collection.
     before_calls: float = 0.0
     after_calls: float = 0.0
+    cpu_seconds: float = 0.0  # user + system of the tool's process tree
 
 
 @dataclass
@@ -135,6 +136,7 @@ def measure(
         note,
         round(before, 2),
         round(after, 2),
+        round(usage.ru_utime + usage.ru_stime, 2),
     )
 
 
@@ -202,6 +204,7 @@ def run_aurora_scan(
             evaluate.note,
             collect.before_calls,
             collect.after_calls + evaluate.seconds,
+            collect.cpu_seconds + evaluate.cpu_seconds,
         )
         work = work / "evaluate"
     if not run.note and run.returncode not in OK_CODES:
@@ -322,16 +325,18 @@ def edges(res: ToolResult) -> str:
 
 def online_table(all_results: dict[int, list[ToolResult]]) -> str:
     head = (
-        "| N | tool | wall s (median) | runs | API calls | peak RSS MiB "
+        "| N | tool | wall s (median) | CPU s | runs | API calls | peak RSS MiB "
         "| s before 1st call / after last | tool ÷ aurora-scan | note |\n"
-        "|---|---|---|---|---|---|---|---|---|"
+        "|---|---|---|---|---|---|---|---|---|---|"
     )
     rows = [head]
     for n, results in all_results.items():
         ours = next((r.median for r in results if r.tool == "aurora-scan"), None)
         for res in results:
             if res.na:
-                rows.append(f"| {n} | {res.tool} | n/a | 0 | n/a | n/a | n/a | n/a | {res.na} |")
+                rows.append(
+                    f"| {n} | {res.tool} | n/a | n/a | 0 | n/a | n/a | n/a | n/a | {res.na} |"
+                )
                 continue
             rel = "1.0×" if res.tool == "aurora-scan" else ratio(res.median, ours)
             spread = ""
@@ -339,7 +344,8 @@ def online_table(all_results: dict[int, list[ToolResult]]) -> str:
             if len(ok) > 1:
                 spread = f" ({min(r.seconds for r in ok):.2f}–{max(r.seconds for r in ok):.2f})"
             rows.append(
-                f"| {n} | {res.tool} | {fmt_s(res.median)}{spread} | {len(ok)} | "
+                f"| {n} | {res.tool} | {fmt_s(res.median)}{spread} | "
+                f"{statistics.median(r.cpu_seconds for r in ok):.2f} | {len(ok)} | "
                 f"{res.calls.get('total', 'n/a')} | {fmt_s(res.rss)} | {edges(res)} | {rel} | "
                 f"{res.detail} |"
             )
