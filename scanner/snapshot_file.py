@@ -126,14 +126,17 @@ def read_snapshot(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -
     target = Path(path)
     raw = _read_bytes(target, max_bytes)
     try:
-        data = json.loads(raw)
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise UserInputError(
-            "not a text JSON file", file=str(target), expected="an aurora-scan snapshot"
+            "not a UTF-8 text JSON file", file=str(target), expected="an aurora-scan snapshot"
         ) from None
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         problem = "not valid JSON"
-        if exc.pos >= len(raw.rstrip()) - 1:
+        stripped = text.rstrip()
+        if stripped.startswith(("{", "[")) and not stripped.endswith(("}", "]")):
             problem = "JSON ends early (truncated file?)"
         raise UserInputError(
             f"{problem}: {exc.msg}",

@@ -1,8 +1,9 @@
 """Read-only by construction: refuse any AWS operation that could change state.
 
-The hook is registered on every client the scanner builds, on botocore's
-``before-call`` event, which fires before the request is serialised, signed or
-sent: a refused operation never leaves the process.  ``is_read_only`` is the
+The hook is registered first on every client the scanner builds, on
+botocore's ``before-parameter-build`` event (the earliest per-operation event,
+before validation, serialisation, signing and sending) and again on
+``before-call``: a refused operation never leaves the process.  ``is_read_only`` is the
 single allow-list predicate; tests walk every operation the collectors declare
 through it.
 """
@@ -55,7 +56,7 @@ def _service_name(model: Any) -> str:
 
 
 def refuse_mutating_call(model: Any, **kwargs: Any) -> None:
-    """botocore ``before-call`` handler: raise before anything is sent."""
+    """botocore event handler: raise before anything is built or sent."""
     service = _service_name(model)
     if not is_read_only(service, model.name):
         raise MutatingCallRefused(service, model.name)
@@ -63,5 +64,6 @@ def refuse_mutating_call(model: Any, **kwargs: Any) -> None:
 
 def install(client: Any) -> Any:
     """Register the guard first on ``client``'s events; returns the client."""
+    client.meta.events.register_first("before-parameter-build.*.*", refuse_mutating_call)
     client.meta.events.register_first("before-call.*.*", refuse_mutating_call)
     return client

@@ -1,0 +1,205 @@
+"""Collection options shared by `collect` and `scan`.
+
+``add_collect_options(parser)`` adds them; ``collect_options_from_args(args)``
+validates them into a CollectOptions (bad values are UserInputErrors) and
+wires a progress line on stderr when stderr is a terminal (never in CI logs,
+never on stdout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from typing import TextIO
+
+from scanner.collect.options import CollectOptions, ProgressEvent, ProgressFn
+from scanner.errors import UserInputError
+from scanner.vocabulary import RESOURCE_TYPES
+
+REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
+PAGE_SIZE_RANGE = (20, 100)  # RDS MaxRecords bounds
+
+EPILOG = """\
+credentials come from the standard AWS chain (environment, --profile, SSO, instance role).
+AWS_ENDPOINT_URL, like --endpoint-url, points every client at one endpoint (tests, moto).
+
+examples:
+  --region us-east-1 --region eu-west-1
+  --all-regions --accounts 111111111111,222222222222 --role-name AuroraScanReadOnly
+  --org --role-name AuroraScanReadOnly --external-id scan-2026
+  --endpoint-url http://127.0.0.1:5000 --region us-east-1
+"""
+
+
+def add_collect_options(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("collection")
+    g.add_argument(
+        "--region",
+        action="append",
+        default=[],
+        metavar="REGION",
+        help="a region to scan; repeat for several, e.g. --region us-east-1 --region eu-west-1 "
+        "(default: the profile's region)",
+    )
+    g.add_argument(
+        "--all-regions",
+        action="store_true",
+        help="scan every region enabled in each account (ec2:DescribeRegions)",
+    )
+    g.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        default=None,
+        help="send every AWS call to this endpoint, e.g. --endpoint-url http://127.0.0.1:5000 "
+        "(default: AWS_ENDPOINT_URL, else AWS)",
+    )
+    g.add_argument(
+        "--profile", metavar="NAME", default=None, help="AWS profile to use, e.g. --profile audit"
+    )
+    g.add_argument(
+        "--accounts",
+        action="append",
+        default=[],
+        metavar="IDS",
+        help="other accounts to scan by assuming --role-name in each; comma-separated or "
+        "repeated, e.g. --accounts 111111111111,222222222222",
+    )
+    g.add_argument(
+        "--org",
+        action="store_true",
+        help="scan every ACTIVE account of the AWS Organization (needs --role-name)",
+    )
+    g.add_argument(
+        "--role-name",
+        metavar="NAME",
+        default=None,
+        help="role assumed in each account for --accounts/--org, "
+        "e.g. --role-name AuroraScanReadOnly",
+    )
+    g.add_argument(
+        "--external-id",
+        metavar="ID",
+        default=None,
+        help="ExternalId for AssumeRole, e.g. --external-id scan-2026",
+    )
+    g.add_argument(
+        "--resource-types",
+        metavar="TYPES",
+        default=None,
+        help="collect only these types (comma-separated), e.g. "
+        "--resource-types aws.rds.db_cluster,aws.kms.key (default: all)",
+    )
+    g.add_argument(
+        "--max-workers",
+        type=int,
+        default=8,
+        metavar="N",
+        help="parallel API calls (threads), e.g. --max-workers 16 (default 8)",
+    )
+    g.add_argument(
+        "--page-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="RDS page size (MaxRecords, 20..100), e.g. --page-size 100 (default: AWS default)",
+    )
+    g.add_argument(
+        "--max-attempts",
+        type=int,
+        default=8,
+        metavar="N",
+        help="attempts per call with adaptive retries, e.g. --max-attempts 10 (default 8)",
+    )
+    g.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress line on stderr (it only appears when stderr is a terminal)",
+    )
+
+
+def _split(values: list[str]) -> list[str]:
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def collect_options_from_args(args: argparse.Namespace) -> CollectOptions:
+    regions = _split(args.region)
+    for region in regions:
+        if not REGION_RE.match(region):
+            raise UserInputError(
+                f"{region!r} is not an AWS region name",
+                location="--region",
+                expected="a name like us-east-1",
+            )
+    if regions and args.all_regions:
+        raise UserInputError(
+            "--region and --all-regions cannot be combined", hint="use one or the other"
+        )
+    accounts = _split(args.accounts)
+    for account in accounts:
+        if not ACCOUNT_RE.match(account):
+            raise UserInputError(
+                f"{account!r} is not an AWS account id",
+                location="--accounts",
+                expected="12 digits",
+            )
+    if accounts and args.org:
+        raise UserInputError("--accounts and --org cannot be combined", hint="use one or the other")
+    if (accounts or args.org) and not args.role_name:
+        raise UserInputError(
+            "--accounts and --org need --role-name", hint="e.g. --role-name AuroraScanReadOnly"
+        )
+    types = _split([args.resource_types]) if args.resource_types else []
+    for rtype in types:
+        if rtype not in RESOURCE_TYPES:
+            raise UserInputError(
+                f"unknown resource type {rtype!r}",
+                location="--resource-types",
+                expected="one of " + ", ".join(sorted(RESOURCE_TYPES)),
+            )
+    if args.page_size is not None and not (
+        PAGE_SIZE_RANGE[0] <= args.page_size <= PAGE_SIZE_RANGE[1]
+    ):
+        raise UserInputError(
+            f"--page-size {args.page_size} is out of range",
+            expected=f"{PAGE_SIZE_RANGE[0]}..{PAGE_SIZE_RANGE[1]}",
+        )
+    if args.max_workers < 1 or args.max_attempts < 1:
+        raise UserInputError("--max-workers and --max-attempts must be at least 1")
+    return CollectOptions(
+        regions=tuple(regions),
+        all_regions=bool(args.all_regions),
+        endpoint_url=args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
+        profile=args.profile,
+        accounts=tuple(accounts),
+        role_name=args.role_name,
+        external_id=args.external_id,
+        org=bool(args.org),
+        resource_types=tuple(types),
+        max_workers=args.max_workers,
+        page_size=args.page_size,
+        max_attempts=args.max_attempts,
+        progress=None if args.no_progress else terminal_progress(sys.stderr),
+    )
+
+
+def terminal_progress(stream: TextIO) -> ProgressFn | None:
+    """A one-line progress display on ``stream``, or None when it is not a terminal."""
+    if not stream.isatty():
+        return None
+    totals: dict[tuple[str, str], int] = {}
+
+    def show(event: ProgressEvent) -> None:
+        key = (event.account, event.region)
+        totals[key] = totals.get(key, 0) + event.count
+        found = sum(totals.values())
+        end = "\n" if event.done == event.total else ""
+        stream.write(
+            f"\rcollecting: {event.done}/{event.total} tasks, {found} resources "
+            f"({event.account} {event.region}: {totals[key]})\x1b[K{end}"
+        )
+        stream.flush()
+
+    return show

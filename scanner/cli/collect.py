@@ -1,0 +1,73 @@
+"""`aurora-scan collect`: snapshot AWS into a JSON file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from scanner.cli._collect_options import EPILOG as OPTIONS_EPILOG
+from scanner.cli._collect_options import add_collect_options, collect_options_from_args
+from scanner.collect.runner import collect
+from scanner.snapshot_file import write_snapshot
+
+ORDER = 10
+
+EPILOG = f"""\
+Writes the raw API records (no verdicts) to --output, atomically. Evaluate it
+later, as often as you like, with 'aurora-scan evaluate FILE'. A name ending
+in .gz is gzip-compressed.
+
+exit codes: 0 the snapshot was written, even when some calls failed (each
+failure is recorded in the snapshot's "errors" and counted on stderr; the
+findings it affects become UNKNOWN when evaluated); 2 bad input or no usable
+credentials.
+
+{OPTIONS_EPILOG}
+  aurora-scan collect --region us-east-1 --output snap.json
+  aurora-scan collect --all-regions --org --role-name AuroraScanReadOnly --output org.json.gz
+"""
+
+
+def add_parser(subparsers: Any) -> None:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "collect",
+        help="snapshot AWS (Aurora and the resources around it) into a JSON file",
+        description="Collect Aurora clusters, instances, snapshots and their network, key, "
+        "secret and backup resources into a snapshot file. Read-only.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="snapshot file to write, e.g. --output snap.json",
+    )
+    add_collect_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    options = collect_options_from_args(args)
+    snapshot = collect(options)
+    path = write_snapshot(snapshot, args.output)
+    types = len({r.type for r in snapshot.resources})
+    sys.stderr.write(
+        f"aurora-scan: wrote {path}: {len(snapshot.resources)} resources of {types} types, "
+        f"{len(snapshot.accounts)} account(s), {len(snapshot.regions)} region(s)\n"
+    )
+    if snapshot.errors:
+        sys.stderr.write(
+            f"aurora-scan: {len(snapshot.errors)} collection error(s) recorded in the snapshot; "
+            "affected findings will be UNKNOWN\n"
+        )
+        for error in snapshot.errors[:5]:
+            sys.stderr.write(
+                f"  {error.account} {error.region} {error.service}:{error.operation} "
+                f"{error.error_code}: {error.message}\n"
+            )
+    return 0
