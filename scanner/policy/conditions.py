@@ -14,11 +14,12 @@ node the record belongs to (where nested paths start).  While
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.graph import ResourceGraph, WitnessPath
+from scanner.graph import ResourceGraph
 from scanner.model import Resource
 from scanner.policy import operators
 from scanner.policy.expressions import ExpressionError, Getter, compile_expression
@@ -44,17 +45,26 @@ class State:
     scan: Mapping[str, Any]
     recording: bool = True
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    # Verdicts of subject-independent `where`s on path end nodes, shared by
+    # every subject of a run: 10,000 clusters on one subnet group judge it once.
+    cache: dict[tuple[int, str], tuple[bool, tuple[dict[str, Any], ...]]] = field(
+        default_factory=dict
+    )
 
     def add(self, item: dict[str, Any]) -> None:
         if len(self.evidence) < MAX_EVIDENCE:
             self.evidence.append(item)
 
 
+_SCALARS = (type(None), bool, int, float)
+
+
 def bounded(value: Any, depth: int = 0) -> Any:
     """A JSON-safe, size-capped copy of an observed value for evidence."""
-    if value is None or isinstance(value, bool | int | float):
+    kind = type(value)
+    if kind in _SCALARS:
         return value
-    if isinstance(value, str):
+    if kind is str:
         return value if len(value) <= _MAX_STR else value[: _MAX_STR - 3] + "..."
     if depth >= 3:
         return "..."
@@ -74,18 +84,39 @@ def bounded(value: Any, depth: int = 0) -> Any:
 
 # ----- values ----------------------------------------------------------------
 
+_MAX_SHOWN = 160  # characters of JSON an expected value may take in evidence
+
+
+def shown_value(value: Any, label: Any) -> Any:
+    small = bounded(value)
+    text = json.dumps(small, sort_keys=True, default=str)
+    if len(text) <= _MAX_SHOWN:
+        return small
+    if label is not None:
+        return label
+    size = len(value) if isinstance(value, list | dict) else len(text)
+    return f"({type(value).__name__} of {size})"
+
 
 class Value:
     """A condition operand: constant, or computed from the subject / the scan."""
 
-    __slots__ = ("const", "fn", "is_const", "shown")
+    __slots__ = ("const", "fn", "is_const", "label", "shown")
 
-    def __init__(self, const: Any = None, fn: Callable[[State], Any] | None = None) -> None:
+    def __init__(
+        self, const: Any = None, fn: Callable[[State], Any] | None = None, label: Any = None
+    ) -> None:
         self.is_const = fn is None
         self.const = const
         self.fn = fn
-        # The expected value as evidence shows it: computed once for constants.
-        self.shown = bounded(const) if fn is None else None
+        self.label = label
+        # The expected value as evidence shows it, computed once for constants.
+        # A large table (a lifecycle table, a long allow-list) would be copied
+        # into every finding, so it is shown by the name it came from instead.
+        self.shown = shown_value(const, label) if fn is None else None
+
+    def relabel(self, label: Any) -> Value:
+        return Value(self.const, self.fn, label)
 
     def get(self, state: State) -> Any:
         return self.const if self.fn is None else self.fn(state)
@@ -112,6 +143,7 @@ class Compiler:
     problems: list[tuple[JsonPath, str, str | None]] = field(default_factory=list)
     reach: set[str] = field(default_factory=set)  # resource types paths can reach
     params_used: set[str] = field(default_factory=set)
+    subject_refs: int = 0  # how many {ref: subject.X} were compiled (for purity)
 
     def problem(self, path: JsonPath, text: str, hint: str | None = None) -> None:
         self.problems.append((path, text, hint))
@@ -148,7 +180,7 @@ class Compiler:
                     )
                     return Value(None)
                 self.params_used.add(arg)
-                return self.value(self.params[arg], path, in_param=True)
+                return self.value(self.params[arg], path, in_param=True).relabel({"param": arg})
             if kind == "data":
                 if arg not in self.data:
                     self.problem(
@@ -159,19 +191,21 @@ class Compiler:
                         else "put data/<name>.yaml beside the policies",
                     )
                     return Value(None)
-                return Value(self.data[arg])
+                return Value(self.data[arg], label={"data": arg})
             return self.ref(arg, (*path, "ref"))
         if isinstance(raw, list) and any(_has_special(v) for v in raw):
             parts = [self.value(v, (*path, i), in_param=in_param) for i, v in enumerate(raw)]
             return Value(fn=lambda state: [p.get(state) for p in parts])
         if isinstance(raw, dict) and any(_has_special(v) for v in raw.values()):
             items = {k: self.value(v, (*path, k), in_param=in_param) for k, v in raw.items()}
-            return Value(fn=lambda state: {k: v.get(state) for k, v in items.items()})
+            label = {k: (v.label or v.shown) if v.is_const else raw[k] for k, v in items.items()}
+            return Value(fn=lambda state: {k: v.get(state) for k, v in items.items()}, label=label)
         return Value(raw)
 
     def ref(self, text: str, path: JsonPath) -> Value:
         head, _, rest = text.partition(".")
         if head == "subject" and rest:
+            self.subject_refs += 1
             getter = self.expression(rest, path)
             return Value(fn=lambda state: getter(state.subject.attrs))
         if head == "scan" and rest in ("accounts", "regions"):
@@ -237,6 +271,7 @@ class Compiler:
         steps: list[tuple[str, Condition | None]] = []
         current = set(at_types)
         ok = True
+        refs_before = self.subject_refs
         for index, step in enumerate(via):
             step_path: JsonPath = (*path, "via", index)
             name = (
@@ -287,7 +322,7 @@ class Compiler:
             where = self.condition(spec["where"], (*path, "where"), [str(to)])
         if not ok:
             return Const(False)
-        return Path_(tuple(steps), str(to), where)
+        return Path_(tuple(steps), str(to), where, pure=self.subject_refs == refs_before)
 
 
 def _has_special(raw: Any) -> bool:
@@ -321,7 +356,7 @@ class Const(Condition):
 
 
 class Attr(Condition):
-    __slots__ = ("attr", "fn", "getter", "is_exists", "op", "value")
+    __slots__ = ("attr", "fast", "fn", "getter", "is_exists", "op", "value")
 
     def __init__(
         self,
@@ -334,12 +369,16 @@ class Attr(Condition):
     ) -> None:
         self.attr, self.getter, self.op, self.fn, self.value = attr, getter, op, fn, value
         self.is_exists = is_exists
+        self.fast = operators.specialize(op, value.const) if value.is_const else None
 
     def test(self, state: State, record: Any, node: str) -> bool:
         observed = self.getter(record)
-        expected = self.value.get(state)
+        value = self.value
+        expected = value.const if value.is_const else value.get(state)
         if observed is None and not self.is_exists:
             result = False
+        elif self.fast is not None:
+            result = self.fast(observed)
         else:
             result = self.fn(observed, expected, state.op_ctx)
         if state.recording:
@@ -348,7 +387,9 @@ class Attr(Condition):
                     "kind": "attr",
                     "attr": self.attr,
                     "op": self.op,
-                    "expected": self.value.shown if self.value.is_const else bounded(expected),
+                    "expected": self.value.shown
+                    if self.value.is_const
+                    else shown_value(expected, self.value.label),
                     "observed": bounded(observed),
                     "result": result,
                 }
@@ -417,13 +458,52 @@ class AnyItem(Condition):
         return bool(matched)
 
 
+_TRUE: dict[str, Any] = {}
+
+
 class Path_(Condition):
-    __slots__ = ("steps", "to", "where")
+    __slots__ = ("pure", "steps", "to", "where")
 
     def __init__(
-        self, steps: tuple[tuple[str, Condition | None], ...], to: str, where: Condition | None
+        self,
+        steps: tuple[tuple[str, Condition | None], ...],
+        to: str,
+        where: Condition | None,
+        *,
+        pure: bool = False,
     ) -> None:
         self.steps, self.to, self.where = steps, to, where
+        # pure: nothing below reads the subject, so `where` on a node has one answer.
+        self.pure = pure
+
+    def _judge_end(self, state: State, end: Resource, recording: bool) -> tuple[bool, Any]:
+        """Whether ``where`` holds on an end node, and its evidence when recording."""
+        where = self.where
+        if where is None:
+            return True, ()
+        if self.pure:
+            key = (id(self), end.id)
+            hit = state.cache.get(key)
+            if hit is None:
+                hit = self._judge_recorded(state, end)
+                state.cache[key] = hit
+            return hit
+        if recording:
+            return self._judge_recorded(state, end)
+        return where.test(state, end.attrs, end.id), ()
+
+    def _judge_recorded(
+        self, state: State, end: Resource
+    ) -> tuple[bool, tuple[dict[str, Any], ...]]:
+        assert self.where is not None
+        detail: list[dict[str, Any]] = []
+        saved, saved_recording = state.evidence, state.recording
+        state.evidence, state.recording = detail, True
+        try:
+            ok = self.where.test(state, end.attrs, end.id)
+        finally:
+            state.evidence, state.recording = saved, saved_recording
+        return ok, tuple(detail)
 
     def test(self, state: State, record: Any, node: str) -> bool:
         recording = state.recording
@@ -465,25 +545,22 @@ class Path_(Condition):
             end = state.graph.resource(nodes[-1])
             if end.type != self.to:
                 return
-            detail: list[dict[str, Any]] = []
-            if self.where is not None:
-                if recording:
-                    saved = state.evidence
-                    state.evidence, state.recording = detail, True
-                    try:
-                        ok = self.where.test(state, end.attrs, end.id)
-                    finally:
-                        state.evidence, state.recording = saved, False
-                else:
-                    ok = self.where.test(state, end.attrs, end.id)
-                if not ok:
-                    return
-            item = WitnessPath(nodes, relations, edges).to_evidence() if recording else {}
+            ok, detail = self._judge_end(state, end, recording)
+            if not ok:
+                return
             if recording:
-                item["result"] = True
+                item: dict[str, Any] = {
+                    "kind": "path",
+                    "nodes": list(nodes),
+                    "relations": list(relations),
+                    "edges": [dict(e) for e in edges],
+                    "result": True,
+                }
                 if detail:
-                    item["end"] = detail
-            found.append(item)
+                    item["end"] = list(detail)
+                found.append(item)
+            else:
+                found.append(_TRUE)
             return
         name, edge_where = self.steps[depth]
         for target, data in state.graph.neighbours(nodes[-1], name):

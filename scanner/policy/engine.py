@@ -21,10 +21,12 @@ scan start/end come from the snapshot, findings are sorted on output.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,6 +154,23 @@ class Run:
         return None
 
 
+def new_finding(fields: dict[str, Any]) -> Finding:
+    """Build a Finding from a complete field dict without the dataclass __init__.
+
+    A frozen dataclass's __init__ sets each of its 15 fields through
+    object.__setattr__ (~6 us); at a million findings per scan that alone
+    was most of the evaluation time.  ``fields`` must hold every field.
+    """
+    finding = _new(Finding)
+    _setattr(finding, "__dict__", fields)
+    return finding
+
+
+_new = object.__new__
+_setattr = object.__setattr__
+_FIELDS = tuple(Finding.__dataclass_fields__)
+
+
 def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
     policy, program = selected.policy, selected.program
     state = State(run.graph, _PLACEHOLDER, OpContext(now=run.now), run.scan_facts)
@@ -159,9 +178,21 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
     findings: list[Finding] = []
     inherited: dict[str, Finding] = {}
     remediation_text = policy.remediation.get("text", "")
+    scope, require, message, cli = program.scope, program.require, program.message, program.cli
+    base: dict[str, Any] = {
+        "policy_id": policy.id,
+        "severity": policy.severity,
+        "evidence": (),
+        "remediation": {},
+        "reason": "",
+        "waiver": None,
+        "frameworks": selected.frameworks,
+    }
+    policy_id = policy.id
+    regions = run.regions
     for rtype in policy.resources:
         for resource in run.graph.of_type(rtype):
-            if run.regions and resource.region not in run.regions:
+            if regions and resource.region not in regions:
                 continue
             name = run.name(resource)
             state.subject = resource
@@ -170,80 +201,79 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
                 unknown_cache[key] = run.unknown_reason(program.reach, *key)
             unknown = unknown_cache[key]
             attrs = resource.attrs
+            rid = resource.id
+            fields = base.copy()
             in_scope = True
-            scope_evidence: list[dict[str, Any]] = []
-            if program.scope is not None:
-                state.recording, state.evidence = True, scope_evidence
-                in_scope = program.scope.test(state, attrs, resource.id)
-            evidence: list[dict[str, Any]] = []
-            reason = ""
-            remediation: dict[str, str] = {}
+            if scope is not None:
+                # Scope evidence is only kept for NOT_APPLICABLE, so record it
+                # only then (most resources are in scope).
+                state.recording = False
+                in_scope = scope.test(state, attrs, rid)
             if unknown is not None:
-                status, reason = Status.UNKNOWN, unknown
-            elif not in_scope:
-                status, reason, evidence = Status.NOT_APPLICABLE, "out of scope", scope_evidence
-            else:
+                fields["status"] = Status.UNKNOWN
+                fields["reason"] = unknown
+            elif not in_scope and scope is not None:
+                evidence: list[dict[str, Any]] = []
                 state.recording, state.evidence = True, evidence
-                status = (
-                    Status.PASS if program.require.test(state, attrs, resource.id) else Status.FAIL
-                )
-                if status is Status.FAIL:
+                scope.test(state, attrs, rid)
+                fields["status"] = Status.NOT_APPLICABLE
+                fields["reason"] = "out of scope"
+                fields["evidence"] = tuple(evidence)
+            else:
+                evidence = []
+                state.recording, state.evidence = True, evidence
+                if require.test(state, attrs, rid):
+                    fields["status"] = Status.PASS
+                else:
+                    fields["status"] = Status.FAIL
                     remediation = {"text": remediation_text} if remediation_text else {}
-                    if program.cli is not None:
-                        remediation["cli"] = program.cli.render(state, name)
+                    if cli is not None:
+                        remediation["cli"] = cli.render(state, name)
+                    fields["remediation"] = remediation
+                fields["evidence"] = tuple(evidence)
             state.recording = False
-            findings.append(
-                Finding(
-                    policy_id=policy.id,
-                    resource_id=resource.id,
-                    resource_type=resource.type,
-                    resource_name=name,
-                    account=resource.account,
-                    region=resource.region,
-                    status=status,
-                    severity=policy.severity,
-                    message=program.message.render(state, name),
-                    evidence=tuple(evidence),
-                    remediation=remediation,
-                    fingerprint=fingerprint(policy.id, resource.id),
-                    reason=reason,
-                    frameworks=selected.frameworks,
-                )
-            )
+            fields["resource_id"] = rid
+            fields["resource_type"] = resource.type
+            fields["resource_name"] = name
+            fields["account"] = resource.account
+            fields["region"] = resource.region
+            fields["message"] = message.render(state, name)
+            fields["fingerprint"] = fingerprint(policy_id, rid)
+            findings.append(new_finding(fields))
             if policy.inherited_by and in_scope:
-                _inherit(run, policy, selected, resource, name, inherited)
-    subjects = {f.resource_id for f in findings}
-    findings.extend(f for rid, f in inherited.items() if rid not in subjects)
+                _inherit(run, policy, base, resource, name, inherited)
+    if inherited:
+        subjects = {f.resource_id for f in findings}
+        findings.extend(f for rid, f in inherited.items() if rid not in subjects)
     return findings
 
 
 def _inherit(
     run: Run,
     policy: Policy,
-    selected: Selected,
+    base: dict[str, Any],
     owner: Resource,
     owner_name: str,
     out: dict[str, Finding],
 ) -> None:
-    reason = f"inherited from {type_word(owner.type)} {owner_name}"
+    word = type_word(owner.type)
+    reason = f"inherited from {word} {owner_name}"
+    message = f"{policy.title}: judged on {word} {owner_name}"
     for target_id, _data in run.graph.neighbours(owner.id, str(policy.inherited_by)):
         if target_id in out:
             continue
         target = run.graph.resource(target_id)
-        out[target_id] = Finding(
-            policy_id=policy.id,
-            resource_id=target.id,
-            resource_type=target.type,
-            resource_name=run.name(target),
-            account=target.account,
-            region=target.region,
-            status=Status.NOT_APPLICABLE,
-            severity=policy.severity,
-            message=f"{policy.title}: judged on {type_word(owner.type)} {owner_name}",
-            fingerprint=fingerprint(policy.id, target.id),
-            reason=reason,
-            frameworks=selected.frameworks,
-        )
+        fields = base.copy()
+        fields["resource_id"] = target_id
+        fields["resource_type"] = target.type
+        fields["resource_name"] = run.name(target)
+        fields["account"] = target.account
+        fields["region"] = target.region
+        fields["status"] = Status.NOT_APPLICABLE
+        fields["message"] = message
+        fields["fingerprint"] = fingerprint(policy.id, target_id)
+        fields["reason"] = reason
+        out[target_id] = new_finding(fields)
 
 
 _PLACEHOLDER = Resource(id="", type="", account="", region="", attrs={})
@@ -300,6 +330,23 @@ def snapshot_digest(snapshot: Snapshot) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while findings pile up.
+
+    Evaluation allocates millions of small acyclic objects (findings, evidence
+    dicts); every allocation burst triggers a full-heap collection that finds
+    nothing to free.  Measured at 1,000 clusters it was half the run time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def evaluate(
     snapshot: Snapshot,
     policy_set: PolicySet,
@@ -331,8 +378,9 @@ def evaluate(
         regions=frozenset(config.regions),
     )
     findings: list[Finding] = []
-    for item in selected:
-        findings.extend(evaluate_policy(run, item))
+    with paused_gc():
+        for item in selected:
+            findings.extend(evaluate_policy(run, item))
     findings, waiver_summary = apply_waivers(findings, waivers, now.date())
     if waivers is not None:
         waiver_summary["sha256"] = waivers.sha256

@@ -285,6 +285,21 @@ def op_version_supported(observed: Any, expected: Any, ctx: OpContext) -> bool:
         return False
     engine = str(expected.get("engine", ""))
     table = expected.get("table") or []
+    # Thousands of clusters share a handful of versions: remember answers per table.
+    key = (id(table), engine, observed, ctx.now)
+    hit = _VERSION_MEMO.get(key)
+    if hit is None or hit[0] is not table:
+        if len(_VERSION_MEMO) > 10_000:
+            _VERSION_MEMO.clear()
+        # The table itself is kept in the entry so its id cannot be reused.
+        hit = _VERSION_MEMO[key] = (table, _version_supported(observed, engine, table, ctx))
+    return hit[1]
+
+
+_VERSION_MEMO: dict[tuple[int, str, str, dt.datetime], tuple[Any, bool]] = {}
+
+
+def _version_supported(observed: str, engine: str, table: Any, ctx: OpContext) -> bool:
     best: Mapping[str, Any] | None = None
     for row in table if isinstance(table, list) else []:
         if not isinstance(row, Mapping) or str(row.get("engine", "")) != engine:
@@ -407,6 +422,36 @@ _OPS: tuple[Operator, ...] = (
 )
 
 OPERATORS: dict[str, Operator] = {op.name: op for op in _OPS}
+
+
+def specialize(name: str, expected: Any) -> Callable[[Any], bool] | None:
+    """A faster one-argument test for a constant ``expected``, same answers as the table.
+
+    Scope checks (``Engine in [...]``) and flag checks (``eq true``) run on
+    every resource of every policy; a set lookup beats comparing element by
+    element with type checks.  None when there is no shortcut.
+    """
+    if name in ("eq", "ne") and type(expected) in (str, bool):
+        kind = type(expected)
+
+        def eq(observed: Any) -> bool:
+            return type(observed) is kind and observed == expected
+
+        return eq if name == "eq" else (lambda observed: not eq(observed))
+    if name in ("in", "not_in") and isinstance(expected, list):
+        strings = frozenset(e for e in expected if type(e) is str)
+        others = [e for e in expected if type(e) is not str]
+
+        def member(observed: Any) -> bool:
+            if type(observed) is str:
+                return observed in strings
+            return any(_same(observed, e) for e in others)
+
+        return member if name == "in" else (lambda observed: not member(observed))
+    if name == "in_ci" and isinstance(expected, list):
+        folded = frozenset(_ci(e) for e in expected)
+        return lambda observed: _ci(observed) in folded
+    return None
 
 
 def operator_names() -> list[str]:

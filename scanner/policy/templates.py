@@ -25,6 +25,11 @@ Part = str | Callable[[State, str], str]
 
 
 def format_value(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[no-any-return]
+    if kind is int:
+        return str(value)
     if value is None:
         return MISSING_TEXT
     if isinstance(value, bool):
@@ -46,7 +51,10 @@ class Template:
         self.parts = parts
 
     def render(self, state: State, name: str) -> str:
-        return "".join(p if isinstance(p, str) else p(state, name) for p in self.parts)
+        parts = self.parts
+        if len(parts) == 1 and isinstance(parts[0], str):
+            return parts[0]
+        return "".join([p if isinstance(p, str) else p(state, name) for p in parts])
 
 
 def compile_template(text: str, compiler: Compiler, path: tuple[str | int, ...]) -> Template:
