@@ -1,8 +1,8 @@
 """What scanning the sample estate (scanner/demo/estate.py) must find.
 
 Each row is (policy id, resource name, expected status).  Resource names are
-the AWS identifiers the estate uses (cluster, instance, snapshot, parameter
-group or global cluster identifiers); the test maps them to ARNs.  Every
+the AWS identifiers the estate uses (cluster, instance, snapshot or global
+cluster identifiers); the test maps them to ARNs.  Every
 policy of the catalogue has at least one PASS row and one FAIL row: that is
 what makes the end-to-end test cover the whole catalogue.
 
@@ -140,13 +140,18 @@ EXPECTATIONS: tuple[tuple[str, str, str], ...] = (
     ("aurora.mysql.audit_log_export", "orders-prod", PASS),
     ("aurora.mysql.audit_log_export", "billing-prod", FAIL),
     ("aurora.mysql.audit_log_export", "payments-prod", NA),
-    ("aurora.mysql.advanced_auditing", "mysql8-hardened", PASS),
-    ("aurora.mysql.advanced_auditing", "mysql8-tls-numeric", PASS),
-    ("aurora.mysql.advanced_auditing", "mysql8-legacy-tls", FAIL),  # no events
-    ("aurora.mysql.advanced_auditing", "mysql8-permissive", FAIL),  # logging 0
-    ("aurora.postgresql.query_logging", "pg15-hardened", PASS),
-    ("aurora.postgresql.query_logging", "pg16-hardened", PASS),
-    ("aurora.postgresql.query_logging", "pg15-permissive", FAIL),
+    # Judged on the cluster through the cluster parameter group it uses.
+    ("aurora.mysql.advanced_auditing", "orders-prod", PASS),  # mysql8-hardened
+    ("aurora.mysql.advanced_auditing", "inventory-prod", PASS),  # mysql8-tls-numeric
+    ("aurora.mysql.advanced_auditing", "billing-prod", FAIL),  # logging 1, no events
+    ("aurora.mysql.advanced_auditing", "crm-prod", FAIL),  # logging 0
+    ("aurora.mysql.advanced_auditing", "legacy-reporting", FAIL),  # default.* group
+    ("aurora.mysql.advanced_auditing", "payments-prod", NA),
+    ("aurora.postgresql.query_logging", "payments-prod", PASS),  # log_statement ddl, pgaudit
+    ("aurora.postgresql.query_logging", "catalog-v2", PASS),  # log_min_duration_statement
+    ("aurora.postgresql.query_logging", "analytics-staging", FAIL),  # none / -1
+    ("aurora.postgresql.query_logging", "search-dev", FAIL),  # default.* group
+    ("aurora.postgresql.query_logging", "orders-prod", NA),
     ("aurora.cluster.activity_stream", "orders-prod", PASS),
     ("aurora.cluster.activity_stream", "inventory-prod", PASS),
     ("aurora.cluster.activity_stream", "crm-prod", FAIL),

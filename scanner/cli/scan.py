@@ -1,0 +1,138 @@
+"""`aurora-scan scan`: collect and evaluate in one go.
+
+Every option of `collect` and of `evaluate` is accepted (shared through
+``_collect_options`` and ``_options``), plus ``--snapshot-out`` to keep the
+snapshot.  Progress goes to stderr, redrawn in place when stderr is a
+terminal and silent otherwise; reports go to the output directory and nothing
+is printed on stdout, so logs never mix with machine output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from scanner.cli._collect_options import add_collect_options, collect_options_from_args
+from scanner.cli._options import (
+    add_evaluation_options,
+    effective_config,
+    print_errors,
+    run_evaluation,
+)
+from scanner.collect.options import CollectOptions
+from scanner.errors import UserInputError
+from scanner.logging_setup import add_logging_options, configure_logging, get_logger
+from scanner.model import Snapshot
+from scanner.progress import Progress
+
+ORDER = 30
+
+EPILOG = """\
+Writes DIR/results.json, results.sarif, report.html, junit.xml and summary.md
+(only the formats asked for). Progress is shown on stderr when it is a
+terminal; in CI stderr stays quiet apart from one summary line. stdout is
+never written to.
+
+exit codes: 0 clean; 1 a non-waived FAIL at or above --fail-on; 2 bad input;
+3 the scan was incomplete (UNKNOWN findings or collection errors) and nothing
+failed, unless --allow-incomplete.
+
+examples:
+  aurora-scan scan --region us-east-1 --region eu-west-1 --output-dir out
+  aurora-scan scan --all-regions --format json,sarif,html,junit,md --fail-on high
+  aurora-scan scan --accounts 111111111111,222222222222 --role-name AuroraScanRead \\
+      --snapshot-out snapshot.json --log-format json
+  AWS_ENDPOINT_URL=http://127.0.0.1:5000 aurora-scan scan --region us-east-1 --quiet
+"""
+
+log = get_logger("scan")
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "scan",
+        help="collect and evaluate in one go (the everyday command)",
+        description="Snapshot the AWS estate the credentials can see, evaluate the policies "
+        "on it and write the results in the asked formats.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_collect_options(parser)
+    add_evaluation_options(parser)
+    parser.add_argument(
+        "--snapshot-out",
+        type=Path,
+        metavar="FILE",
+        help="also keep the collected snapshot (re-evaluate it later with `aurora-scan "
+        "evaluate FILE`), e.g. --snapshot-out snapshot.json",
+    )
+    add_logging_options(parser)
+    parser.set_defaults(func=run)
+
+
+@contextlib.contextmanager
+def quiet_stderr(quiet: bool) -> Iterator[None]:
+    """Hold back the stage summaries written to stderr when --quiet is given."""
+    if not quiet:
+        yield
+        return
+    with contextlib.redirect_stderr(io.StringIO()):
+        yield
+
+
+def collect_options(args: argparse.Namespace, progress: Progress) -> CollectOptions:
+    options: CollectOptions = collect_options_from_args(args)
+    if not options.regions and not options.all_regions:
+        # A config file may name the regions to scan.
+        config = effective_config(args)
+        regions = tuple(getattr(config, "regions", ()) or ())
+        if regions:
+            options = replace(options, regions=regions)
+    return replace(options, progress=progress.collected)
+
+
+def write_snapshot_out(snapshot: Snapshot, path: Path) -> str:
+    """Write the snapshot, return the sha256 of the file as written."""
+    from scanner.snapshot_file import write_snapshot
+
+    # Like --output-dir, a missing parent directory is created.
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserInputError(
+            f"cannot create the directory for the snapshot: {exc.strerror}",
+            file=str(path),
+            location="--snapshot-out",
+        ) from exc
+    write_snapshot(snapshot, path)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run(args: argparse.Namespace) -> int:
+    configure_logging(quiet=args.quiet, verbose=args.verbose, log_format=args.log_format)
+    # A log shipper reads stderr when logs are JSON: no carriage-return redraws then.
+    silent = args.quiet or args.no_progress or args.log_format == "json"
+    progress = Progress(enabled=False if silent else None)
+    try:
+        from scanner.collect.runner import collect
+
+        options = collect_options(args, progress)
+        snapshot = collect(options)
+        progress.collection_finished(snapshot)
+        digest = None
+        if args.snapshot_out is not None:
+            digest = write_snapshot_out(snapshot, args.snapshot_out)
+            log.info("wrote snapshot %s", args.snapshot_out)
+        progress.evaluating()
+        with quiet_stderr(args.quiet):
+            code = run_evaluation(snapshot, args, snapshot_sha256=digest)
+        progress.evaluation_finished()
+        return code
+    except UserInputError as exc:
+        progress.evaluation_finished()
+        return print_errors(exc)

@@ -1,0 +1,165 @@
+"""`aurora-scan demo`: the five reports, the summary, the exit codes, and no moto.
+
+The full demo runs in a child process (moto's state is process-global and
+must not leak into this pytest worker), once per test session.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.cli import main
+from scanner.demo.summary import render_summary, severity_table, top_failing
+from scanner.model import ExitCode, Finding, ScanResult, Severity, Status
+
+REPO = Path(__file__).resolve().parents[2]
+FIVE_FILES = ("results.json", "results.sarif", "report.html", "junit.xml", "summary.md")
+DemoRun = tuple[subprocess.CompletedProcess[str], Path, float]
+
+
+def _demo_env() -> dict[str, str]:
+    """A hostile AWS environment: the demo must not read any of it."""
+    env = dict(os.environ)
+    env.update(
+        AWS_PROFILE="profile-that-does-not-exist",
+        AWS_ACCESS_KEY_ID="",
+        AWS_SECRET_ACCESS_KEY="",
+        AWS_ENDPOINT_URL="http://127.0.0.1:9",  # nothing listens there
+        AWS_CONFIG_FILE="/nonexistent/config",
+    )
+    return env
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    started = time.monotonic()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from scanner.cli import entry; entry()",
+            "demo",
+            "--output-dir",
+            str(out),
+        ],
+        cwd=REPO,
+        env=_demo_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    return proc, out, time.monotonic() - started
+
+
+def test_demo_writes_the_five_reports_and_exits_0(demo_run: DemoRun) -> None:
+    proc, out, _ = demo_run
+    assert proc.returncode == ExitCode.CLEAN, proc.stderr
+    for name in FIVE_FILES:
+        assert (out / name).stat().st_size > 0, name
+    results = json.loads((out / "results.json").read_text())
+    assert results["errors"] == []
+    assert len(results["policies"]) == 47
+
+
+def test_demo_prints_the_summary_and_the_report_paths(demo_run: DemoRun) -> None:
+    proc, out, _ = demo_run
+    assert "severity" in proc.stdout and "critical" in proc.stdout
+    assert "top failing policies" in proc.stdout
+    for name in FIVE_FILES:
+        assert str(out / name) in proc.stdout
+    # stderr is not a terminal here: no progress redraws.
+    assert "\r" not in proc.stderr
+
+
+def test_demo_stays_under_a_minute(demo_run: DemoRun) -> None:
+    _, _, seconds = demo_run
+    assert seconds < 60, f"the demo took {seconds:.1f}s"
+
+
+def test_demo_without_moto_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    real_import = builtins.__import__
+
+    def no_moto(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "moto" or name.startswith("moto."):
+            raise ImportError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_moto)
+    code = main(["demo", "--output-dir", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == ExitCode.BAD_INPUT
+    assert "aurora-scan[demo]" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def _finding(policy: str, status: Status, severity: Severity) -> Finding:
+    return Finding(
+        policy_id=policy,
+        resource_id=f"arn:aws:rds:us-east-1:123456789012:cluster:{policy}",
+        resource_type="aws.rds.db_cluster",
+        resource_name=policy,
+        account="123456789012",
+        region="us-east-1",
+        status=status,
+        severity=severity,
+        message="m",
+    )
+
+
+def _result() -> ScanResult:
+    findings = (
+        _finding("p.low", Status.FAIL, Severity.LOW),
+        _finding("p.low", Status.FAIL, Severity.LOW),
+        _finding("p.crit", Status.FAIL, Severity.CRITICAL),
+        _finding("p.high", Status.PASS, Severity.HIGH),
+        _finding("p.med", Status.NOT_APPLICABLE, Severity.MEDIUM),
+    )
+    return ScanResult(scan={}, policies=(), findings=findings)
+
+
+def test_summary_table_counts_by_severity_and_status() -> None:
+    lines = severity_table(_result())
+    assert lines[0].split() == ["severity", "FAIL", "PASS", "N/A", "UNKNOWN", "WAIVED"]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[1:]}
+    assert rows["critical"] == ["1", "0", "0", "0", "0"]
+    assert rows["low"] == ["2", "0", "0", "0", "0"]
+    assert rows["total"] == ["3", "1", "1", "0", "0"]
+    assert "info" not in rows
+
+
+def test_top_failing_puts_the_most_severe_first() -> None:
+    assert top_failing(_result()) == [("p.crit", Severity.CRITICAL, 1), ("p.low", Severity.LOW, 2)]
+
+
+def test_render_summary_lists_reports_and_timings(tmp_path: Path) -> None:
+    text = render_summary(
+        _result(),
+        {"json": tmp_path / "results.json"},
+        heading="demo",
+        timings={"seed": 1.0, "collect": 2.5},
+    )
+    assert text.startswith("demo\n")
+    assert str(tmp_path / "results.json") in text
+    assert "done in 3.5s (seed 1.0s, collect 2.5s)" in text
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "code"), [("none", ExitCode.CLEAN), ("critical", ExitCode.FAILED)]
+)
+def test_demo_gate_exit_code(fail_on: str, code: ExitCode) -> None:
+    from scanner.cli.demo import gate_exit_code
+
+    assert gate_exit_code(_result(), fail_on) == code
