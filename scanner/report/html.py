@@ -164,14 +164,11 @@ class _Data:
         }
         head_text = script_json(head)
         yield Markup(head_text[:-1] + ',"findings":[')
-        rows: list[str] = []
-        for n, f in enumerate(self.findings):
-            rows.append(script_json(self._row(f, sev, sta)))
-            if len(rows) >= _CHUNK_ROWS:
-                yield Markup(("," if n >= len(rows) else "") + ",".join(rows))
-                rows = []
-        if rows:
-            yield Markup(("," if len(self.findings) > len(rows) else "") + ",".join(rows))
+        # Encode rows a chunk at a time: one C-level json.dumps per chunk is
+        # far cheaper than one per row, and the file still streams.
+        for start in range(0, len(self.findings), _CHUNK_ROWS):
+            rows = [self._row(f, sev, sta) for f in self.findings[start : start + _CHUNK_ROWS]]
+            yield Markup(("," if start else "") + script_json(rows)[1:-1])
         yield Markup("]}")
 
     def _row(self, f: Finding, sev: Mapping[Severity, int], sta: Mapping[Status, int]) -> list[Any]:

@@ -137,21 +137,26 @@ class _Locator:
     """
 
     def __init__(self, findings: Sequence[Finding]) -> None:
-        self.known: dict[str, str] = {}
+        # URIs are built on demand: only results that make it into the SARIF
+        # (at most 25,000) and their paths need one, not every finding.
+        self.subjects: dict[str, Finding] = {}
         for f in findings:
-            self.known.setdefault(
-                f.resource_id,
-                resource_uri(
-                    f.account,
-                    f.region,
-                    f.resource_type,
-                    display_name(f.resource_name, f.resource_id),
-                ),
-            )
+            self.subjects.setdefault(f.resource_id, f)
+        self.cache: dict[tuple[str, str, str], str] = {}
 
     def uri(self, node: str, near: Finding) -> str:
-        if node in self.known:
-            return self.known[node]
+        # Keyed with the finding's place too: a bare id is located next to it.
+        key = (node, near.account, near.region)
+        cached = self.cache.get(key)
+        if cached is None:
+            cached = self.cache[key] = self._uri(node, near)
+        return cached
+
+    def _uri(self, node: str, near: Finding) -> str:
+        f = self.subjects.get(node)
+        if f is not None:
+            name = display_name(f.resource_name, f.resource_id)
+            return resource_uri(f.account, f.region, f.resource_type, name)
         arn = parse_arn(node)
         if arn is not None:
             service, region, account, rest = arn
