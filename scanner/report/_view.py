@@ -224,3 +224,12 @@ def waiver_text(w: Mapping[str, Any] | None) -> str:
         return ""
     reason, owner, expires = (as_str(w.get(k)) for k in ("reason", "owner", "expires"))
     return f"{reason} (owner {owner or '?'}, expires {expires or 'never'})"
+
+
+def framework_titles(result: ScanResult) -> dict[str, str]:
+    """Framework id -> its title, from the catalogue the engine records in ``scan``."""
+    titles: dict[str, str] = {}
+    for fw in as_list(result.scan.get("frameworks")):
+        if isinstance(fw, Mapping) and fw.get("id"):
+            titles[as_str(fw["id"])] = as_str(fw.get("title")) or as_str(fw["id"])
+    return titles

@@ -29,6 +29,7 @@ from scanner.report._view import (
     RequirementView,
     compliance,
     error_text,
+    framework_titles,
     policy_views,
     scan_header,
     waiver_lists,
@@ -220,6 +221,7 @@ def _context(result: ScanResult) -> dict[str, Any]:
         "chart": _chart(result),
         "policies": list(policies.values()),
         "frameworks": frameworks,
+        "fw_titles": framework_titles(result),
         "waivers": waiver_lists(result),
         "errors": [
             {

@@ -86,3 +86,11 @@ def test_large_estate_streams_and_stays_compact(tmp_path: Path) -> None:
     assert html.count("<tr") < 500  # findings are paginated client-side, not in the DOM
     fails = sum(row[2] == 0 for row in data["findings"])
     assert fails == sum(f.status is Status.FAIL for f in result.findings)
+
+
+def test_framework_titles_from_the_scan_catalogue(rich: ScanResult, tmp_path: Path) -> None:
+    import dataclasses
+
+    scan = {**rich.scan, "frameworks": [{"id": "PCI DSS 4.0", "title": "Payment Card <Industry>"}]}
+    html = html_of(render(dataclasses.replace(rich, scan=scan), ["html"], tmp_path))
+    assert "Payment Card &lt;Industry&gt; <span" in html
