@@ -78,10 +78,11 @@ class PolicySet:
 
 def display_path(path: Path) -> str:
     """Relative to the working directory when under it: shorter, stable messages."""
+    absolute = Path(os.path.abspath(path))  # no symlink resolution wanted
     try:
-        return os.path.relpath(path)
+        return absolute.relative_to(Path.cwd()).as_posix()
     except ValueError:
-        return str(path)
+        return str(absolute)
 
 
 def _yaml_files(root: Path) -> list[Path]:
