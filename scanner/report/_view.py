@@ -6,6 +6,7 @@ scanner, or merged from shards, may lack parts of the evidence header.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,23 @@ def scanner_version(result: ScanResult) -> str:
     return as_str(result.scanner.get("version"))
 
 
+_SECRET_FLAG = re.compile(
+    r"(--[\w-]*(?:secret|token|password|passwd|credential|external-id|key)[\w-]*)(=|\s+)(?!\*\*\*)(\S+)",
+    re.I,
+)
+_SECRET_VALUE = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b")
+
+
+def redact(command_line: str) -> str:
+    """Mask secret-looking values again at render time.
+
+    The engine already redacts; a result merged or written by other tooling
+    may not have been, and the header is shown to every reader of the report.
+    """
+    masked = _SECRET_FLAG.sub(lambda m: f"{m[1]}{m[2]}***", command_line)
+    return _SECRET_VALUE.sub("***", masked)
+
+
 def scan_header(result: ScanResult) -> dict[str, Any]:
     """The auditor's evidence header, every field a plain string or list."""
     scan = result.scan
@@ -50,6 +68,7 @@ def scan_header(result: ScanResult) -> dict[str, Any]:
     command_line = scan.get("command_line")
     if isinstance(command_line, list | tuple):
         command_line = " ".join(str(c) for c in command_line)
+    command_line = redact(as_str(command_line))
     return {
         "accounts": sorted({as_str(a) for a in as_list(scan.get("accounts"))}),
         "regions": sorted({as_str(r) for r in as_list(scan.get("regions"))}),
@@ -187,8 +206,6 @@ def compliance(
 
 def _natural(text: str) -> tuple[Any, ...]:
     """Sort '2.10' after '2.9'."""
-    import re
-
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text))
 
 

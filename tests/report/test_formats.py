@@ -132,3 +132,28 @@ def test_fixtures_and_json_output_match_the_results_contract(
     # The json format and results_file write the same bytes.
     assert rich_reports["json"].read_bytes() == result_file.result_bytes(rich_result())
     assert result_file.read_result(rich_reports["json"]).to_dict() == rich_result().to_dict()
+
+
+def test_empty_result_renders_every_format(tmp_path: Path) -> None:
+    from github_rules import check_file
+    from report_factory import rich_result as base
+    from sarif_schema import assert_schema_valid
+
+    from scanner.report.html import extract_data
+
+    empty = dataclasses.replace(base(errors=False), findings=(), policies=(), waivers={})
+    paths = render(empty, FORMATS, tmp_path)
+    assert_schema_valid(check_file(paths["sarif"]))
+    assert extract_data(paths["html"].read_text(encoding="utf-8"))["findings"] == []
+    assert ET.parse(paths["junit"]).getroot().get("tests") == "0"
+    assert "No policy failed." in paths["md"].read_text(encoding="utf-8")
+
+
+def test_command_line_secrets_are_masked_in_every_report(tmp_path: Path) -> None:
+    result = rich_result()
+    leaky = "aurora-scan scan --external-id s3cr3t-value --api-token=tok123 AKIAABCDEFGHIJKLMNOP"
+    result = dataclasses.replace(result, scan={**result.scan, "command_line": leaky})
+    for fmt, path in render(result, ["sarif", "html", "md"], tmp_path).items():
+        text = path.read_text(encoding="utf-8")
+        for secret in ("s3cr3t-value", "tok123", "AKIAABCDEFGHIJKLMNOP"):
+            assert secret not in text, (fmt, secret)
