@@ -23,10 +23,12 @@ DENIED = frozenset(
         ("secretsmanager", "GetRandomPassword"),
         ("kms", "GetParametersForImport"),
         ("rds", "GenerateDbAuthToken"),
-        ("sts", "GetSessionToken"),
-        ("sts", "GetFederationToken"),
+        ("ec2", "GetPasswordData"),  # the encrypted Windows administrator password
     }
 )
+# STS reads hand out credentials or tokens (GetSessionToken, GetFederationToken,
+# GetWebIdentityToken, GetDelegatedAccessToken, ...): only ALLOWED_EXTRA passes.
+STRICT_SERVICES = frozenset({"sts"})
 
 
 class MutatingCallRefused(RuntimeError):
@@ -46,6 +48,8 @@ def is_read_only(service: str, operation: str) -> bool:
         return False
     if (service, operation) in ALLOWED_EXTRA:
         return True
+    if service in STRICT_SERVICES:
+        return False
     return operation.startswith(READ_PREFIXES)
 
 
