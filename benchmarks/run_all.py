@@ -442,6 +442,9 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="offline sizes, e.g. 1000,5000,10000; 'none' to skip (default: 1000 quick, all full)",
     )
+    parser.add_argument(
+        "--stage-timeout", type=float, default=900, help="offline: seconds per stage, e.g. 900"
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in (args.sizes or ("16" if args.quick else "16,200")).split(",")]
     runs = args.runs or (1 if args.quick else 3)
@@ -477,7 +480,11 @@ def main(argv: list[str] | None = None) -> int:
     if offline != "none":
         import scale_offline
 
-        offline_rows = scale_offline.run([int(s) for s in offline.split(",")], scratch / "offline")
+        offline_rows = scale_offline.run(
+            [int(s) for s in offline.split(",")],
+            scratch / "offline",
+            stage_timeout=args.stage_timeout,
+        )
         print()
         print(scale_offline.table(offline_rows))
         print(scale_offline.goals(offline_rows))

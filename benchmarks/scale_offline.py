@@ -12,8 +12,8 @@ Each stage runs in its own process so it gets its own peak RSS (os.wait4):
 
 - ``evaluate``: read the snapshot, load the catalogue, evaluate, write results.json
 - ``render <fmt>``: read results.json and render that one format
-- ``render all``: every format in one process
-- ``cli``: ``aurora-scan evaluate SNAPSHOT --format json,sarif,html,junit,md``, end to end
+- ``cli``: ``aurora-scan evaluate SNAPSHOT --format json,sarif,html,junit,md``, end to
+  end in one process (the peak RSS a user sees)
 
 Stages print their inner timings as JSON; the parent prints the table.
 
@@ -28,6 +28,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -126,18 +127,26 @@ def stage_render(result: Path, formats: list[str], out_dir: Path) -> dict[str, f
 
 
 # --------------------------------------------------------------------------- parent side
-def measured(argv: list[str], timeout: float = 1800) -> dict[str, Any]:
-    """Like measure, but with the child's own peak RSS from os.wait4."""
+def measured(argv: list[str], timeout: float) -> dict[str, Any]:
+    """Run one stage: wall time, and the child's own CPU time and peak RSS (os.wait4)."""
     started = time.perf_counter()
-    with open(os.devnull, "wb") as devnull:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=devnull, cwd=ROOT)
-        assert proc.stdout is not None
-        out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
+    with tempfile.TemporaryFile() as out, open(os.devnull, "wb") as devnull:
+        proc = subprocess.Popen(argv, stdout=out, stderr=devnull, cwd=ROOT)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - started > timeout:
+                proc.kill()
+                _, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - started
+        out.seek(0)
+        text = out.read().decode(errors="replace")
     proc.returncode = os.waitstatus_to_exitcode(status)
-    elapsed = time.perf_counter() - started
     inner: dict[str, Any] = {}
-    lines = out.decode(errors="replace").strip().splitlines()
+    lines = text.strip().splitlines()
     if lines:
         try:
             inner = json.loads(lines[-1])
@@ -150,10 +159,13 @@ def measured(argv: list[str], timeout: float = 1800) -> dict[str, Any]:
         "cpu": round(usage.ru_utime + usage.ru_stime, 2),
         "inner": inner,
         "tail": lines[-1][-300:] if lines else "",
+        "timed_out": elapsed > timeout,
     }
 
 
-def run(sizes: list[int], work: Path, base: Path | None = None) -> list[dict[str, Any]]:
+def run(
+    sizes: list[int], work: Path, base: Path | None = None, stage_timeout: float = 900
+) -> list[dict[str, Any]]:
     """Every stage for every size; rows for table()."""
     work.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
@@ -182,13 +194,12 @@ def run(sizes: list[int], work: Path, base: Path | None = None) -> list[dict[str
             stages.append(
                 (f"render {fmt}", [*me, "--stage", "render", str(result), fmt, str(work / f"o{n}")])
             )
-        stages.append(
-            ("render all", [*me, "--stage", "render", str(result), "all", str(work / f"a{n}")])
-        )
         if from_cli:
+            # The user's view: evaluate and write every format in one process
+            # (its peak RSS is the one that matters).
             stages.append(
                 (
-                    "cli evaluate, all formats",
+                    "cli: evaluate + all formats",
                     [
                         str(CLI),
                         "evaluate",
@@ -202,9 +213,12 @@ def run(sizes: list[int], work: Path, base: Path | None = None) -> list[dict[str
             )
         for name, argv in stages:
             print(f"  offline {n}: {name} ...", file=sys.stderr, end="", flush=True)
-            m = measured(argv)
-            ok = m["rc"] in (0, 1, 3)
-            note = "" if ok else f"exit {m['rc']} {m['tail']}"
+            m = measured(argv, stage_timeout)
+            ok = m["rc"] in (0, 1, 3) and not m["timed_out"]
+            if m["timed_out"]:
+                note = f"killed after {stage_timeout:.0f} s"
+            else:
+                note = "" if ok else f"exit {m['rc']} {m['tail']}"
             print(f" {m['seconds']} s" if ok else f" failed: {note}", file=sys.stderr)
             rows.append({"size": n, "resources": size_info, "stage": name, **m, "note": note})
             if name == "evaluate" and not ok:
@@ -251,25 +265,28 @@ def goals(rows: list[dict[str, Any]]) -> str:
     lines = []
     sizes = sorted({r["size"] for r in rows})
     big, small = (sizes[-1], sizes[0]) if sizes else (0, 0)
-    ev, ra = by.get((big, "evaluate")), by.get((big, "render all"))
+    ev = by.get((big, "evaluate"))
+    renders = [r for (size, stage), r in by.items() if size == big and stage.startswith("render ")]
     if ev:
         verdict = "met" if ev["seconds"] <= 10 else "NOT met"
         lines.append(
             f"{big} clusters: evaluate {ev['seconds']:.1f} s wall, {ev.get('cpu', 0):.1f} s CPU "
             f"(goal ≤10 s): {verdict}"
         )
-    if ra:
-        verdict = "met" if ra["seconds"] <= 20 else "NOT met"
+    if renders:
+        wall = sum(r["seconds"] for r in renders)
+        cpu = sum(r.get("cpu", 0) for r in renders)
+        verdict = "met" if wall <= 20 else "NOT met"
         lines.append(
-            f"{big} clusters: all formats {ra['seconds']:.1f} s wall, {ra.get('cpu', 0):.1f} s CPU "
-            f"(goal ≤20 s): {verdict}"
+            f"{big} clusters: every format rendered in {wall:.1f} s wall, {cpu:.1f} s CPU "
+            f"({len(renders)} formats, each stage reading results.json) (goal ≤20 s): {verdict}"
         )
     peak = max((r["rss_mib"] for r in by.values() if r["size"] == big), default=None)
     if peak is not None:
         verdict = "met" if peak <= 2048 else "NOT met"
         lines.append(f"{big} clusters: peak RSS {peak:.0f} MiB (goal ≤2048): {verdict}")
     if big != small:
-        for stage in ("evaluate", "render all"):
+        for stage in ("evaluate", "cli: evaluate + all formats"):
             a, b = by.get((small, stage)), by.get((big, stage))
             if a and b and a["seconds"]:
                 growth = b["seconds"] / a["seconds"]
@@ -290,6 +307,9 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000,5000,10000", help="e.g. 1000,5000,10000")
     parser.add_argument("--base", type=Path, help="snapshot to tile instead of collecting one")
     parser.add_argument("--work", type=Path, default=ROOT / ".bench" / "offline", help="scratch")
+    parser.add_argument(
+        "--stage-timeout", type=float, default=900, help="seconds per stage, e.g. 900"
+    )
     parser.add_argument("--stage", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
@@ -301,7 +321,7 @@ def main() -> int:
             timings = stage_render(Path(rest[0]), formats, Path(rest[2]))
         print(json.dumps({k: round(v, 3) for k, v in timings.items()}))
         return 0
-    rows = run([int(s) for s in args.sizes.split(",")], args.work, args.base)
+    rows = run([int(s) for s in args.sizes.split(",")], args.work, args.base, args.stage_timeout)
     print(table(rows))
     print(goals(rows))
     return 0
