@@ -93,6 +93,14 @@ def collect_options(args: argparse.Namespace, progress: Progress) -> CollectOpti
         regions = tuple(getattr(config, "regions", ()) or ())
         if regions:
             options = replace(options, regions=regions)
+    if not options.resource_types:
+        # Collect only what the selected policies read: a role holding exactly
+        # `aurora-scan permissions` then never meets an AccessDenied.
+        from scanner.permissions import required_resource_types
+        from scanner.policy.loader import load_policies
+
+        types = required_resource_types(load_policies(args.policies), effective_config(args))
+        options = replace(options, resource_types=tuple(types))
     return replace(options, progress=progress.collected)
 
 

@@ -106,6 +106,18 @@ def test_exactly_the_printed_policy_is_enough(
     assert not [f for f in result.findings if f.status is Status.UNKNOWN]
 
 
+def test_the_scan_verb_under_exactly_the_printed_policy_is_complete(
+    moto_url: str, users: dict[str, dict[str, str]], as_user: Any, tmp_path: Path
+) -> None:
+    as_user(users["exact"])
+    out = tmp_path / "out"
+    argv = ["scan", "--region", REGION, "--endpoint-url", moto_url, "--quiet"]
+    code = main([*argv, "--output-dir", str(out), "--format", "json"])
+    data = json.loads((out / "results.json").read_text())
+    assert data["errors"] == [], data["errors"]
+    assert code in (ExitCode.CLEAN, ExitCode.FAILED)
+
+
 @pytest.mark.parametrize("action", REMOVED)
 def test_removing_one_action_is_reported_as_that_gap(
     moto_url: str,
