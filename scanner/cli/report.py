@@ -60,16 +60,17 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--fail-on",
         choices=FAIL_ON_CHOICES,
-        default="low",
+        default=None,
         metavar="SEVERITY",
         help="exit 1 when a non-waived FAIL is at or above this severity: "
         + "|".join(FAIL_ON_CHOICES)
-        + " (default low), e.g. --fail-on high",
+        + " (default: the fail_on the scan recorded, else low), e.g. --fail-on high",
     )
     p.add_argument(
         "--allow-incomplete",
         action="store_true",
-        help="exit 0 instead of 3 when the scan was incomplete (UNKNOWN findings)",
+        help="exit 0 instead of 3 when the scan was incomplete (UNKNOWN findings); "
+        "also on when the scan recorded allow_incomplete",
     )
     p.add_argument(
         "--sarif-include-waived",
@@ -131,5 +132,9 @@ def run(args: argparse.Namespace) -> int:
         output_dir,
         sarif_options=SarifOptions(include_waived=args.sarif_include_waived),
     )
-    fail_on = None if args.fail_on == "none" else Severity(args.fail_on)
-    return int(result.exit_code(fail_on, allow_incomplete=args.allow_incomplete))
+    # Without flags, re-rendering reproduces the scan's own gate (its config).
+    recorded = result.scan.get("fail_on")
+    choice = args.fail_on or (recorded if recorded in FAIL_ON_CHOICES else "low")
+    fail_on = None if choice == "none" else Severity(choice)
+    allow = bool(args.allow_incomplete or result.scan.get("allow_incomplete") is True)
+    return int(result.exit_code(fail_on, allow_incomplete=allow))

@@ -144,3 +144,13 @@ def test_bad_fail_on_is_exit_2(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["report", str(path), "--fail-on", "severe"])
     assert exc.value.code == 2
+
+
+def test_recorded_gate_is_the_default(tmp_path: Path) -> None:
+    base = only(finding(LOW, "c1", Status.FAIL), finding(LOW, "c2", Status.UNKNOWN))
+    recorded = dataclasses.replace(
+        base, scan={**base.scan, "fail_on": "high", "allow_incomplete": True}
+    )
+    path = saved(recorded, tmp_path)
+    assert main(["report", str(path), "--output-dir", str(tmp_path / "o")]) == 0
+    assert main(["report", str(path), "--output-dir", str(tmp_path / "o"), "--fail-on", "low"]) == 1
