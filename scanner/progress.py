@@ -28,6 +28,10 @@ class Progress:
         self.live = _is_tty(self.stream) if enabled is None else enabled
         self._lock = threading.Lock()
         self._per_region: dict[str, int] = defaultdict(int)
+        # The runner counts tasks per stage (accounts, listings, dependents);
+        # the display adds the finished stages so the counter never goes back.
+        self._stage_total = 0
+        self._base = 0
         self._done = 0
         self._total = 0
         self._started = time.monotonic()
@@ -36,7 +40,10 @@ class Progress:
     def collected(self, event: ProgressEvent) -> None:
         with self._lock:
             self._per_region[event.region] += event.count
-            self._done, self._total = event.done, event.total
+            if event.total != self._stage_total and event.done == 1:
+                self._base += self._stage_total
+                self._stage_total = event.total
+            self._done, self._total = self._base + event.done, self._base + event.total
             log.debug(
                 "collected %d %s in %s/%s",
                 event.count,
@@ -85,9 +92,13 @@ class Progress:
             )
 
     def evaluating(self) -> None:
+        # A whole line: the evaluation's own summary follows on the next one.
         if self.live:
-            self._draw("evaluating policies ...")
-        log.info("evaluating policies")
+            self._end_line()
+            self.stream.write("aurora-scan: evaluating policies ...\n")
+            self.stream.flush()
+        else:
+            log.info("evaluating policies")
 
     def evaluation_finished(self) -> None:
         self._end_line()

@@ -77,6 +77,14 @@ def run(args: argparse.Namespace) -> int:
 
     from scanner.demo.run import run_demo
     from scanner.demo.summary import render_summary
+
+    if args.output_dir.exists() and not args.output_dir.is_dir():
+        sys.stderr.write(
+            f"aurora-scan: error: {args.output_dir}: the output directory is a file "
+            "(expected a directory; it is created when missing)\n"
+        )
+        return int(ExitCode.BAD_INPUT)
+
     from scanner.progress import Progress
 
     progress = Progress(enabled=False if args.quiet or args.log_format == "json" else None)

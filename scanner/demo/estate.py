@@ -688,6 +688,10 @@ def isolated_aws_config() -> Iterator[None]:
         "AWS_EC2_METADATA_DISABLED": "true",
     }
     removed = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL")
+    # The embedded server is on 127.0.0.1: never send its traffic to a proxy.
+    for name in ("NO_PROXY", "no_proxy"):
+        current = os.environ.get(name, "")
+        overrides[name] = ",".join(p for p in (current, "127.0.0.1", "localhost") if p)
     saved = {k: os.environ.get(k) for k in (*overrides, *removed)}
     os.environ.update(overrides)
     for name in removed:
