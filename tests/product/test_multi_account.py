@@ -223,3 +223,29 @@ def test_org_listing_denied_is_a_gap_and_the_own_account_is_still_scanned(
         "ListAccounts",
         "AccessDeniedException",
     )
+
+
+def test_scan_verb_with_accounts_and_a_denied_role_exits_incomplete(
+    moto_url: str, estates: dict[str, str], env: None, tmp_path: Path
+) -> None:
+    import json
+
+    from scanner.cli import main
+
+    out = tmp_path / "out"
+    argv = ["scan", "--region", REGION, "--endpoint-url", moto_url, "--quiet"]
+    argv += ["--accounts", f"{ACCOUNT_B},{ACCOUNT_DENIED}", "--role-name", ROLE]
+    with AssumeRoleRecorder(deny={ACCOUNT_DENIED}).installed():
+        code = main(
+            [*argv, "--output-dir", str(out), "--format", "json,sarif", "--fail-on", "none"]
+        )
+    assert code == ExitCode.INCOMPLETE
+    data = json.loads((out / "results.json").read_text())
+    assert data["scan"]["accounts"] == [ACCOUNT_B, ACCOUNT_DENIED]
+    assert [(e["account"], e["operation"]) for e in data["errors"]] == [
+        (ACCOUNT_DENIED, "AssumeRole")
+    ]
+    assert {f["account"] for f in data["findings"]} == {ACCOUNT_B}
+    sarif = json.loads((out / "results.sarif").read_text())
+    category = sarif["runs"][0]["automationDetails"]["id"]
+    assert f"{ACCOUNT_B}+{ACCOUNT_DENIED}" in category
