@@ -144,6 +144,11 @@ def read_snapshot(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -
             location=f"line {exc.lineno} column {exc.colno}",
             hint="collect the snapshot again",
         ) from None
+    except RecursionError:
+        # json recurses once per nesting level: a hostile file must not crash us.
+        raise UserInputError(
+            "JSON nested too deeply", file=str(target), expected="an aurora-scan snapshot"
+        ) from None
     if not isinstance(data, dict) or "schema_version" not in data or "resources" not in data:
         hint = "pass the file written by 'aurora-scan collect --output'"
         if isinstance(data, dict) and "findings" in data:
