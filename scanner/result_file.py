@@ -84,5 +84,12 @@ def read_result(path: Path | str) -> ScanResult:
             location=where,
             hint="pass a results.json written by aurora-scan",
         ) from None
+    except RecursionError:
+        # json recurses once per nesting level: a hostile file must not crash us.
+        raise UserInputError(
+            "JSON nested too deeply",
+            file=str(source),
+            hint="pass a results.json written by aurora-scan",
+        ) from None
     validate_result_dict(data, str(source))
     return ScanResult.from_dict(data)

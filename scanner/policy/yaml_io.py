@@ -130,6 +130,13 @@ def load_yaml_text(text: str, file: str, *, what: str = "document") -> YamlDoc:
         ) from None
     except yaml.YAMLError as exc:
         raise UserInputError(f"YAML error: {exc}", file=file) from None
+    except RecursionError:
+        # PyYAML composes (and _walk visits) recursively: a hostile file must not crash us.
+        raise UserInputError(
+            "YAML nested too deeply",
+            file=file,
+            expected=f"a {what} a few levels deep",
+        ) from None
     return doc
 
 
