@@ -26,7 +26,7 @@ EPILOG = """\
 credentials come from the standard AWS chain (environment, --profile, SSO, instance role).
 AWS_ENDPOINT_URL, like --endpoint-url, points every client at one endpoint (tests, moto).
 
-examples:
+option examples:
   --region us-east-1 --region eu-west-1
   --all-regions --accounts 111111111111,222222222222 --role-name AuroraScanReadOnly
   --org --role-name AuroraScanReadOnly --external-id scan-2026

@@ -25,6 +25,7 @@ findings it affects become UNKNOWN when evaluated); 2 bad input or no usable
 credentials.
 
 {OPTIONS_EPILOG}
+examples:
   aurora-scan collect --region us-east-1 --output snap.json
   aurora-scan collect --all-regions --org --role-name AuroraScanReadOnly --output org.json.gz
 """

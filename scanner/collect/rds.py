@@ -3,7 +3,7 @@ global clusters, event subscriptions and CA certificates."""
 
 from __future__ import annotations
 
-from scanner.collect.spec import CallContext, Record, ResourceSpec
+from scanner.collect.spec import CallContext, CallFailed, Record, ResourceSpec
 
 SNAPSHOT = "aws.rds.db_cluster_snapshot"
 PARAMETER_GROUP = "aws.rds.db_cluster_parameter_group"
@@ -27,9 +27,11 @@ def add_snapshot_attributes(ctx: CallContext, records: list[Record]) -> None:
     """DescribeDBClusterSnapshotAttributes per manual snapshot (the ``restore`` sharing list).
 
     Stored raw as ``DBClusterSnapshotAttributes``; ``x_restore`` is derived at
-    graph-build time.  The first failure stops the loop: the type is already
-    incomplete in this account and region, and retrying every snapshot against
-    an AccessDenied would only multiply calls.
+    graph-build time.  AWS has no batch form, so this is the one unavoidable
+    call per resource; the runner spreads batches of snapshots over its pool.
+    The first failure stops: the type is already incomplete in this account
+    and region, and retrying every snapshot against an AccessDenied would only
+    multiply calls.
     """
     client = ctx.client("rds")
     for record in records:
@@ -38,8 +40,7 @@ def add_snapshot_attributes(ctx: CallContext, records: list[Record]) -> None:
                 DBClusterSnapshotIdentifier=record["DBClusterSnapshotIdentifier"]
             )
         except Exception as exc:
-            ctx.record_error(exc, "rds", "DescribeDBClusterSnapshotAttributes", (SNAPSHOT,))
-            return
+            raise CallFailed("rds", "DescribeDBClusterSnapshotAttributes", exc) from exc
         body = result.get("DBClusterSnapshotAttributesResult") or {}
         record["DBClusterSnapshotAttributes"] = body.get("DBClusterSnapshotAttributes", [])
 
@@ -66,8 +67,7 @@ def add_parameters(ctx: CallContext, records: list[Record]) -> None:
                     if p.get("ParameterValue") is not None:
                         params.append({k: p[k] for k in PARAMETER_FIELDS if k in p})
         except Exception as exc:
-            ctx.record_error(exc, "rds", "DescribeDBClusterParameters", (PARAMETER_GROUP,))
-            return
+            raise CallFailed("rds", "DescribeDBClusterParameters", exc) from exc
         record["Parameters"] = params
 
 

@@ -4,8 +4,10 @@ Stages, each a batch of tasks on one pool:
 
 1. accounts: resolve the targets (own account, ``accounts`` or ``org``),
    assume the role in each, and list its regions when ``all_regions``;
-2. listings: one task per (account, region, resource type), running the
-   paginated list and its augment (snapshot attributes, group parameters);
+2. listings: one task per (account, region, resource type) running the
+   paginated list, then augment tasks over batches of the listed records
+   (snapshot attributes, group parameters) so that per-record calls spread
+   over the pool instead of running one after another;
 3. dependents: one task per (account, region, dependent type) describing
    each distinct KMS key and master-user secret the listings referenced.
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Sized
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -34,7 +36,7 @@ from scanner.collect import guard
 from scanner.collect._calls import error_code_and_message, jsonable
 from scanner.collect.options import CollectOptions, ProgressEvent
 from scanner.collect.registry import DEPENDENT, LISTED
-from scanner.collect.spec import DependentSpec, Reference, ResourceSpec
+from scanner.collect.spec import CallFailed, DependentSpec, Reference, ResourceSpec
 from scanner.errors import UserInputError
 from scanner.model import CollectionError, Resource, Snapshot
 from scanner.vocabulary import RESOURCE_TYPES
@@ -69,6 +71,7 @@ class _Run:
     lock: threading.Lock = field(default_factory=threading.Lock)
     errors: list[CollectionError] = field(default_factory=list)
     missing: list[dict[str, str]] = field(default_factory=list)
+    failed_augments: set[tuple[str, str, str]] = field(default_factory=set)
     local: threading.local = field(default_factory=threading.local)
     # One botocore data loader for every session of the run: each fresh session
     # would otherwise re-parse the service models (~0.3 s per client), which
@@ -177,8 +180,20 @@ def _now() -> str:
 # ----- stage 2: listings ----------------------------------------------------------
 
 
-def list_resources(ctx: _Ctx, spec: ResourceSpec) -> list[Resource]:
-    """Paginate ``spec``'s operation, augment the records, wrap them as Resources."""
+# Records per augment task: small enough to spread one region's snapshots over
+# the pool, large enough that task overhead stays negligible.
+AUGMENT_BATCH = 25
+
+
+@dataclass
+class _Listing:
+    ctx: _Ctx
+    spec: ResourceSpec
+    records: list[dict[str, Any]]
+
+
+def list_records(ctx: _Ctx, spec: ResourceSpec) -> _Listing:
+    """Paginate ``spec``'s operation; on failure keep the pages already read."""
     records: list[dict[str, Any]] = []
     try:
         client = ctx.client(spec.service)
@@ -189,17 +204,38 @@ def list_resources(ctx: _Ctx, spec: ResourceSpec) -> list[Resource]:
         for page in paginator.paginate(**spec.params, PaginationConfig=config):
             records.extend(page.get(spec.items_key) or [])
     except Exception as exc:
-        # Keep what the earlier pages returned; the type is marked incomplete.
+        # The type (and what its records reference) is marked incomplete.
         ctx.record_error(exc, spec.service, spec.operation, (spec.type, *spec.feeds))
     if spec.keep is not None:
         records = [r for r in records if spec.keep(r)]
-    if spec.augment is not None and records:
-        try:
-            spec.augment(ctx, records)
-        except Exception as exc:  # an augment bug must not lose the listing
-            ctx.record_error(exc, spec.service, spec.augment.__name__, (spec.type,))
+    return _Listing(ctx, spec, records)
+
+
+def augment_batch(listing: _Listing, batch: list[dict[str, Any]]) -> None:
+    """Run the spec's augment on one batch; the first failure per listing is recorded once."""
+    spec, ctx = listing.spec, listing.ctx
+    if spec.augment is None:
+        return
+    key = (ctx.account, ctx.region, spec.type)
+    with ctx.run.lock:
+        if key in ctx.run.failed_augments:
+            return
+    try:
+        spec.augment(ctx, batch)
+    except CallFailed as failed:
+        with ctx.run.lock:
+            if key in ctx.run.failed_augments:
+                return
+            ctx.run.failed_augments.add(key)
+        ctx.record_error(failed.cause, failed.service, failed.operation, (spec.type,))
+    except Exception as exc:  # an augment bug must not lose the listing
+        ctx.record_error(exc, spec.service, spec.augment.__name__, (spec.type,))
+
+
+def to_resources(listing: _Listing) -> list[Resource]:
+    ctx, spec = listing.ctx, listing.spec
     out = []
-    for record in records:
+    for record in listing.records:
         try:
             rid = spec.resource_id(record, ctx)
         except (KeyError, ValueError) as exc:
@@ -418,19 +454,33 @@ def collect(options: CollectOptions) -> Snapshot:
         )
         targets = sorted((t for t in prepared if t is not None), key=lambda t: t.account)
 
-        def progress(
-            label: tuple[str, str, str], found: list[Resource], done: int, total: int
-        ) -> None:
+        def progress(label: tuple[str, str, str], found: Sized, done: int, total: int) -> None:
             if options.progress is not None:
                 options.progress(ProgressEvent(*label, len(found), done, total))
 
+        def listing_progress(
+            label: tuple[str, str, str], listing: _Listing, done: int, total: int
+        ) -> None:
+            progress(label, listing.records, done, total)
+
         jobs = [
-            (_bind(list_resources, _Ctx(run, t, region), spec), (t.account, region, spec.type))
+            (_bind(list_records, _Ctx(run, t, region), spec), (t.account, region, spec.type))
             for t in targets
             for region in t.regions
             for spec in listed
         ]
-        resources = [r for batch in _run_all(pool, jobs, progress) for r in batch]
+        listings = _run_all(pool, jobs, listing_progress)
+        augment_jobs = [
+            (
+                _bind(augment_batch, listing, listing.records[i : i + AUGMENT_BATCH]),
+                (listing.ctx.account, listing.ctx.region, listing.spec.type),
+            )
+            for listing in listings
+            if listing.spec.augment is not None
+            for i in range(0, len(listing.records), AUGMENT_BATCH)
+        ]
+        _run_all(pool, augment_jobs)
+        resources = [r for listing in listings for r in to_resources(listing)]
 
         by_account: dict[str, list[Resource]] = defaultdict(list)
         for r in resources:

@@ -34,12 +34,20 @@ class CallContext(Protocol):
 
     def client(self, service: str) -> Any: ...
 
-    def record_error(
-        self, exc: BaseException, service: str, operation: str, resource_types: Iterable[str]
-    ) -> None: ...
 
-
+# Adds fields to a batch of records in place; raises CallFailed on the first
+# failed call (the runner records it once and skips the type's later batches).
 Augment = Callable[[CallContext, list[Record]], None]
+
+
+class CallFailed(Exception):
+    """An augment call failed; carries what to record."""
+
+    def __init__(self, service: str, operation: str, cause: BaseException) -> None:
+        self.service = service
+        self.operation = operation
+        self.cause = cause
+        super().__init__(f"{service}:{operation}: {cause}")
 
 
 @dataclass(frozen=True)

@@ -116,13 +116,15 @@ def test_over_http_every_type_with_raw_fields_and_edges(server: Any) -> None:
     check_estate(snapshot, seeded)
 
 
-def test_access_denied_on_one_operation_is_recorded_and_the_rest_completes(server: Any) -> None:
+def test_access_denied_is_recorded_throttling_retried_and_the_rest_completes(server: Any) -> None:
     from moto.rds.responses import RDSResponse
 
     seeded = seed_estate(server.client, clusters=2)
     with (
         FailOperation(RDSResponse, "describe_db_instances", code="AccessDenied"),
         FailOperation(RDSResponse, "describe_db_cluster_snapshot_attributes", code="AccessDenied"),
+        # throttled twice, then answered: the adaptive retries absorb it, no error
+        FailOperation(RDSResponse, "describe_db_subnet_groups", code="Throttling", times=2),
     ):
         snapshot = collect(CollectOptions(regions=(REGION,), endpoint_url=server.url))
     errors = {e.operation: e for e in snapshot.errors}
@@ -138,7 +140,7 @@ def test_access_denied_on_one_operation_is_recorded_and_the_rest_completes(serve
     assert errors["DescribeDBClusterSnapshotAttributes"].resource_types == (SNAPSHOT,)
     got = counts(snapshot)
     assert "aws.rds.db_instance" not in got
-    for rtype in ("aws.rds.db_cluster", SNAPSHOT, "aws.ec2.subnet", "aws.kms.key"):
+    for rtype in ("aws.rds.db_cluster", SNAPSHOT, "aws.rds.db_subnet_group", "aws.kms.key"):
         assert got[rtype] == seeded.counts[rtype]
     # snapshots without their attributes: x_restore stays unknown, never []
     g = build_graph(snapshot.resources)
