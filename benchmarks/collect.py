@@ -94,10 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
     del boto3
 
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"\naurora-scan collect against moto (ThreadedMotoServer, in-process), "
         f"{args.instances} instances + {args.snapshots} manual snapshot(s) per cluster, "
-        f"{args.workers} workers\n"
+        f"{args.workers} workers; {os.cpu_count()} CPUs, load average {load}\n"
     )
     print(
         "| clusters | resources | errors | seed s | collect wall s | API calls | calls/resource |"

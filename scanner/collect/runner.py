@@ -276,7 +276,7 @@ def fetch_dependents(ctx: _Ctx, spec: DependentSpec, values: Sequence[str]) -> l
 def _caller_identity(run: _Run, region: str) -> dict[str, str]:
     try:
         ident = run.client(None, region, "sts").get_caller_identity()
-    except (BotoCoreError, ClientError) as exc:
+    except Exception as exc:  # no credentials, bad profile, bad endpoint URL, unreachable
         code, message = error_code_and_message(exc)
         raise UserInputError(
             f"cannot identify the AWS caller ({code}: {message})",
@@ -414,7 +414,10 @@ def _selected_types(options: CollectOptions) -> frozenset[str]:
 def _home_region(options: CollectOptions) -> str:
     if options.regions:
         return options.regions[0]
-    session = boto3.session.Session(profile_name=options.profile)
+    try:
+        session = boto3.session.Session(profile_name=options.profile)
+    except BotoCoreError as exc:  # e.g. ProfileNotFound
+        raise UserInputError(str(exc), location="--profile") from None
     if session.region_name:
         return str(session.region_name)
     if options.all_regions:
