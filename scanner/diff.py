@@ -239,7 +239,7 @@ def diff_results(old: ScanResult, new: ScanResult) -> ResultDiff:
 # ----- text rendering -------------------------------------------------------
 
 _HEADINGS = {
-    "new": "New findings (absent from OLD)",
+    "new": "New (absent from OLD)",
     "fixed": "Fixed (FAIL in OLD, passing or gone in NEW)",
     "changed": "Changed status",
     "unchanged": "Unchanged, still failing or not assessable",
@@ -251,8 +251,24 @@ def _status(s: Status | None) -> str:
     return s.value if s is not None else "-"
 
 
-def render_text(diff: ResultDiff, *, fail_on_new: Severity | None = None) -> str:
-    """A human summary. Unchanged PASS / NOT_APPLICABLE findings are only counted."""
+def _line(e: DiffEntry) -> str:
+    f = e.current
+    transition = f"{_status(e.old_status)} -> {_status(e.new_status)}"
+    return (
+        f"  {f.severity.value:<8} {transition:<26} {f.policy_id}  "
+        f"{f.account}/{f.region}  {f.resource_name or f.resource_id}"
+    )
+
+
+def render_text(
+    diff: ResultDiff, *, fail_on_new: Severity | None = None, show_unchanged: bool = False
+) -> str:
+    """A human summary of what changed.
+
+    New and removed findings that pass (or do not apply) are only counted;
+    unchanged findings are only counted unless ``show_unchanged``, which lists
+    those still failing or UNKNOWN.
+    """
     counts = diff.counts()
     lines = [
         "aurora-scan diff: "
@@ -261,20 +277,23 @@ def render_text(diff: ResultDiff, *, fail_on_new: Severity | None = None) -> str
     ]
     lines += [f"note: {n}" for n in diff.notes]
     for name in CATEGORIES:
-        shown = diff.category(name)
-        if name == "unchanged":
-            shown = [e for e in shown if e.new_status not in _GOOD]
+        entries = diff.category(name)
+        if name in ("new", "unchanged", "removed"):
+            side = "old_status" if name == "removed" else "new_status"
+            shown = [e for e in entries if getattr(e, side) not in _GOOD]
+        else:
+            shown = entries
+        if name in ("unchanged", "removed") and not show_unchanged:
+            if shown:
+                lines += ["", f"{_HEADINGS[name]}: {len(shown)} (list them with --show-unchanged)"]
+            continue
         if not shown:
             continue
-        lines.append("")
-        lines.append(f"{_HEADINGS[name]}: {len(shown)}")
-        for e in shown:
-            f = e.current
-            transition = f"{_status(e.old_status)} -> {_status(e.new_status)}"
-            lines.append(
-                f"  {f.severity.value:<8} {transition:<26} {f.policy_id}  "
-                f"{f.account}/{f.region}  {f.resource_name or f.resource_id}"
-            )
+        lines += ["", f"{_HEADINGS[name]}: {len(shown)}"]
+        lines += [_line(e) for e in shown]
+        hidden = len(entries) - len(shown)
+        if hidden:
+            lines.append(f"  ... and {hidden} passing or not applicable")
     if fail_on_new is not None:
         gate = diff.new_failures(fail_on_new)
         verdict = "FAILED" if gate else "passed"

@@ -25,6 +25,7 @@ FAIL in NEW that was not FAIL in OLD at or above --fail-on-new; 2 bad input.
 
 examples:
   aurora-scan diff last-week/results.json out/results.json
+  aurora-scan diff last-week/results.json out/results.json --show-unchanged
   aurora-scan diff old.json new.json --format json --fail-on-new high > diff.json
 """
 
@@ -62,6 +63,12 @@ def add_parser(subparsers: Any) -> None:
         "(critical, high, medium, low, info) that was not FAIL in OLD",
     )
     p.add_argument(
+        "--show-unchanged",
+        action="store_true",
+        help="text format: also list findings still failing (or UNKNOWN) in both scans "
+        "and failures that disappeared with their resource's removal",
+    )
+    p.add_argument(
         "--output",
         metavar="FILE",
         type=Path,
@@ -74,8 +81,10 @@ def run(args: argparse.Namespace) -> int:
     old = read_shard(args.old).result
     new = read_shard(args.new).result
     diff = diff_results(old, new)
-    render = render_json if args.format == "json" else render_text
-    text = render(diff, fail_on_new=args.fail_on_new)
+    if args.format == "json":
+        text = render_json(diff, fail_on_new=args.fail_on_new)
+    else:
+        text = render_text(diff, fail_on_new=args.fail_on_new, show_unchanged=args.show_unchanged)
     if args.output is not None:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text, encoding="utf-8")

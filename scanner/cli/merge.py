@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from scanner.cli.diff import parse_severity
 from scanner.merge import merge_results, read_shard
 from scanner.model import ExitCode, Status
+from scanner.policy.config import FAIL_ON_CHOICES, parse_fail_on
 from scanner.report import parse_formats, render
 
 ORDER = 70
@@ -63,8 +63,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--fail-on",
         metavar="SEVERITY",
-        type=parse_severity,
-        help="exit 1 when the merged result has a non-waived FAIL at or above this severity",
+        choices=FAIL_ON_CHOICES,
+        help="exit 1 when the merged result has a non-waived FAIL at or above this severity: "
+        + "|".join(FAIL_ON_CHOICES)
+        + " (none: never 1, but still 3 when incomplete), e.g. --fail-on high",
     )
     p.add_argument(
         "--allow-incomplete",
@@ -100,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
         known = {f.fingerprint for f in baseline.findings if f.status is Status.FAIL}
     return int(
         merged.exit_code(
-            args.fail_on, allow_incomplete=args.allow_incomplete, ignore_fingerprints=known
+            parse_fail_on(args.fail_on),
+            allow_incomplete=args.allow_incomplete,
+            ignore_fingerprints=known,
         )
     )

@@ -140,15 +140,21 @@ def test_json_rendering_lists_every_category_with_both_statuses() -> None:
     assert data["old"]["accounts"] == ["111111111111"]
 
 
-def test_text_rendering_hides_unchanged_passes_but_shows_unchanged_failures() -> None:
-    before = result([finding("still-bad", F), finding("fine", P)])
-    after = result([finding("still-bad", F), finding("fine", P), finding("fresh", F)])
-    text = render_text(diff_results(before, after), fail_on_new=Severity.HIGH)
-    assert text.splitlines()[0].startswith("aurora-scan diff: new 1  fixed 0")
-    assert "still-bad" in text and "fresh" in text
-    assert "fine" not in text
+def test_text_rendering_lists_changes_and_counts_the_rest() -> None:
+    before = result([finding("still-bad", F), finding("fine", P), finding("gone", P)])
+    after = result(
+        [finding("still-bad", F), finding("fine", P), finding("fresh", F), finding("ok", P)]
+    )
+    d = diff_results(before, after)
+    text = render_text(d, fail_on_new=Severity.HIGH)
+    assert text.splitlines()[0].startswith("aurora-scan diff: new 2  fixed 0")
+    assert "fresh" in text and "- -> FAIL" in text
+    assert "... and 1 passing or not applicable" in text  # "ok" is counted, not listed
+    assert "Unchanged, still failing or not assessable: 1 (list them with --show-unchanged)" in text
+    assert "still-bad" not in text and "fine" not in text and "gone" not in text
     assert "gate FAILED: 1 new FAIL finding(s) at or above high" in text
-    assert "- -> FAIL" in text
+    full = render_text(d, show_unchanged=True)
+    assert "still-bad" in full and "fine" not in full
 
 
 # ----- the verb ---------------------------------------------------------------
