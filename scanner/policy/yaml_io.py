@@ -140,9 +140,22 @@ def load_yaml_text(text: str, file: str, *, what: str = "document") -> YamlDoc:
     return doc
 
 
+# Policies, config, waivers and frameworks are hand-written: a few hundred KB at
+# most (10,000 waivers are ~3 MB).  PyYAML is pure Python (~0.5 s of CPU per MB),
+# so a huge file is refused before parsing rather than tying a CI runner up.
+MAX_YAML_BYTES = 16 * 1024 * 1024
+
+
 def load_yaml_file(path: Path, *, what: str = "document", display: str | None = None) -> YamlDoc:
     name = display or str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise UserInputError(
+                f"the file is {size} bytes, more than the {MAX_YAML_BYTES}-byte limit for a {what}",
+                file=name,
+                hint="split it, or check that this is the file you meant",
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise UserInputError(f"cannot read the file: {exc.strerror}", file=name) from None
