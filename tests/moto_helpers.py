@@ -14,8 +14,9 @@
   ``instances_per_cluster`` instances each, ``snapshots_per_cluster`` manual
   snapshots each (the first one public), plus one Neptune cluster;
 * one global cluster, one event subscription, the first cluster's managed
-  master password (a Secrets Manager secret) and AWS Backup protection
-  (moto gap, see scanner.demo.moto_gaps).
+  master password (a Secrets Manager secret), activity stream and AWS Backup
+  protection, and its first instance's Performance Insights (moto gaps, see
+  scanner.demo.moto_gaps).
 
 It returns a ``Seeded`` with the expected count per resource type.
 """
@@ -233,6 +234,11 @@ def seed_estate(
                     DBClusterSnapshotIdentifier=snap, AttributeName="restore", ValuesToAdd=["all"]
                 )
     other = 0
+    if extras and clusters:
+        # moto gap §5b: activity stream and Performance Insights, both on the customer key
+        moto_gaps.set_activity_stream(ACCOUNT, REGION, "aurora-000", ids["cmk"])
+        if instances_per_cluster:
+            moto_gaps.set_performance_insights(ACCOUNT, REGION, "aurora-000-0", ids["cmk"])
     if extras:
         rds.create_db_cluster(
             DBClusterIdentifier="graph-1",
@@ -263,10 +269,10 @@ def seed_estate(
             "aws.rds.event_subscription": 1 if extras else 0,
             "aws.secretsmanager.secret": 1 if extras and clusters else 0,
             "aws.backup.protected_resource": 1 if extras and clusters else 0,
-            # aws/rds (cluster 0), the customer key (clusters 1, 2) and the key
-            # moto gives the managed master secret (aws/secretsmanager)
+            # aws/rds (cluster 0), the customer key (clusters 1, 2, cluster 0's
+            # activity stream) and the key moto gives the managed master secret
             "aws.kms.key": (1 if clusters else 0)
-            + (1 if clusters > 1 else 0)
+            + (1 if clusters > 1 or (extras and clusters) else 0)
             + (1 if extras and clusters else 0),
             "aws.rds.certificate": len(moto_gaps.RDS_CA_CERTIFICATES),
         }

@@ -80,6 +80,11 @@ def check_estate(snapshot: Snapshot, seeded: Seeded) -> None:
     (key,) = g.neighbours(c0, "encrypted_with")
     assert g.resource(key[0]).attrs["KeyManager"] == "AWS"
     assert len(g.neighbours(c0, "master_secret")) == 1
+    cmk = g.resource(ids["cmk"])
+    assert cmk.attrs["KeyManager"] == "CUSTOMER"
+    assert [t for t, _ in g.neighbours(c0, "activity_stream_key")] == [cmk.id]
+    i0 = next(t for t, _ in g.neighbours(c0, "member"))
+    assert [t for t, _ in g.neighbours(i0, "performance_insights_key")] == [cmk.id]
     assert len(g.neighbours(c0, "backed_up_by")) == 1
     assert len(g.neighbours(c0, "notified_by")) == 1
     assert len(g.neighbours(c0, "member")) == 1
