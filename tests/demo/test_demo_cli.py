@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from scanner.model import ExitCode, Finding, ScanResult, Severity, Status
 
 REPO = Path(__file__).resolve().parents[2]
 FIVE_FILES = ("results.json", "results.sarif", "report.html", "junit.xml", "summary.md")
-DemoRun = tuple[subprocess.CompletedProcess[str], Path, float]
+DemoRun = tuple[subprocess.CompletedProcess[str], Path]
 
 
 def _demo_env() -> dict[str, str]:
@@ -41,8 +40,9 @@ def _demo_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    # No timing assertion here (benchmarks print figures, tests do not time):
+    # the demo's own summary reports its duration per stage.
     out = tmp_path_factory.mktemp("demo") / "out"
-    started = time.monotonic()
     proc = subprocess.run(
         [
             sys.executable,
@@ -58,11 +58,11 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
         text=True,
         timeout=180,
     )
-    return proc, out, time.monotonic() - started
+    return proc, out
 
 
 def test_demo_writes_the_five_reports_and_exits_0(demo_run: DemoRun) -> None:
-    proc, out, _ = demo_run
+    proc, out = demo_run
     assert proc.returncode == ExitCode.CLEAN, proc.stderr
     for name in FIVE_FILES:
         assert (out / name).stat().st_size > 0, name
@@ -72,18 +72,13 @@ def test_demo_writes_the_five_reports_and_exits_0(demo_run: DemoRun) -> None:
 
 
 def test_demo_prints_the_summary_and_the_report_paths(demo_run: DemoRun) -> None:
-    proc, out, _ = demo_run
+    proc, out = demo_run
     assert "severity" in proc.stdout and "critical" in proc.stdout
     assert "top failing policies" in proc.stdout
     for name in FIVE_FILES:
         assert str(out / name) in proc.stdout
     # stderr is not a terminal here: no progress redraws.
     assert "\r" not in proc.stderr
-
-
-def test_demo_stays_under_a_minute(demo_run: DemoRun) -> None:
-    _, _, seconds = demo_run
-    assert seconds < 60, f"the demo took {seconds:.1f}s"
 
 
 def test_demo_without_moto_says_what_to_install(
