@@ -11,7 +11,9 @@ real multi-account scan. ``--base FILE`` uses another snapshot instead.
 Each stage runs in its own process so it gets its own peak RSS (os.wait4):
 
 - ``evaluate``: read the snapshot, load the catalogue, evaluate, write results.json
-- ``render <fmt>``: read results.json and render that one format
+- ``read_result``: parse and schema-validate results.json (what report, diff
+  and merge pay before anything else)
+- ``render <fmt>``: load results.json (no validation) and render that one format
 - ``cli``: ``aurora-scan evaluate SNAPSHOT --format json,sarif,html,junit,md``, end to
   end in one process (the peak RSS a user sees)
 
@@ -111,14 +113,24 @@ def stage_evaluate(snapshot: Path, result: Path) -> dict[str, float]:
     return t
 
 
-def stage_render(result: Path, formats: list[str], out_dir: Path) -> dict[str, float]:
-    render = _attr("scanner.report", "render")
+def stage_read(result: Path) -> dict[str, float]:
+    """read_result: JSON parse plus schema validation, what report/diff/merge pay."""
     read_result = _attr("scanner.result_file", "read_result")
+    t0 = time.perf_counter()
+    scan = read_result(result)
+    return {"read_result": time.perf_counter() - t0, "findings": float(len(scan.findings))}
+
+
+def stage_render(result: Path, formats: list[str], out_dir: Path) -> dict[str, float]:
+    """Render only: the result is rebuilt from JSON without schema validation,
+    which has its own stage (read_result)."""
+    render = _attr("scanner.report", "render")
+    scan_result = _attr("scanner.model", "ScanResult")
 
     t: dict[str, float] = {}
     t0 = time.perf_counter()
-    scan = read_result(result)
-    t["read results"] = time.perf_counter() - t0
+    scan = scan_result.from_dict(json.loads(result.read_text(encoding="utf-8")))
+    t["load"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     written = render(scan, formats, out_dir)
     t["render"] = time.perf_counter() - t0
@@ -192,6 +204,8 @@ def run(
         ]
         # Per-format stages for the smallest size only (the breakdown); larger
         # sizes run evaluate and the CLI, and rendering is their difference.
+        if n == min(sizes):
+            stages.append(("read_result", [*me, "--stage", "read", str(result)]))
         for fmt in _formats() if n == min(sizes) else []:
             stages.append(
                 (f"render {fmt}", [*me, "--stage", "render", str(result), fmt, str(work / f"o{n}")])
@@ -319,6 +333,8 @@ def main() -> int:
         kind, *rest = args.stage
         if kind == "evaluate":
             timings = stage_evaluate(Path(rest[0]), Path(rest[1]))
+        elif kind == "read":
+            timings = stage_read(Path(rest[0]))
         else:
             formats = _formats() if rest[1] == "all" else [rest[1]]
             timings = stage_render(Path(rest[0]), formats, Path(rest[2]))
