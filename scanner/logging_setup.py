@@ -103,19 +103,21 @@ def configure_logging(
     Idempotent: a second call replaces the handler rather than adding one, so
     in-process callers (tests, the demo) never get duplicated lines.
     """
-    logger = logging.getLogger(LOGGER_NAME)
-    for handler in list(logger.handlers):
-        if getattr(handler, "_aurora_scan", False):
-            logger.removeHandler(handler)
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler._aurora_scan = True  # type: ignore[attr-defined]
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
-    logger.addHandler(handler)
-    logger.setLevel(level_for(quiet, verbose))
-    logger.propagate = False
+    # Our named logger, and modules that log with getLogger(__name__) ("scanner.*").
+    for name in (LOGGER_NAME, "scanner"):
+        logger = logging.getLogger(name)
+        for old in list(logger.handlers):
+            if getattr(old, "_aurora_scan", False):
+                logger.removeHandler(old)
+        logger.addHandler(handler)
+        logger.setLevel(level_for(quiet, verbose))
+        logger.propagate = False
     for name in _NOISY:
         logging.getLogger(name).setLevel(logging.DEBUG if verbose >= 3 else logging.WARNING)
-    return logger
+    return logging.getLogger(LOGGER_NAME)
 
 
 def get_logger(name: str = "") -> logging.Logger:

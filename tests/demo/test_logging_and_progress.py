@@ -48,6 +48,13 @@ def test_text_lines_and_quiet() -> None:
     assert quiet.getvalue() == ""
 
 
+def test_module_loggers_share_the_configuration() -> None:
+    stream = io.StringIO()
+    configure_logging(verbose=1, log_format="json", stream=stream)
+    logging.getLogger("scanner.collect.runner").info("from a module")
+    assert json.loads(stream.getvalue())["logger"] == "scanner.collect.runner"
+
+
 def test_configuring_twice_does_not_duplicate_lines() -> None:
     stream = io.StringIO()
     configure_logging(verbose=1, stream=stream)
