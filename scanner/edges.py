@@ -132,6 +132,23 @@ def _resolve(value: Any, parts: tuple[str, ...]) -> Any:
 _PATHS: dict[str, tuple[str, ...]] = {spec.refs: tuple(spec.refs.split(".")) for spec in EDGE_SPECS}
 
 
+# EC2 ids (subnet-0ab..., sg-...) are unique in a region across accounts, and
+# a shared-VPC subnet or a peered security group is owned by another account
+# than the cluster using it.  For these types only, a name not found in the
+# source's account is looked up among every account's resources in the region
+# (never for names such as "default", which every account has).
+SHARED_ID_TYPES = frozenset(
+    {
+        "aws.ec2.security_group",
+        "aws.ec2.subnet",
+        "aws.ec2.route_table",
+        "aws.ec2.internet_gateway",
+        "aws.ec2.nat_gateway",
+        "aws.ec2.vpc",
+    }
+)
+
+
 class TargetIndex:
     """Resources of every type indexed by id and key-field values, built once."""
 
@@ -139,6 +156,8 @@ class TargetIndex:
         # (type, account, region, value) -> ids ; (type, arn) -> ids
         self._scoped: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
         self._arn: dict[tuple[str, str], list[str]] = defaultdict(list)
+        # (type, region, value) -> ids, for SHARED_ID_TYPES only
+        self._regional: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         for r in resources:
             values = {r.id}
             for key in TARGET_KEYS.get(r.type, ()):
@@ -149,6 +168,8 @@ class TargetIndex:
                 self._scoped[(r.type, r.account, r.region, value)].append(r.id)
                 if value.startswith("arn:"):
                     self._arn[(r.type, value)].append(r.id)
+                elif r.type in SHARED_ID_TYPES:
+                    self._regional[(r.type, r.region, value)].append(r.id)
 
     def lookup(self, target_type: str, value: str, account: str, region: str) -> list[str]:
         if value.startswith("arn:"):
@@ -160,7 +181,12 @@ class TargetIndex:
                 tail = parts[5].rsplit("/", 1)[-1].rsplit(":", 1)[-1]
                 return self._scoped.get((target_type, parts[4], parts[3], tail), [])
             return []
-        return self._scoped.get((target_type, account, region, value), [])
+        found = self._scoped.get((target_type, account, region, value))
+        if found:
+            return found
+        if target_type in SHARED_ID_TYPES:
+            return self._regional.get((target_type, region, value), [])
+        return []
 
 
 def _ref_values(result: Any) -> Iterator[str]:

@@ -296,3 +296,25 @@ def test_scale_is_linear() -> None:
     assert time.perf_counter() - start < 5
     assert g.edge_count("member") == 2000
     assert g.edge_count("protected_by") == 2000
+
+
+def test_shared_vpc_subnets_and_groups_resolve_across_accounts_in_the_region() -> None:
+    owner = "210987654321"
+    resources = [
+        res("c1", "rds.db_cluster", DBSubnetGroup="sng1",
+            VpcSecurityGroups=[{"VpcSecurityGroupId": "sg-shared"}]),
+        res("sng1", "rds.db_subnet_group", Subnets=[{"SubnetIdentifier": "subnet-shared"}]),
+        res("subnet-shared", "ec2.subnet", account=owner, SubnetId="subnet-shared"),
+        res("sg-shared", "ec2.security_group", account=owner, GroupId="sg-shared"),
+        res("sg-elsewhere", "ec2.security_group", account=owner, region="eu-west-1",
+            GroupId="sg-elsewhere"),
+        res("sng-other", "rds.db_subnet_group", account=owner, DBSubnetGroupName="sng2"),
+        res("c2", "rds.db_cluster", DBSubnetGroup="sng2",
+            VpcSecurityGroups=[{"VpcSecurityGroupId": "sg-elsewhere"}]),
+    ]  # fmt: skip
+    g = build_graph(resources)
+    assert [t for t, _ in g.neighbours("sng1", "in_subnet")] == ["subnet-shared"]
+    assert [t for t, _ in g.neighbours("c1", "protected_by")] == ["sg-shared"]
+    # names are never shared across accounts, and ids never across regions
+    assert list(g.neighbours("c2", "in_subnet_group")) == []
+    assert list(g.neighbours("c2", "protected_by")) == []
