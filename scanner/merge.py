@@ -84,8 +84,23 @@ def _is_hash_key(key: str) -> bool:
     return key.endswith("sha256") or key.endswith("_hash")
 
 
-# Header keys merged as sorted unions of lists.
+# Header keys merged as sorted unions of lists, and counts that add up.
 _UNION_KEYS = ("accounts", "regions")
+_SUM_KEYS = ("resource_count",)
+
+
+def canonical_order(shards: Sequence[Shard]) -> list[Shard]:
+    """Shards sorted by what they cover, so no merged value depends on argument order."""
+    return sorted(
+        shards,
+        key=lambda s: (
+            sorted(s.result.scan.get("accounts") or ()),
+            sorted(s.result.scan.get("regions") or ()),
+            s.sha256,
+            _canonical(s.result.scan),
+            s.name,
+        ),
+    )
 
 
 def merge_policies(shards: Sequence[Shard]) -> tuple[Mapping[str, Any], ...]:
@@ -167,10 +182,13 @@ def merge_scan_headers(shards: Sequence[Shard]) -> dict[str, Any]:
                 merged[key] = max(merged.get(key, value), value)
             elif _is_hash_key(key) or key == "shards":
                 continue  # recomputed below
+            elif key in _SUM_KEYS and isinstance(value, int):
+                merged[key] = merged.get(key, 0) + value
             elif isinstance(value, list) and isinstance(merged.get(key, []), list):
-                # e.g. regions skipped and why: keep every distinct entry.
+                # e.g. regions skipped and why: every distinct entry, in a stable order.
                 known = merged.setdefault(key, [])
                 known.extend(v for v in value if v not in known)
+                known.sort(key=_canonical)
             else:
                 # Scalars that differ per shard (caller identity, command line)
                 # stay per shard in "shards"; the merged header keeps the first.
@@ -202,13 +220,14 @@ def merge_results(shards: Sequence[Shard]) -> ScanResult:
             expected="results written by the same aurora-scan version",
             hint="re-render older results with the current version or re-run those shards",
         )
+    shards = canonical_order(shards)
     policies = merge_policies(shards)
     findings = index_findings(f for s in shards for f in s.result.findings)
     scanner_versions = sorted({s.result.scanner.get("version", "") for s in shards})
     return ScanResult(
         schema_version=shards[0].result.schema_version,
         scanner={"name": SCANNER_NAME, "version": ",".join(scanner_versions)},
-        scan=merge_scan_headers(shards),
+        scan={**merge_scan_headers(shards), "policy_count": len(policies)},
         policies=policies,
         findings=tuple(sorted(findings.values(), key=lambda f: (f.sort_key, f.fingerprint))),
         errors=merge_errors(shards),

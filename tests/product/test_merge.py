@@ -214,3 +214,19 @@ def test_cli_conflicting_shards_exit_2_with_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "policy p1 differs" in err
     assert main(["merge", str(a), "--output-dir", str(tmp_path / "o"), "--format", "pdf"]) == 2
+
+
+def test_header_lists_counts_and_scalars_do_not_depend_on_argument_order() -> None:
+    def shard(name: str, account: str, skipped: list[dict[str, str]], cmd: str) -> Shard:
+        res = result([finding(f"{account}-x", "PASS", account=account)], accounts=(account,))
+        scan = {**res.scan, "regions_skipped": skipped, "resource_count": 5, "command_line": cmd}
+        return Shard(name, ScanResult(scan=scan, policies=res.policies, findings=res.findings))
+
+    a = shard("a", ACCOUNT_A, [{"region": "ap-east-1", "reason": "opt-in"}], "scan a")
+    b = shard("b", ACCOUNT_B, [{"region": "af-south-1", "reason": "opt-in"}], "scan b")
+    one, two = merge_results([a, b]).scan, merge_results([b, a]).scan
+    assert one == two
+    assert one["resource_count"] == 10
+    assert one["policy_count"] == 1
+    assert [r["region"] for r in one["regions_skipped"]] == ["af-south-1", "ap-east-1"]
+    assert one["command_line"] == "scan a"  # the first shard in account order
