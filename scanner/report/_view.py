@@ -103,6 +103,7 @@ class PolicyView:
     references: list[str]
     frameworks: list[dict[str, str]]
     counts: Counter[str] = field(default_factory=Counter)
+    failing: set[str] = field(default_factory=set)  # resource ids with a FAIL
 
 
 def _severity(value: Any, default: Severity = Severity.MEDIUM) -> Severity:
@@ -165,6 +166,8 @@ def policy_views(result: ScanResult) -> dict[str, PolicyView]:
                 frameworks=_frameworks(list(f.frameworks)),
             )
         view.counts[f.status.value] += 1
+        if f.status is Status.FAIL:
+            view.failing.add(f.resource_id)
     return dict(sorted(views.items()))
 
 
@@ -175,6 +178,15 @@ class RequirementView:
     title: str
     policies: set[str] = field(default_factory=set)
     counts: Counter[str] = field(default_factory=Counter)
+    failing: set[str] = field(default_factory=set)
+
+    @property
+    def verdict(self) -> str:
+        """FAIL if any finding fails, else UNKNOWN if any could not be judged."""
+        for status in (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.WAIVED):
+            if self.counts[status.value]:
+                return status.value
+        return "NOT_APPLICABLE" if self.counts[Status.NOT_APPLICABLE.value] else "NO DATA"
 
 
 def compliance(
@@ -198,6 +210,7 @@ def compliance(
             if pid not in view.policies:
                 view.policies.add(pid)
                 view.counts.update(policy.counts)
+                view.failing |= policy.failing
     out: dict[str, list[RequirementView]] = defaultdict(list)
     for (framework, _), view in sorted(reqs.items(), key=lambda kv: (kv[0][0], _natural(kv[0][1]))):
         out[framework].append(view)

@@ -94,3 +94,16 @@ def test_framework_titles_from_the_scan_catalogue(rich: ScanResult, tmp_path: Pa
     scan = {**rich.scan, "frameworks": [{"id": "PCI DSS 4.0", "title": "Payment Card <Industry>"}]}
     html = html_of(render(dataclasses.replace(rich, scan=scan), ["html"], tmp_path))
     assert "Payment Card &lt;Industry&gt; <span" in html
+
+
+def test_compliance_rows_have_verdict_and_failing_resources(rich: ScanResult) -> None:
+    from scanner.report._view import compliance, policy_views
+
+    frameworks = compliance(rich, policy_views(rich))
+    pci = {r.requirement: r for r in frameworks["PCI DSS 4.0"]}["3.5.1"]
+    failing = {
+        f.resource_id
+        for f in rich.findings
+        if f.policy_id == "aurora.cluster.encrypted" and f.status is Status.FAIL
+    }
+    assert pci.verdict == "FAIL" and pci.failing == failing and failing
