@@ -30,6 +30,7 @@ from scanner.vocabulary import RELATIONS, RESOURCE_TYPES
 
 MAX_WITNESSES = 10  # witness paths / matched items kept per condition
 MAX_EVIDENCE = 40  # evidence entries kept per finding
+_MAX_INTERNED = 50_000  # distinct shared evidence entries per policy
 _MAX_LIST = 10
 _MAX_STR = 300
 
@@ -50,6 +51,35 @@ class State:
     cache: dict[tuple[int, str], tuple[bool, tuple[dict[str, Any], ...]]] = field(
         default_factory=dict
     )
+    # Identical evidence is shared, not copied: most findings of a policy
+    # observe the same few values (DeletionProtection true), and at a million
+    # findings the copies were a third of the memory.  Evidence is read-only.
+    interned: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
+    interned_ids: set[int] = field(default_factory=set)
+    tuples: dict[tuple[int, ...], tuple[dict[str, Any], ...]] = field(default_factory=dict)
+
+    def intern(self, key: tuple[Any, ...], make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        item = self.interned.get(key)
+        if item is None:
+            if len(self.interned) >= _MAX_INTERNED:
+                return make()
+            item = self.interned[key] = make()
+            self.interned_ids.add(id(item))
+        return item
+
+    def evidence_tuple(self) -> tuple[dict[str, Any], ...]:
+        """The current evidence as a tuple, shared when every entry is interned."""
+        items = self.evidence
+        if not items:
+            return ()
+        ids = tuple(id(e) for e in items)
+        shared = self.tuples.get(ids)
+        if shared is not None:
+            return shared
+        value = tuple(items)
+        if len(self.tuples) < _MAX_INTERNED and all(i in self.interned_ids for i in ids):
+            self.tuples[ids] = value
+        return value
 
     def add(self, item: dict[str, Any]) -> None:
         if len(self.evidence) < MAX_EVIDENCE:
@@ -57,6 +87,7 @@ class State:
 
 
 _SCALARS = (type(None), bool, int, float)
+_HASHABLE = (type(None), bool, int, float, str)
 
 
 def bounded(value: Any, depth: int = 0) -> Any:
@@ -382,19 +413,24 @@ class Attr(Condition):
         else:
             result = self.fn(observed, expected, state.op_ctx)
         if state.recording:
-            state.add(
-                {
-                    "kind": "attr",
-                    "attr": self.attr,
-                    "op": self.op,
-                    "expected": self.value.shown
-                    if self.value.is_const
-                    else shown_value(expected, self.value.label),
-                    "observed": bounded(observed),
-                    "result": result,
-                }
-            )
+            if value.is_const and type(observed) in _HASHABLE:
+                key = (id(self), type(observed), observed, result)
+                state.add(state.intern(key, lambda: self._evidence(observed, expected, result)))
+            else:
+                state.add(self._evidence(observed, expected, result))
         return result
+
+    def _evidence(self, observed: Any, expected: Any, result: bool) -> dict[str, Any]:
+        return {
+            "kind": "attr",
+            "attr": self.attr,
+            "op": self.op,
+            "expected": self.value.shown
+            if self.value.is_const
+            else shown_value(expected, self.value.label),
+            "observed": bounded(observed),
+            "result": result,
+        }
 
 
 class All(Condition):
@@ -519,14 +555,18 @@ class Path_(Condition):
                 for item in found:
                     state.add(item)
             else:
+                # No "from": it is the finding's own resource, or the end node of
+                # an enclosing path, so the entry is the same for every subject.
                 state.add(
-                    {
-                        "kind": "no_path",
-                        "from": node,
-                        "via": [name for name, _ in self.steps],
-                        "to": self.to,
-                        "result": False,
-                    }
+                    state.intern(
+                        (id(self), "no_path"),
+                        lambda: {
+                            "kind": "no_path",
+                            "via": [name for name, _ in self.steps],
+                            "to": self.to,
+                            "result": False,
+                        },
+                    )
                 )
         return bool(found)
 

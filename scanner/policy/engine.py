@@ -218,7 +218,7 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
                 scope.test(state, attrs, rid)
                 fields["status"] = Status.NOT_APPLICABLE
                 fields["reason"] = "out of scope"
-                fields["evidence"] = tuple(evidence)
+                fields["evidence"] = state.evidence_tuple()
             else:
                 evidence = []
                 state.recording, state.evidence = True, evidence
@@ -230,7 +230,7 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
                     if cli is not None:
                         remediation["cli"] = cli.render(state, name)
                     fields["remediation"] = remediation
-                fields["evidence"] = tuple(evidence)
+                fields["evidence"] = state.evidence_tuple()
             state.recording = False
             fields["resource_id"] = rid
             fields["resource_type"] = resource.type
