@@ -159,12 +159,12 @@ class TargetIndex:
         # (type, region, value) -> ids, for SHARED_ID_TYPES only
         self._regional: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         for r in resources:
-            values = {r.id}
+            values = [r.id]
             for key in TARGET_KEYS.get(r.type, ()):
                 value = r.attrs.get(key)
-                if isinstance(value, str) and value:
-                    values.add(value)
-            for value in sorted(values):
+                if isinstance(value, str) and value and value not in values:
+                    values.append(value)
+            for value in values:
                 self._scoped[(r.type, r.account, r.region, value)].append(r.id)
                 if value.startswith("arn:"):
                     self._arn[(r.type, value)].append(r.id)
