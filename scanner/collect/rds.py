@@ -127,9 +127,9 @@ SPECS = (
         operation="DescribeGlobalClusters",
         items_key="GlobalClusters",
         arn_field="GlobalClusterArn",
+        # A global database spans regions and each regional endpoint may list
+        # it: the runner keeps one resource per ARN.
         accepts_page_size=True,
-        # A global database spans regions; each regional endpoint may list it.
-        global_ids=True,
     ),
     ResourceSpec(
         type="aws.rds.event_subscription",

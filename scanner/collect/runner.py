@@ -29,7 +29,12 @@ from typing import Any, TypeVar
 import boto3
 import botocore.session
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+)
 from botocore.loaders import create_loader
 
 from scanner.collect import guard
@@ -72,6 +77,8 @@ class _Run:
     errors: list[CollectionError] = field(default_factory=list)
     missing: list[dict[str, str]] = field(default_factory=list)
     failed_augments: set[tuple[str, str, str]] = field(default_factory=set)
+    # (account, region, service) -> the first connection error seen there
+    unreachable: dict[tuple[str, str, str], str] = field(default_factory=dict)
     local: threading.local = field(default_factory=threading.local)
     # One botocore data loader for every session of the run: each fresh session
     # would otherwise re-parse the service models (~0.3 s per client), which
@@ -192,9 +199,30 @@ class _Listing:
     records: list[dict[str, Any]]
 
 
+def _unreachable(exc: BaseException) -> bool:
+    return isinstance(exc, EndpointConnectionError | ConnectTimeoutError)
+
+
 def list_records(ctx: _Ctx, spec: ResourceSpec) -> _Listing:
-    """Paginate ``spec``'s operation; on failure keep the pages already read."""
+    """Paginate ``spec``'s operation; on failure keep the pages already read.
+
+    Once a service endpoint of (account, region) could not be reached, the
+    remaining listings from it are recorded as skipped instead of each
+    waiting through its own connect timeouts and retries.
+    """
     records: list[dict[str, Any]] = []
+    where = (ctx.account, ctx.region, spec.service)
+    with ctx.run.lock:
+        dead = ctx.run.unreachable.get(where)
+    if dead is not None:
+        ctx.record(
+            "RegionUnreachable",
+            f"skipped: an earlier {spec.service} call in this region could not connect ({dead})",
+            spec.service,
+            spec.operation,
+            (spec.type, *spec.feeds),
+        )
+        return _Listing(ctx, spec, records)
     try:
         client = ctx.client(spec.service)
         paginator = client.get_paginator(spec.method)
@@ -206,6 +234,9 @@ def list_records(ctx: _Ctx, spec: ResourceSpec) -> _Listing:
     except Exception as exc:
         # The type (and what its records reference) is marked incomplete.
         ctx.record_error(exc, spec.service, spec.operation, (spec.type, *spec.feeds))
+        if _unreachable(exc):
+            with ctx.run.lock:
+                ctx.run.unreachable.setdefault(where, error_code_and_message(exc)[1])
     if spec.keep is not None:
         records = [r for r in records if spec.keep(r)]
     return _Listing(ctx, spec, records)

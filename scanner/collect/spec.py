@@ -68,8 +68,6 @@ class ResourceSpec:
     keep: Callable[[Record], bool] | None = None
     # Types fetched from references in this type's records: incomplete if this fails.
     feeds: tuple[str, ...] = ()
-    # Types that also describe the same objects globally (dedupe by id across regions).
-    global_ids: bool = False
 
     @property
     def method(self) -> str:

@@ -182,3 +182,23 @@ def test_unreachable_endpoint_is_recorded_per_region(aws_env: None) -> None:
     )
     with pytest.raises(UserInputError, match="cannot identify the AWS caller"):
         collect(options)
+
+
+def test_an_unreachable_service_endpoint_is_recorded_and_skipped(
+    server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_estate(server.client, clusters=1, instances_per_cluster=0, snapshots_per_cluster=0)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_RDS", "http://127.0.0.1:9")  # nothing listens there
+    options = CollectOptions(
+        regions=(REGION,), max_attempts=1, connect_timeout=0.5, read_timeout=0.5, max_workers=2
+    )
+    snapshot = collect(options)
+    rds_types = {t for t in RESOURCE_TYPES if t.startswith("aws.rds.")}
+    failed = {t for e in snapshot.errors for t in e.resource_types}
+    assert rds_types <= failed
+    assert {e.service for e in snapshot.errors} == {"rds"}
+    codes = collections.Counter(e.error_code for e in snapshot.errors)
+    assert set(codes) <= {"EndpointConnectionError", "RegionUnreachable"}
+    assert codes["RegionUnreachable"] >= 1  # later listings did not retry the dead endpoint
+    assert counts(snapshot)["aws.ec2.vpc"] == 1  # other services completed
