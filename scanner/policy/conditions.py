@@ -414,10 +414,15 @@ class Attr(Condition):
             result = self.fn(observed, expected, state.op_ctx)
         if state.recording:
             if value.is_const and type(observed) in _HASHABLE:
-                key = (id(self), type(observed), observed, result)
-                state.add(state.intern(key, lambda: self._evidence(observed, expected, result)))
+                key = (self, type(observed), observed, result)
+                item = state.interned.get(key)
+                if item is None:
+                    item = state.intern(key, lambda: self._evidence(observed, expected, result))
             else:
-                state.add(self._evidence(observed, expected, result))
+                item = self._evidence(observed, expected, result)
+            evidence = state.evidence
+            if len(evidence) < MAX_EVIDENCE:
+                evidence.append(item)
         return result
 
     def _evidence(self, observed: Any, expected: Any, result: bool) -> dict[str, Any]:

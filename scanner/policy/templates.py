@@ -19,6 +19,7 @@ from scanner.policy.conditions import Compiler, State
 
 MISSING_TEXT = "(not set)"
 _RESOURCE_FIELDS = ("id", "name", "type", "account", "region")
+_BARE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 Part = str | Callable[[State, str], str]
@@ -43,18 +44,37 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+class Field(str):
+    """A placeholder that is a bare top-level field: rendered with one dict lookup."""
+
+    __slots__ = ()
+
+
 class Template:
-    __slots__ = ("parts", "text")
+    __slots__ = ("constant", "parts", "text")
 
     def __init__(self, text: str, parts: list[Part]) -> None:
         self.text = text
         self.parts = parts
+        self.constant = parts[0] if len(parts) == 1 and type(parts[0]) is str else None
 
     def render(self, state: State, name: str) -> str:
-        parts = self.parts
-        if len(parts) == 1 and isinstance(parts[0], str):
-            return parts[0]
-        return "".join([p if isinstance(p, str) else p(state, name) for p in parts])
+        # Runs once per finding: plain loops and type() checks, no per-part calls
+        # for literal text and bare fields.
+        if self.constant is not None:
+            return self.constant
+        attrs = state.subject.attrs
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                if type(part) is Field:
+                    value = attrs.get(part)
+                    out.append(value if type(value) is str else format_value(value))
+                else:
+                    out.append(part)
+            else:
+                out.append(part(state, name))
+        return "".join(out)
 
 
 def compile_template(text: str, compiler: Compiler, path: tuple[str | int, ...]) -> Template:
@@ -81,7 +101,7 @@ def compile_template(text: str, compiler: Compiler, path: tuple[str | int, ...])
     parts.append(text[pos:])
     merged: list[Part] = []
     for part in parts:
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+        if type(part) is str and merged and type(merged[-1]) is str:
             merged[-1] += part
         elif part != "":
             merged.append(part)
@@ -102,4 +122,6 @@ def _placeholder(name: str, compiler: Compiler, path: tuple[str | int, ...]) -> 
             return lambda state, res_name: res_name
         return lambda state, _name: str(getattr(state.subject, name))
     getter = compiler.expression(name, path)
+    if _BARE.match(name):
+        return Field(name)
     return lambda state, _name: format_value(getter(state.subject.attrs))
