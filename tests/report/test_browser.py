@@ -208,3 +208,13 @@ def test_large_report_paginates(watched: Watched, tmp_path: Path) -> None:
     assert page.inner_text("#finding-table tbody tr.finding") != first
     assert "page 2 of 200" in page.inner_text(".pager[data-for=findings]")
     watched.assert_clean()
+
+
+def test_filter_bar_only_with_lists(watched: Watched, rich_html: Path) -> None:
+    page = watched.open(rich_html)
+    assert not page.is_visible("#filters")
+    page.click("button[data-tab=resources]")
+    assert page.is_visible("#filters")
+    page.click("button[data-tab=waivers]")
+    assert not page.is_visible("#filters") and page.is_visible("#waivers")
+    watched.assert_clean()
