@@ -193,9 +193,3 @@ def check_config_against(
 def default_config_path() -> Path | None:
     candidate = Path(DEFAULT_CONFIG_NAME)
     return candidate if candidate.is_file() else None
-
-
-def render_config_schema() -> str:
-    import json
-
-    return json.dumps(CONFIG_SCHEMA, indent=2, sort_keys=True) + "\n"

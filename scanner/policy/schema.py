@@ -216,9 +216,25 @@ def policy_schema() -> dict[str, Any]:
     return build_policy_schema()
 
 
+def shipped_schemas() -> dict[Path, str]:
+    """Every JSON Schema the package ships for user-written files, rendered."""
+    from scanner.policy.config import CONFIG_SCHEMA, CONFIG_SCHEMA_PATH
+    from scanner.policy.waivers import WAIVERS_SCHEMA, WAIVERS_SCHEMA_PATH
+
+    def render(schema: dict[str, Any]) -> str:
+        return json.dumps(schema, indent=2, sort_keys=True) + "\n"
+
+    return {
+        SCHEMA_PATH: render_policy_schema(),
+        CONFIG_SCHEMA_PATH: render(CONFIG_SCHEMA),
+        WAIVERS_SCHEMA_PATH: render(WAIVERS_SCHEMA),
+    }
+
+
 def main() -> int:
-    SCHEMA_PATH.write_text(render_policy_schema(), encoding="utf-8")
-    sys.stdout.write(f"wrote {SCHEMA_PATH}\n")
+    for path, text in shipped_schemas().items():
+        path.write_text(text, encoding="utf-8")
+        sys.stdout.write(f"wrote {path}\n")
     return 0
 
 

@@ -29,6 +29,8 @@ from scanner.errors import UserInputError, UserInputErrors
 from scanner.policy.validation import make_validator, schema_error, structure_errors
 from scanner.policy.yaml_io import YamlDoc, load_yaml_file, location
 
+WAIVERS_SCHEMA_PATH = Path(__file__).with_name("waivers.schema.json")
+
 _WAIVER: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,

@@ -175,3 +175,14 @@ def test_schema_forbids_additional_properties_everywhere() -> None:
     walk(build_policy_schema())
     open_objects = [o for o in objects if o.get("additionalProperties") is not False]
     assert [o.get("description") for o in open_objects] == ["raw AWS fields plus type and id"]
+
+
+def test_every_shipped_schema_is_current_and_valid() -> None:
+    """config.schema.json and waivers.schema.json too (python -m scanner.policy.schema)."""
+    import jsonschema
+
+    from scanner.policy.schema import shipped_schemas
+
+    for path, text in shipped_schemas().items():
+        assert path.read_text() == text, path.name
+        jsonschema.Draft202012Validator.check_schema(json.loads(text))
