@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import boto3
-import pytest
-
 import functools
 from typing import Any
+
+import boto3
+import pytest
 
 from scanner.collect.registry import DEPENDENT, LISTED, SPECS, all_operations, iam_actions_for
 from scanner.errors import UserInputError
