@@ -8,7 +8,15 @@ from typing import Any
 from scanner.model import ScanResult, Status
 from scanner.report._env import render_stream, text_env, write_chunks
 from scanner.report._text import one_line, truncate
-from scanner.report._view import SEVERITY_ORDER, error_text, policy_views, scan_header, waiver_lists
+from scanner.report._view import (
+    SEVERITY_ORDER,
+    compliance,
+    error_text,
+    framework_titles,
+    policy_views,
+    scan_header,
+    waiver_lists,
+)
 
 MAX_ROWS = 50
 
@@ -16,6 +24,7 @@ MAX_ROWS = 50
 def _context(result: ScanResult) -> dict[str, Any]:
     counts = result.counts()
     policies = policy_views(result)
+    titles = framework_titles(result)
     failing = sorted(
         (p for p in policies.values() if p.counts[Status.FAIL.value]),
         key=lambda p: (-p.severity.rank, -p.counts[Status.FAIL.value], p.id),
@@ -59,6 +68,16 @@ def _context(result: ScanResult) -> dict[str, Any]:
         ],
         "unknown_more": max(0, len(unknown) - MAX_ROWS),
         "waivers": waiver_lists(result),
+        "frameworks": [
+            {
+                "name": titles.get(name, name),
+                "total": len(reqs),
+                "fail": sum(r.verdict == "FAIL" for r in reqs),
+                "unknown": sum(r.verdict == "UNKNOWN" for r in reqs),
+                "pass": sum(r.verdict in ("PASS", "WAIVED") for r in reqs),
+            }
+            for name, reqs in compliance(result, policies).items()
+        ],
     }
 
 

@@ -126,6 +126,9 @@ def _rule(policy: PolicyView) -> dict[str, Any]:
         "security_severity": policy.severity.security_severity,
         "severity": policy.severity.value,
         "tags": tags[:MAX_TAGS],
+        "frameworks": sorted(
+            {f"{fw['framework']} {fw['requirement']}".strip() for fw in policy.frameworks}
+        ),
     }
 
 
