@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import boto3
 import botocore.session
 from botocore.config import Config
+from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -51,17 +52,14 @@ __all__ = ["CollectOptions", "ProgressEvent", "collect"]
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Credentials:
-    access_key: str
-    secret_key: str
-    token: str
-
-
 @dataclass
 class AccountTarget:
     account: str
-    credentials: Credentials | None  # None: the caller's own credential chain
+    # None: the caller's own credential chain.  Otherwise botocore
+    # RefreshableCredentials from AssumeRole, shared by every thread's session
+    # (they are thread-safe) and re-assumed before they expire, so an
+    # organisation scan longer than the role session still succeeds.
+    credentials: Any = None
     regions: tuple[str, ...] = ()
     via: str = "own credentials"
 
@@ -134,12 +132,9 @@ class _Run:
                     botocore_session=core, profile_name=self.options.profile
                 )
             else:
-                session = boto3.session.Session(
-                    botocore_session=core,
-                    aws_access_key_id=creds.access_key,
-                    aws_secret_access_key=creds.secret_key,
-                    aws_session_token=creds.token,
-                )
+                # botocore has no public setter for refreshable credentials.
+                core._credentials = creds
+                session = boto3.session.Session(botocore_session=core)
             sessions[key] = session
         return session
 
@@ -335,13 +330,25 @@ def _org_accounts(run: _Run, region: str, own: str) -> list[str]:
     return sorted(set(accounts))
 
 
-def _assume(run: _Run, region: str, account: str) -> Credentials:
+def _assume(run: _Run, region: str, account: str) -> Any:
+    """RefreshableCredentials for the role in ``account`` (first AssumeRole happens now)."""
     role_arn = f"arn:{run.partition}:iam::{account}:role/{run.options.role_name}"
     params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "aurora-scan"}
     if run.options.external_id:
         params["ExternalId"] = run.options.external_id
-    creds = run.client(None, region, "sts").assume_role(**params)["Credentials"]
-    return Credentials(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+
+    def fetch() -> dict[str, str]:
+        creds = run.client(None, region, "sts").assume_role(**params)["Credentials"]
+        return {
+            "access_key": creds["AccessKeyId"],
+            "secret_key": creds["SecretAccessKey"],
+            "token": creds["SessionToken"],
+            "expiry_time": creds["Expiration"].isoformat(),
+        }
+
+    return RefreshableCredentials.create_from_metadata(
+        metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
+    )
 
 
 def _prepare_account(
