@@ -416,9 +416,16 @@ def machine() -> str:
     except OSError:
         pass
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+    try:
+        head = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        head = "?"
     return (
         f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, "
-        f"{platform.system()}; load average {load} (other work on the machine skews timings)"
+        f"{platform.system()}; code {head}; load average {load} "
+        "(other work on the machine skews timings)"
     )
 
 
