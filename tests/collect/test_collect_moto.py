@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto_helpers import ACCOUNT, REGION, FailOperation, Seeded, ServerCallCounter, seed_estate
 
-from scanner.collect.runner import CollectOptions, collect
+from scanner.collect.runner import CollectOptions, ProgressEvent, collect
 from scanner.edges import build_graph
 from scanner.model import Snapshot
 from scanner.vocabulary import RESOURCE_TYPES
@@ -105,8 +105,13 @@ PARAMS = "aws.rds.db_cluster_parameter_group"
 
 def test_in_process_every_type_with_raw_fields_and_edges(mocked_aws: None) -> None:
     seeded = seed_estate(lambda s: boto3.client(s, region_name=REGION), clusters=4)
-    snapshot = collect(CollectOptions(regions=(REGION,)))
+    events: list[ProgressEvent] = []
+    snapshot = collect(CollectOptions(regions=(REGION,), progress=events.append))
     check_estate(snapshot, seeded)
+    # one event per listing and per dependent task, each stage counting to its total
+    assert {e.resource_type for e in events} == set(RESOURCE_TYPES)
+    assert sum(e.count for e in events) == len(snapshot.resources)
+    assert [e.done for e in events if e.done == e.total] != []
 
 
 @pytest.fixture
