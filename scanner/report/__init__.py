@@ -82,7 +82,7 @@ def parse_formats(text: str | Iterable[str]) -> list[str]:
 
 def render(
     result: ScanResult,
-    formats: Iterable[str],
+    formats: str | Iterable[str],
     output_dir: Path | str,
     *,
     sarif_options: SarifOptions | None = None,
@@ -102,7 +102,7 @@ def render(
             f"cannot create output directory: {exc.strerror}", file=str(out)
         ) from exc
     written: dict[str, Path] = {}
-    for fmt in parse_formats(list(formats)):
+    for fmt in parse_formats(formats if isinstance(formats, str) else list(formats)):
         renderer = RENDERERS[fmt]
         options = sarif_options if fmt == "sarif" else None
         written[fmt] = renderer.write(result, out / renderer.filename, options)

@@ -157,3 +157,7 @@ def test_command_line_secrets_are_masked_in_every_report(tmp_path: Path) -> None
         text = path.read_text(encoding="utf-8")
         for secret in ("s3cr3t-value", "tok123", "AKIAABCDEFGHIJKLMNOP"):
             assert secret not in text, (fmt, secret)
+
+
+def test_render_accepts_a_format_string(rich: ScanResult, tmp_path: Path) -> None:
+    assert sorted(render(rich, "md,junit", tmp_path)) == ["junit", "md"]
