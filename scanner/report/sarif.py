@@ -111,7 +111,7 @@ def _rule(policy: PolicyView) -> dict[str, Any]:
         md_lines.append(f"```\n{policy.remediation_cli.replace('```', '` ` `')}\n```")
     if policy.references:
         help_lines.append("References: " + " ".join(policy.references))
-        md_lines.extend(f"- {ref}" for ref in policy.references)
+        md_lines.append("\n".join(f"- {ref}" for ref in policy.references))
     help_uri = next((r for r in policy.references if _HTTP_URL.match(r)), "")
     return {
         "id": policy.id,
@@ -218,7 +218,10 @@ def _result(f: Finding, rule_index: int, locator: _Locator) -> dict[str, Any]:
         "resourceType": f.resource_type,
     }
     if f.reason:
-        properties["reason"] = f.reason
+        properties["reason"] = truncate(f.reason, MAX_MESSAGE)
+    if f.remediation.get("cli"):
+        # The rule's help has the command template; this is it filled in.
+        properties["remediationCli"] = truncate(str(f.remediation["cli"]), 2 * MAX_MESSAGE)
     suppression = ""
     if f.status is Status.WAIVED and f.waiver:
         suppression = one_line(waiver_text(f.waiver))
