@@ -120,5 +120,18 @@ def configure_logging(
     return logging.getLogger(LOGGER_NAME)
 
 
+def reset_logging() -> None:
+    """Undo ``configure_logging`` (for in-process callers such as tests)."""
+    for name in (LOGGER_NAME, "scanner"):
+        logger = logging.getLogger(name)
+        for old in list(logger.handlers):
+            if getattr(old, "_aurora_scan", False):
+                logger.removeHandler(old)
+        logger.setLevel(logging.NOTSET)
+        logger.propagate = True
+    for name in _NOISY:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+
+
 def get_logger(name: str = "") -> logging.Logger:
     return logging.getLogger(f"{LOGGER_NAME}.{name}" if name else LOGGER_NAME)

@@ -12,6 +12,7 @@ import io
 import json
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,41 +51,49 @@ class E2E:
 
 @contextlib.contextmanager
 def estate_server() -> Iterator[tuple[str, dict[str, Any]]]:
-    proc = subprocess.Popen(
-        [sys.executable, str(HERE / "estate_server.py")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=REPO,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"estate server exited with {proc.wait(timeout=10)}")
-        estate = json.loads(line)
-        yield estate["endpoint_url"], estate
-    finally:
-        if proc.stdin is not None:
-            proc.stdin.close()
+    with tempfile.TemporaryFile("w+") as errors:
+        proc = subprocess.Popen(
+            [sys.executable, str(HERE / "estate_server.py")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            cwd=REPO,
+        )
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            if not line:
+                code = proc.wait(timeout=10)
+                errors.seek(0)
+                raise RuntimeError(f"estate server exited with {code}:\n{errors.read()[-4000:]}")
+            estate = json.loads(line)
+            yield estate["endpoint_url"], estate
+        finally:
+            if proc.stdin is not None:
+                proc.stdin.close()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def run_cli(argv: list[str]) -> CliRun:
     from scanner.cli import main
     from scanner.demo.estate import isolated_aws_config
+    from scanner.logging_setup import reset_logging
 
     out, err = io.StringIO(), io.StringIO()
-    with (
-        isolated_aws_config(),
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(err),
-    ):
-        code = main(argv)
+    try:
+        with (
+            isolated_aws_config(),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            code = main(argv)
+    finally:
+        reset_logging()  # leave this worker's logging as pytest set it up
     return CliRun(code, out.getvalue(), err.getvalue())
 
 
