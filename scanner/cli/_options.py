@@ -11,6 +11,7 @@ returns the exit code (0 clean, 1 a non-waived FAIL at or above --fail-on,
 from __future__ import annotations
 
 import argparse
+import gc
 import re
 import shlex
 import sys
@@ -204,6 +205,10 @@ def run_evaluation(
     formats = report.parse_formats(args.format)
     ignored = baseline_fingerprints(args.baseline)
     result, config = evaluate_snapshot(snapshot, args, snapshot_sha256=snapshot_sha256)
+    # The result (up to millions of findings) lives until the process exits:
+    # move it out of the collector's view so rendering does not re-scan it on
+    # every full collection.
+    gc.freeze()
     written = write_outputs(result, formats, args.output_dir)
     code = result.exit_code(
         config.fail_on,

@@ -61,7 +61,10 @@ def read_snapshot_file(path: Path) -> tuple[Snapshot, str]:
     except ImportError:
         module = None
     if module is not None:
-        snapshot: Snapshot = module.read_snapshot(path)
+        from scanner.policy.engine import paused_gc
+
+        with paused_gc():  # parsing allocates one object per JSON node
+            snapshot: Snapshot = module.read_snapshot(path)
         return snapshot, digest
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

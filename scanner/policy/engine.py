@@ -368,7 +368,8 @@ def evaluate(
     config = config or Config()
     selected = select(policy_set, config)
     if graph is None:
-        graph = build_graph(snapshot.resources)
+        with paused_gc():
+            graph = build_graph(snapshot.resources)
     now = parse_time(snapshot.collected_at)
     run = Run(
         graph=graph,
