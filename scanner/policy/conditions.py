@@ -132,15 +132,21 @@ def shown_value(value: Any, label: Any) -> Any:
 class Value:
     """A condition operand: constant, or computed from the subject / the scan."""
 
-    __slots__ = ("const", "fn", "is_const", "label", "shown")
+    __slots__ = ("const", "fn", "is_const", "label", "show", "shown")
 
     def __init__(
-        self, const: Any = None, fn: Callable[[State], Any] | None = None, label: Any = None
+        self,
+        const: Any = None,
+        fn: Callable[[State], Any] | None = None,
+        label: Any = None,
+        show: Callable[[State], Any] | None = None,
     ) -> None:
         self.is_const = fn is None
         self.const = const
         self.fn = fn
         self.label = label
+        # How evidence shows a computed value (a composite shows each part).
+        self.show = show
         # The expected value as evidence shows it, computed once for constants.
         # A large table (a lifecycle table, a long allow-list) would be copied
         # into every finding, so it is shown by the name it came from instead.
@@ -151,6 +157,15 @@ class Value:
 
     def get(self, state: State) -> Any:
         return self.const if self.fn is None else self.fn(state)
+
+
+def shown_of(value: Value, state: State) -> Any:
+    """The evidence form of an operand in ``state``."""
+    if value.is_const:
+        return value.shown
+    if value.show is not None:
+        return value.show(state)
+    return shown_value(value.get(state), value.label)
 
 
 SPECIAL_VALUE_KEYS = ("param", "ref", "data")
@@ -226,11 +241,16 @@ class Compiler:
             return self.ref(arg, (*path, "ref"))
         if isinstance(raw, list) and any(_has_special(v) for v in raw):
             parts = [self.value(v, (*path, i), in_param=in_param) for i, v in enumerate(raw)]
-            return Value(fn=lambda state: [p.get(state) for p in parts])
+            return Value(
+                fn=lambda state: [p.get(state) for p in parts],
+                show=lambda state: [shown_of(p, state) for p in parts],
+            )
         if isinstance(raw, dict) and any(_has_special(v) for v in raw.values()):
             items = {k: self.value(v, (*path, k), in_param=in_param) for k, v in raw.items()}
-            label = {k: (v.label or v.shown) if v.is_const else raw[k] for k, v in items.items()}
-            return Value(fn=lambda state: {k: v.get(state) for k, v in items.items()}, label=label)
+            return Value(
+                fn=lambda state: {k: v.get(state) for k, v in items.items()},
+                show=lambda state: {k: shown_of(v, state) for k, v in items.items()},
+            )
         return Value(raw)
 
     def ref(self, text: str, path: JsonPath) -> Value:
@@ -419,19 +439,23 @@ class Attr(Condition):
                 if item is None:
                     item = state.intern(key, lambda: self._evidence(observed, expected, result))
             else:
-                item = self._evidence(observed, expected, result)
+                item = self._evidence(observed, expected, result, state)
             evidence = state.evidence
             if len(evidence) < MAX_EVIDENCE:
                 evidence.append(item)
         return result
 
-    def _evidence(self, observed: Any, expected: Any, result: bool) -> dict[str, Any]:
+    def _evidence(
+        self, observed: Any, expected: Any, result: bool, state_for_show: State | None = None
+    ) -> dict[str, Any]:
         return {
             "kind": "attr",
             "attr": self.attr,
             "op": self.op,
             "expected": self.value.shown
             if self.value.is_const
+            else self.value.show(state_for_show)
+            if self.value.show is not None and state_for_show is not None
             else shown_value(expected, self.value.label),
             "observed": bounded(observed),
             "result": result,

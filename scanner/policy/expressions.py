@@ -79,6 +79,10 @@ def compile_expression(expr: str) -> Getter:
         parsed = jmespath.compile(expr)
     except jmespath.exceptions.JMESPathError as exc:
         raise ExpressionError(str(exc).replace("\n", " ")) from None
+    tree = parsed.parsed
+    if isinstance(tree, dict) and tree.get("type") == "literal":
+        constant = tree.get("value")  # e.g. `[]`: no need to search each record
+        return lambda record: constant
     # Unknown functions and wrong arity only surface when searching.
     try:
         parsed.search({}, options=_OPTIONS)
