@@ -467,3 +467,21 @@ def test_default_config_is_read_from_the_working_directory(
     }
     assert data["scan"]["config"]["file"] == "aurora-scan.yml"
     assert Config().fail_on is not None
+
+
+def test_command_line_is_redacted() -> None:
+    from scanner.cli._options import redacted_command_line
+
+    line = redacted_command_line(
+        [
+            "/usr/bin/aurora-scan",
+            "scan",
+            "--external-id",
+            "s3cr3t",
+            "--token=abc",
+            "--region",
+            "us-east-1",
+            "AKIAABCDEFGHIJKLMNOP",
+        ]
+    )
+    assert line == "aurora-scan scan --external-id '***' '--token=***' --region us-east-1 '***'"
