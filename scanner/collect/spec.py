@@ -81,11 +81,15 @@ class ResourceSpec:
         if self.arn_field and record.get(self.arn_field):
             return str(record[self.arn_field])
         if self.arn_format:
-            return self.arn_format.format(
-                partition=ctx.partition,
-                region=ctx.region,
-                account=self.owner(record, ctx),
-                **record,
+            # format_map, not format(**record): a record field named like one of
+            # ours must not clash, and ours win.
+            return self.arn_format.format_map(
+                {
+                    **record,
+                    "partition": ctx.partition,
+                    "region": ctx.region,
+                    "account": self.owner(record, ctx),
+                }
             )
         raise ValueError(f"{self.type}: record has no id ({self.arn_field})")
 
