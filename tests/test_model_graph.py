@@ -123,3 +123,15 @@ def test_baseline_fingerprints_do_not_count_towards_fail_on() -> None:
     result = ScanResult(scan={}, policies=(), findings=(_finding(Status.FAIL, fp="old"),))
     assert result.exit_code(Severity.LOW, ignore_fingerprints={"old"}) is ExitCode.CLEAN
     assert ScanResult.from_dict(result.to_dict()).to_dict() == result.to_dict()
+
+
+def test_networkx_view_keys_edges_by_relation() -> None:
+    g = ResourceGraph()
+    g.add_resources([_res("rt", "aws.ec2.route_table"), _res("igw", "aws.ec2.internet_gateway")])
+    g.add_edge("rt", "routes_to", "igw", DestinationCidrBlock="0.0.0.0/0")
+    g.add_edge("rt", "routes_to", "igw", DestinationIpv6CidrBlock="::/0")
+    g.add_edge("rt", "routes_to", "igw", DestinationIpv6CidrBlock="::/0")  # duplicate: ignored
+    view = g.nx
+    assert sorted(k for _, _, k in view.edges(keys=True)) == ["routes_to", "routes_to#2"]
+    assert view.nodes["igw"]["type"] == "aws.ec2.internet_gateway"
+    assert g.edge_count() == 2
