@@ -85,23 +85,28 @@ def location_hash(policy_id: str, resource_id: str) -> str:
 
 
 def display_name(name: str, resource_id: str) -> str:
-    """The resource's name, else the last part of its ARN, else its id."""
-    if name:
+    """The resource's name, else the last part of its ARN, else its id.
+
+    Results written without a name carry the ARN there (Finding.from_dict);
+    a URI must never be an ARN, so that counts as no name.
+    """
+    if name and name != resource_id and parse_arn(name) is None:
         return name
-    arn = parse_arn(resource_id)
+    arn = parse_arn(name) or parse_arn(resource_id)
     if arn is not None:
         return re.split(r"[:/]", arn[3])[-1]
     return resource_id
 
 
 _ARN = re.compile(
-    r"^arn:[^:]*:(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<rest>.*)$"
+    r"arn:[^:]*:(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<rest>.*)",
+    re.DOTALL,  # resource names may hold newlines
 )
 
 
 def parse_arn(arn: str) -> tuple[str, str, str, str] | None:
     """(service, region, account, resource part) of an ARN, or None."""
-    m = _ARN.match(arn)
+    m = _ARN.fullmatch(arn)
     if m is None:
         return None
     return m["service"], m["region"], m["account"], m["rest"]

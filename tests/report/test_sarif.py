@@ -209,3 +209,15 @@ def test_json_escapes_survive(rich: ScanResult, tmp_path: Path) -> None:
     text = json.dumps(doc)
     assert "<script>" not in (tmp_path / "results.sarif").read_text()  # escaped as \u003c
     assert "<script>alert(1)</script>" in text  # ... yet the value is intact once parsed
+
+
+def test_findings_without_a_name_still_get_a_non_arn_uri(rich: ScanResult, tmp_path: Path) -> None:
+    data = rich.to_dict()
+    for f in data["findings"]:
+        del f["resource_name"]  # from_dict falls back to the ARN
+    doc = produce(ScanResult.from_dict(data), tmp_path)
+    uris = [
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in doc["runs"][0]["results"]
+    ]
+    assert uris and not any("arn" in u for u in uris)
