@@ -485,3 +485,15 @@ def test_command_line_is_redacted() -> None:
         ]
     )
     assert line == "aurora-scan scan --external-id '***' '--token=***' --region us-east-1 '***'"
+
+
+def test_result_file_and_the_json_report_write_the_same_bytes(
+    policy_dir: Path, tmp_path: Path
+) -> None:
+    from scanner import report
+
+    result = evaluate(
+        snapshot(cluster("a", False)), load_policies([policy_dir], include_builtin=False)
+    )
+    written = report.render(result, ["json"], tmp_path / "out")
+    assert written["json"].read_bytes() == result_bytes(result)
