@@ -72,7 +72,13 @@ class State:
         items = self.evidence
         if not items:
             return ()
-        ids = tuple(id(e) for e in items)
+        if len(items) == 1:  # the common case: one attr test on the subject
+            only = items[0]
+            if id(only) not in self.interned_ids:
+                return (only,)
+            ids: tuple[int, ...] = (id(only),)
+        else:
+            ids = tuple(id(e) for e in items)
         shared = self.tuples.get(ids)
         if shared is not None:
             return shared
