@@ -162,6 +162,16 @@ def github_problems(
     return problems
 
 
+# Files already held to both checks in this process (path, size, mtime), so
+# the conftest guard does not validate a 25,000-result file twice.
+CHECKED: set[tuple[str, int, int]] = set()
+
+
+def file_key(path: Any) -> tuple[str, int, int]:
+    st = path.stat()
+    return (str(path), st.st_size, st.st_mtime_ns)
+
+
 def check_file(path: Any, *, allow_suppressions: bool = False) -> dict[str, Any]:
     raw = path.read_bytes()
     doc: dict[str, Any] = json.loads(raw)

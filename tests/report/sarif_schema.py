@@ -74,3 +74,20 @@ def schema_problems(doc: dict[str, Any]) -> list[str]:
 def assert_schema_valid(doc: dict[str, Any]) -> None:
     problems = schema_problems(doc)
     assert not problems, "SARIF schema errors:\n" + "\n".join(problems[:50])
+
+
+def assert_sarif_file_valid(path: Path) -> dict[str, Any]:
+    """Both checks on one file: the OASIS schema and GitHub's ingestion rules.
+
+    Suppressions are allowed here only on WAIVED results (--sarif-include-waived);
+    tests of the default output check that there are none.
+    """
+    from github_rules import CHECKED, check_file, file_key
+
+    doc = check_file(path, allow_suppressions=True)
+    for result in doc["runs"][0]["results"]:
+        if result.get("suppressions"):
+            assert result["properties"]["status"] == "WAIVED", result["ruleId"]
+    assert_schema_valid(doc)
+    CHECKED.add(file_key(path))
+    return doc

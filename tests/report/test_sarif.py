@@ -21,7 +21,13 @@ from report_factory import (
     rich_result,
     synthetic_result,
 )
-from sarif_schema import SCHEMA_SHA256, assert_schema_valid, is_uri_reference, schema_path
+from sarif_schema import (
+    SCHEMA_SHA256,
+    assert_sarif_file_valid,
+    assert_schema_valid,
+    is_uri_reference,
+    schema_path,
+)
 
 from scanner.model import ScanResult, Severity, Status
 from scanner.report import SarifOptions, render
@@ -33,7 +39,7 @@ def produce(result: ScanResult, tmp: Path, **options: Any) -> dict[str, Any]:
     """Render, then hold the file to both the schema and GitHub's rules."""
     path = render_sarif(result, tmp / "results.sarif", SarifOptions(**options))
     doc = check_file(path, allow_suppressions=options.get("include_waived", False))
-    assert_schema_valid(doc)
+    assert_sarif_file_valid(path)
     return doc
 
 
