@@ -233,7 +233,7 @@ def _result(f: Finding, rule_index: int, locator: _Locator) -> dict[str, Any]:
         "level": level,
         "message": _message(f),
         "uri": locator.uri(f.resource_id, f),
-        "name": f.resource_name or f.resource_id,
+        "name": truncate(display_name(f.resource_name, f.resource_id), MAX_RULE_NAME),
         "resource_id": f.resource_id,
         "fingerprint": f.fingerprint,
         "line_hash": location_hash(f.policy_id, f.resource_id),
