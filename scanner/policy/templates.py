@@ -51,12 +51,16 @@ class Field(str):
 
 
 class Template:
-    __slots__ = ("constant", "parts", "text")
+    __slots__ = ("constant", "parts", "steps", "text")
 
     def __init__(self, text: str, parts: list[Part]) -> None:
         self.text = text
         self.parts = parts
         self.constant = parts[0] if len(parts) == 1 and type(parts[0]) is str else None
+        # (0, text) literal, (1, key) bare field, (2, fn) anything else.
+        self.steps: list[tuple[int, Any]] = [
+            (1 if type(p) is Field else 0, p) if isinstance(p, str) else (2, p) for p in parts
+        ]
 
     def render(self, state: State, name: str) -> str:
         # Runs once per finding: plain loops and type() checks, no per-part calls
@@ -65,13 +69,12 @@ class Template:
             return self.constant
         attrs = state.subject.attrs
         out: list[str] = []
-        for part in self.parts:
-            if isinstance(part, str):
-                if type(part) is Field:
-                    value = attrs.get(part)
-                    out.append(value if type(value) is str else format_value(value))
-                else:
-                    out.append(part)
+        for kind, part in self.steps:
+            if kind == 0:
+                out.append(part)
+            elif kind == 1:
+                value = attrs.get(part)
+                out.append(value if type(value) is str else format_value(value))
             else:
                 out.append(part(state, name))
         return "".join(out)
