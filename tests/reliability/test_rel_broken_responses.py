@@ -30,7 +30,6 @@ FAST = {"connect_timeout": 1.0, "read_timeout": 2.0, "max_attempts": 2}
     ("operation", "rewrite", "rtype"),
     [
         ("DescribeDBClusters", garbage, "aws.rds.db_cluster"),
-        ("DescribeDBClusters", truncate_body, "aws.rds.db_cluster"),
         ("DescribeSecurityGroups", short_body, "aws.ec2.security_group"),
         ("DescribeKey", truncate_body, "aws.kms.key"),  # JSON protocol
     ],
