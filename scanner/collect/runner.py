@@ -548,7 +548,8 @@ def collect(options: CollectOptions) -> Snapshot:
         resources=tuple(_dedupe(resources)),
         errors=tuple(sorted(run.errors, key=lambda e: (e.account, e.region, e.operation))),
         context={
-            "caller": caller,
+            "caller_identity": caller,
+            "regions_skipped": _regions_skipped(run),
             "started_at": started,
             "finished_at": _now(),
             "regions_requested": "all" if options.all_regions else list(regions),
@@ -559,6 +560,14 @@ def collect(options: CollectOptions) -> Snapshot:
             ),
         },
     )
+
+
+def _regions_skipped(run: _Run) -> list[dict[str, str]]:
+    """Regions (per account and service) whose endpoint never answered."""
+    return [
+        {"account": account, "region": region, "service": service, "reason": reason}
+        for (account, region, service), reason in sorted(run.unreachable.items())
+    ]
 
 
 def _targets_for_snapshot(prepared: list[AccountTarget | None], run: _Run) -> list[str]:

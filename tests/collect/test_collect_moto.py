@@ -49,7 +49,7 @@ def check_estate(snapshot: Snapshot, seeded: Seeded) -> None:
         assert r.account == ACCOUNT and r.region == REGION
     assert snapshot.accounts == (ACCOUNT,)
     assert snapshot.regions == (REGION,)
-    assert snapshot.context["caller"]["Account"] == ACCOUNT
+    assert snapshot.context["caller_identity"]["Account"] == ACCOUNT
 
     ids = seeded.ids
     g = build_graph(snapshot.resources)

@@ -39,7 +39,7 @@ def snapshot() -> Snapshot:
                 ("aws.rds.db_instance",),
             ),
         ),
-        context={"caller": {"Account": "123456789012"}},
+        context={"caller_identity": {"Account": "123456789012"}},
     )
 
 
