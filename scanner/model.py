@@ -70,7 +70,7 @@ class ExitCode(enum.IntEnum):
     INCOMPLETE = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resource:
     """One AWS object. ``id`` is the ARN where AWS has one; ``attrs`` is raw."""
 
@@ -100,7 +100,7 @@ class Resource:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CollectionError:
     """A call that failed during collection, and what it leaves incomplete.
 
@@ -149,7 +149,7 @@ class CollectionError:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything one collection saw. Edges are derived later, never stored."""
 
@@ -198,6 +198,8 @@ def _error_sort_key(e: CollectionError) -> tuple[str, ...]:
     return (e.account, e.region, e.service, e.operation, e.error_code, e.message)
 
 
+# No slots: the engine builds a million of these per large scan by setting
+# __dict__ directly (see policy.engine.new_finding), which slots would forbid.
 @dataclass(frozen=True)
 class Finding:
     """The verdict of one policy on one resource.
@@ -268,7 +270,7 @@ class Finding:
         return (self.policy_id, self.account, self.region, self.resource_id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     """Findings plus everything an auditor needs to trust them.
 
