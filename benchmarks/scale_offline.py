@@ -89,26 +89,27 @@ def count_clusters(snapshot: dict[str, Any]) -> int:
 
 
 # --------------------------------------------------------------------------- stages (child side)
-def stage_evaluate(snapshot: Path, result: Path) -> dict[str, float]:
+def stage_evaluate(snapshot: Path, out_dir: Path) -> dict[str, float]:
+    """Read, load, evaluate, then write results.json the way the CLI does."""
     # By name: these modules are written in parallel by other engineers.
     evaluate = _attr("scanner.policy.engine", "evaluate")
     load_policies = _attr("scanner.policy.loader", "load_policies")
-    write_result = _attr("scanner.result_file", "write_result")
     read_snapshot = _attr("scanner.snapshot_file", "read_snapshot")
+    render = _attr("scanner.report", "render")
 
     t: dict[str, float] = {}
-    t0 = time.perf_counter()
-    snap = read_snapshot(snapshot)
-    t["read snapshot"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    policies = load_policies()
-    t["load policies"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    scan = evaluate(snap, policies)
-    t["evaluate"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    write_result(scan, result)
-    t["write results"] = time.perf_counter() - t0
+
+    def step(name: str, fn: Any, *args: Any) -> Any:
+        w, c = time.perf_counter(), time.process_time()
+        value = fn(*args)
+        t[name] = time.perf_counter() - w
+        t[f"{name} cpu"] = time.process_time() - c
+        return value
+
+    snap = step("read snapshot", read_snapshot, snapshot)
+    policies = step("load policies", load_policies)
+    scan = step("evaluate", evaluate, snap, policies)
+    step("write results.json", render, scan, ["json"], out_dir)
     t["findings"] = float(len(scan.findings))
     return t
 
@@ -197,10 +198,10 @@ def run(
         snap_path.write_text(json.dumps(snap))
         size_info = f"{count_clusters(snap)} clusters, {len(snap['resources'])} resources"
         del snap
-        result = work / f"results-{n}.json"
+        result = work / f"e{n}" / "results.json"
         me = [str(PYTHON), str(Path(__file__).resolve())]
         stages: list[tuple[str, list[str]]] = [
-            ("evaluate", [*me, "--stage", "evaluate", str(snap_path), str(result)]),
+            ("evaluate", [*me, "--stage", "evaluate", str(snap_path), str(result.parent)]),
         ]
         # Per-format stages for the smallest size only (the breakdown); larger
         # sizes run evaluate and the CLI, and rendering is their difference.
@@ -267,6 +268,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         inner = ", ".join(
             f"{k} {v:.2f}" if k not in ("findings", "bytes") else f"{k} {int(v)}"
             for k, v in (r.get("inner") or {}).items()
+            if not k.endswith(" cpu")
         )
         out.append(
             f"| {r['size']} | {r['stage']} | {r['seconds']:.2f} | {r.get('cpu', 0):.2f} | "
@@ -283,20 +285,23 @@ def goals(rows: list[dict[str, Any]]) -> str:
     big, small = (sizes[-1], sizes[0]) if sizes else (0, 0)
     ev = by.get((big, "evaluate"))
     cli = by.get((big, "cli: evaluate + all formats"))
+    steps = ("read snapshot", "load policies", "evaluate")
     if ev:
-        verdict = "met" if ev["seconds"] <= 10 else "NOT met"
+        inner = ev.get("inner") or {}
+        wall = sum(inner.get(k, 0) for k in steps)
+        cpu = sum(inner.get(f"{k} cpu", 0) for k in steps)
+        verdict = "met" if wall <= 10 else "NOT met"
         lines.append(
-            f"{big} clusters: evaluate {ev['seconds']:.1f} s wall, {ev.get('cpu', 0):.1f} s CPU "
-            f"(goal ≤10 s): {verdict}"
+            f"{big} clusters: read snapshot + load policies + evaluate {wall:.1f} s wall, "
+            f"{cpu:.1f} s CPU (goal ≤10 s): {verdict}"
         )
-    if ev and cli:
-        wall = cli["seconds"] - ev["seconds"]
-        cpu = cli.get("cpu", 0) - ev.get("cpu", 0)
-        verdict = "met" if wall <= 20 else "NOT met"
-        lines.append(
-            f"{big} clusters: all formats rendered in ≈{wall:.1f} s wall, ≈{cpu:.1f} s CPU "
-            f"(CLI evaluate+render minus the evaluate stage) (goal ≤20 s): {verdict}"
-        )
+        if cli:
+            r_wall, r_cpu = cli["seconds"] - wall, cli.get("cpu", 0) - cpu
+            verdict = "met" if r_wall <= 20 else "NOT met"
+            lines.append(
+                f"{big} clusters: all formats ≈{r_wall:.1f} s wall, ≈{r_cpu:.1f} s CPU (the CLI "
+                f"stage minus the evaluate stage's read+load+evaluate) (goal ≤20 s): {verdict}"
+            )
     peak = max((r["rss_mib"] for r in by.values() if r["size"] == big), default=None)
     if peak is not None:
         verdict = "met" if peak <= 2048 else "NOT met"
@@ -309,7 +314,8 @@ def goals(rows: list[dict[str, Any]]) -> str:
                 cpu_growth = b.get("cpu", 0) / (a.get("cpu") or 1)
                 scale = big / small
                 limit = 1.2 * scale
-                verdict = "met" if growth <= limit else "NOT met"
+                # Judged on CPU time: wall time on a shared machine moves with its load.
+                verdict = "met" if cpu_growth <= limit else "NOT met"
                 lines.append(
                     f"{stage}: {scale:.0f}× the clusters cost {growth:.1f}× the wall time, "
                     f"{cpu_growth:.1f}× the CPU time (goal ≤{limit:.0f}×): {verdict}"
