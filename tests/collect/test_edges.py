@@ -277,10 +277,11 @@ def test_derived_facts_given_directly_are_kept_and_duplicates_ignored() -> None:
     assert len(g) == 1
 
 
-def test_scale_is_linear() -> None:
-    """2,000 clusters with instances and networks: the build must stay well under seconds."""
-    import time
+def test_build_at_scale_links_every_member_and_group() -> None:
+    """2,000 clusters sharing subnet groups and security groups.
 
+    Build time is measured by benchmarks/evaluate.py, never asserted here.
+    """
     resources = []
     for n in range(2000):
         resources += [
@@ -291,10 +292,10 @@ def test_scale_is_linear() -> None:
         ]  # fmt: skip
     resources += [res(f"sng{n}", "rds.db_subnet_group") for n in range(50)]
     resources += [sg(f"sg-{n}") for n in range(100)]
-    start = time.perf_counter()
     g = build_graph(resources)
-    assert time.perf_counter() - start < 5
     assert g.edge_count("member") == 2000
+    assert g.edge_count("member_of") == 2000
+    assert g.edge_count("in_subnet_group") == 2000
     assert g.edge_count("protected_by") == 2000
 
 
