@@ -88,7 +88,13 @@ def test_a_server_dying_mid_scan_leaves_a_snapshot_that_says_so(
     run = cli(["evaluate", str(output), "--output-dir", str(out), "--fail-on", "none"])
     assert run.code == 3, run.stderr
     results = json.loads((out / "results.json").read_text())
-    assert results["errors"] and results["summary"]["by_status"]["UNKNOWN"] > 0
+    assert results["errors"] and results["summary"]["errors"] == len(results["errors"])
+    # What was collected before the death may be judged; nothing a failed call
+    # left incomplete may PASS (here often nothing was listed at all).
+    blind = {(e["region"], t) for e in results["errors"] for t in e["resource_types"]}
+    for f in results["findings"]:
+        if (f["region"], f["resource_type"]) in blind:
+            assert f["status"] in ("UNKNOWN", "NOT_APPLICABLE"), f
     sarif = json.loads((out / "results.sarif").read_text())
     assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is False
 
