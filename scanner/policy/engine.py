@@ -2,10 +2,14 @@
 
 Per resource the verdict is decided in this order:
 
-1. UNKNOWN when a collection error in the resource's account and region
+1. ``scope`` first, when it can be decided without missing data (its paths
+   reach no type with a collection error in the resource's account and
+   region; a scope without paths reads only the subject): false ->
+   NOT_APPLICABLE ("out of scope").  If the scope's own paths reach an
+   errored type the verdict is UNKNOWN;
+2. UNKNOWN when a collection error in the resource's account and region
    affects the policy's subject type or any type its paths can reach (never
    PASS on missing data);
-2. NOT_APPLICABLE when ``scope`` is false ("out of scope");
 3. PASS when ``require`` holds, else FAIL;
 4. a FAIL matched by an unexpired waiver becomes WAIVED.
 
@@ -174,7 +178,7 @@ _FIELDS = tuple(Finding.__dataclass_fields__)
 def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
     policy, program = selected.policy, selected.program
     state = State(run.graph, _PLACEHOLDER, OpContext(now=run.now), run.scan_facts)
-    unknown_cache: dict[tuple[str, str], str | None] = {}
+    unknown_cache: dict[tuple[str, str], tuple[str | None, str | None]] = {}
     findings: list[Finding] = []
     inherited: dict[str, Finding] = {}
     remediation_text = policy.remediation.get("text", "")
@@ -200,9 +204,13 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
             name = run_name(resource)
             state.subject = resource
             key = (resource.account, resource.region)
-            if key not in unknown_cache:
-                unknown_cache[key] = run.unknown_reason(program.reach, *key)
-            unknown = unknown_cache[key]
+            cached = unknown_cache.get(key)
+            if cached is None:
+                cached = unknown_cache[key] = (
+                    run.unknown_reason(program.scope_reach, *key),
+                    run.unknown_reason(program.reach, *key),
+                )
+            scope_unknown, unknown = cached
             attrs = resource.attrs
             rid = resource.id
             fields = base.copy()
@@ -212,16 +220,22 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
                 # only then (most resources are in scope).
                 state.recording = False
                 in_scope = scope.test(state, attrs, rid)
-            if unknown is not None:
+            if scope_unknown is not None:
+                # The scope itself reads missing data: not even NOT_APPLICABLE is known.
                 fields["status"] = Status.UNKNOWN
-                fields["reason"] = unknown
+                fields["reason"] = scope_unknown
             elif not in_scope and scope is not None:
+                # Decided without the missing data: a Neptune cluster stays
+                # NOT_APPLICABLE whatever failed to collect elsewhere.
                 evidence: list[dict[str, Any]] = []
                 state.recording, state.evidence = True, evidence
                 scope.test(state, attrs, rid)
                 fields["status"] = Status.NOT_APPLICABLE
                 fields["reason"] = "out of scope"
                 fields["evidence"] = state.evidence_tuple()
+            elif unknown is not None:
+                fields["status"] = Status.UNKNOWN
+                fields["reason"] = unknown
             else:
                 evidence = []
                 state.recording, state.evidence = True, evidence

@@ -67,6 +67,9 @@ class Program:
     cli: Template | None
     reach: frozenset[str]
     params: dict[str, Any]
+    # Types the scope's own paths can reach: when none of them had a collection
+    # error, scope is decided first (NOT_APPLICABLE needs no missing data).
+    scope_reach: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -173,6 +176,7 @@ class Policy:
         types = list(self.resources)
         scope = self.doc.get("scope")
         scope_c = compiler.condition(scope, ("scope",), types) if scope is not None else None
+        scope_reach = frozenset(compiler.reach)
         require_c = compiler.condition(self.doc.get("require"), ("require",), types)
         message = compile_template(str(self.doc.get("message", "")), compiler, ("message",))
         cli_text = self.remediation.get("cli")
@@ -187,6 +191,7 @@ class Policy:
             cli=cli,
             reach=frozenset(compiler.reach) | frozenset(self.resources),
             params=compiler.params if isinstance(compiler.params, dict) else dict(compiler.params),
+            scope_reach=scope_reach,
         )
         return program, errors
 

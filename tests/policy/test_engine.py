@@ -165,6 +165,41 @@ def test_unknown_when_subject_or_reachable_type_was_not_collected(policy_dir: Pa
     assert _by(result, "test.cluster.deletion_protection")["c"].status is Status.UNKNOWN
 
 
+def test_scope_decided_before_unknown_when_it_needs_no_missing_data(
+    policy_dir: Path, tmp_path: Path
+) -> None:
+    kms_error = CollectionError(
+        ACCOUNT, REGION, "kms", "DescribeKey", "AccessDenied", "denied", ("aws.kms.key",)
+    )
+    ps = load_policies([policy_dir], include_builtin=False)
+    snap = snapshot(
+        cluster("graph", True, Engine="neptune"),
+        cluster("c", True),
+        errors=(kms_error,),
+    )
+    cmk = _by(evaluate(snap, ps), "test.cluster.encrypted_with_cmk")
+    # The scope reads only the cluster's own Engine: Neptune is out of scope
+    # whatever failed elsewhere; the in-scope cluster's require lacks data.
+    assert (cmk["graph"].status, cmk["graph"].reason) == (Status.NOT_APPLICABLE, "out of scope")
+    assert cmk["c"].status is Status.UNKNOWN
+    # A scope whose own path reaches the errored type cannot be decided: UNKNOWN.
+    root = tmp_path / "scoped"
+    doc = copy.deepcopy(BASE_POLICY)
+    doc.update(
+        id="test.cluster.scope_on_key",
+        scope={"path": {"via": ["encrypted_with"], "to": "aws.kms.key"}},
+        tests=[],
+    )
+    write_policy(root, doc)
+    scoped = load_policies([root], include_builtin=False)
+    got = _by(evaluate(snap, scoped), "test.cluster.scope_on_key")
+    assert {k: f.status for k, f in got.items()} == {"graph": Status.UNKNOWN, "c": Status.UNKNOWN}
+    assert "DescribeKey" in got["graph"].reason
+    # Without the error, the same scope is decided normally (no key -> out of scope).
+    clean = _by(evaluate(snapshot(cluster("c", True)), scoped), "test.cluster.scope_on_key")
+    assert clean["c"].status is Status.NOT_APPLICABLE
+
+
 def test_config_selects_and_overrides(policy_dir: Path, tmp_path: Path) -> None:
     ps = load_policies([policy_dir], include_builtin=False)
     config_file = tmp_path / "aurora-scan.yml"
