@@ -587,9 +587,13 @@ class Path_(Condition):
         recording = state.recording
         cap = MAX_WITNESSES if recording else 1
         found: list[dict[str, Any]] = []
+        # End nodes of type `to` whose `where` was false: what a FAIL found.
+        misses: list[tuple[tuple[str, ...], tuple[dict[str, Any], ...]]] | None = (
+            [] if recording else None
+        )
         state.recording = False
         try:
-            self._walk(state, (node,), (), (), found, cap, recording)
+            self._walk(state, (node,), (), (), found, cap, recording, misses)
         finally:
             state.recording = recording
         if recording:
@@ -597,20 +601,41 @@ class Path_(Condition):
                 for item in found:
                     state.add(item)
             else:
-                # No "from": it is the finding's own resource, or the end node of
-                # an enclosing path, so the entry is the same for every subject.
-                state.add(
-                    state.intern(
-                        (id(self), "no_path"),
-                        lambda: {
-                            "kind": "no_path",
-                            "via": [name for name, _ in self.steps],
-                            "to": self.to,
-                            "result": False,
-                        },
-                    )
-                )
+                state.add(self._no_path(state, misses or []))
         return bool(found)
+
+    def _no_path(
+        self,
+        state: State,
+        misses: list[tuple[tuple[str, ...], tuple[dict[str, Any], ...]]],
+    ) -> dict[str, Any]:
+        """The evidence of a path with no witness, naming the end nodes reached.
+
+        No "from": it is the finding's own resource, or the end node of an
+        enclosing path; ``reached[].nodes`` start after it.  So when `where`
+        reads nothing of the subject the entry is the same for every subject
+        that reached the same ends, and is shared.
+        """
+        misses.sort(key=lambda m: m[0])
+
+        def make() -> dict[str, Any]:
+            item: dict[str, Any] = {
+                "kind": "no_path",
+                "via": [name for name, _ in self.steps],
+                "to": self.to,
+                "result": False,
+            }
+            if misses:
+                item["reached"] = [
+                    {"nodes": list(nodes), "end": list(detail)} for nodes, detail in misses
+                ]
+            return item
+
+        if not misses:
+            return state.intern((id(self), "no_path"), make)
+        if self.pure:
+            return state.intern((id(self), "no_path", *(m[0] for m in misses)), make)
+        return make()
 
     def _walk(
         self,
@@ -621,6 +646,7 @@ class Path_(Condition):
         found: list[dict[str, Any]],
         cap: int,
         recording: bool,
+        misses: list[tuple[tuple[str, ...], tuple[dict[str, Any], ...]]] | None = None,
     ) -> None:
         depth = len(relations)
         if depth == len(self.steps):
@@ -629,6 +655,8 @@ class Path_(Condition):
                 return
             ok, detail = self._judge_end(state, end, recording)
             if not ok:
+                if misses is not None and not found and len(misses) < MAX_WITNESSES:
+                    misses.append((nodes[1:], detail))
                 return
             if recording:
                 item: dict[str, Any] = {
@@ -651,7 +679,14 @@ class Path_(Condition):
             if edge_where is not None and not edge_where.test(state, data, nodes[-1]):
                 continue
             self._walk(
-                state, (*nodes, target), (*relations, name), (*edges, data), found, cap, recording
+                state,
+                (*nodes, target),
+                (*relations, name),
+                (*edges, data),
+                found,
+                cap,
+                recording,
+                misses,
             )
             if len(found) >= cap:
                 return

@@ -33,7 +33,15 @@ def evidence_line(ev: Mapping[str, Any]) -> str:
         return text + (f" where {'; '.join(end)}" if end else "")
     if kind == "no_path":
         via = " -> ".join(str(v) for v in ev.get("via") or ())
-        return f"no path from {ev.get('from', '')} via {via} to {ev.get('to', '')}"
+        text = f"no path from {ev.get('from', '')} via {via} to {ev.get('to', '')}"
+        # Ends the walk reached whose `where` was false: what a FAIL found.
+        found = []
+        for hit in ev.get("reached") or ():
+            if isinstance(hit, Mapping):
+                nodes = [str(n) for n in hit.get("nodes") or ()]
+                end = [evidence_line(e) for e in hit.get("end") or () if isinstance(e, Mapping)]
+                found.append(f"{nodes[-1] if nodes else '?'}: {'; '.join(end)}")
+        return text + (f"; reached {' | '.join(found)}" if found else "")
     if kind == "any_item":
         counts = f"{ev.get('matched_count', 0)} of {ev.get('count', 0)} items match"
         return f"{ev.get('attr', '')}: {counts} — {value_text(ev.get('matched', []))}"

@@ -304,3 +304,76 @@ def test_state_evidence_is_bounded() -> None:
     for n in range(100):
         state.add({"kind": "attr", "n": n})
     assert len(state.evidence) < 100
+
+
+def test_a_false_path_names_the_end_nodes_it_reached_and_what_they_hold() -> None:
+    policy = make_policy(
+        {
+            "path": {
+                "via": ["uses_parameter_group"],
+                "to": "aws.rds.db_cluster_parameter_group",
+                "where": {
+                    "attr": "x_parameters.server_audit_logging",
+                    "op": "in_ci",
+                    "value": ["1"],
+                },
+            }
+        }
+    )
+    program, _ = policy.compile()
+    group = {
+        "type": "aws.rds.db_cluster_parameter_group",
+        "id": "pg-off",
+        "DBClusterParameterGroupName": "pg-off",
+        "Parameters": [{"ParameterName": "server_audit_logging", "ParameterValue": "0"}],
+    }
+    resources = [
+        cluster("c1", DBClusterParameterGroup="pg-off"),
+        cluster("c2", DBClusterParameterGroup="pg-off"),
+        group,
+    ]
+    graph = build_graph(case_resources({"resources": resources}))
+    run = Run(graph=graph, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), scan_facts={}, errors=())
+    first, second = evaluate_policy(run, Selected(policy, program, ()))
+    assert first.status.value == "FAIL"
+    (entry,) = first.evidence
+    assert entry["kind"] == "no_path" and entry["result"] is False
+    (reached,) = entry["reached"]
+    assert reached["nodes"] == ["pg-off"]
+    (test,) = reached["end"]
+    assert (test["attr"], test["observed"], test["result"]) == (
+        "x_parameters.server_audit_logging",
+        "0",
+        False,
+    )
+    # Subject-independent: both clusters share one evidence entry.
+    assert second.evidence[0] is entry
+
+
+def test_reached_end_nodes_are_capped() -> None:
+    members = [
+        {
+            "type": "aws.rds.db_instance",
+            "id": f"i{n:02}",
+            "DBInstanceIdentifier": f"i{n:02}",
+            "DBClusterIdentifier": "c1",
+            "PubliclyAccessible": False,
+        }
+        for n in range(25)
+    ]
+    policy = make_policy(
+        {
+            "path": {
+                "via": ["member"],
+                "to": "aws.rds.db_instance",
+                "where": {"attr": "PubliclyAccessible", "op": "eq", "value": True},
+            }
+        }
+    )
+    program, _ = policy.compile()
+    graph = build_graph(case_resources({"resources": [cluster(), *members]}))
+    run = Run(graph=graph, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), scan_facts={}, errors=())
+    (finding,) = evaluate_policy(run, Selected(policy, program, ()))
+    reached = finding.evidence[0]["reached"]
+    assert len(reached) == MAX_WITNESSES
+    assert [r["nodes"] for r in reached] == sorted(r["nodes"] for r in reached)
