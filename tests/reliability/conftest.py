@@ -122,26 +122,6 @@ def snapshot_file(tmp_path_factory: pytest.TempPathFactory, moto_server: Any) ->
 # ----- a seeded estate and its clean baseline, shared while moto keeps it ----------
 
 
-@dataclass
-class Estate:
-    seeded: Any
-    url: str
-    clean: Any  # Snapshot
-    clean_result: Any  # ScanResult
-
-
-_ESTATE: dict[str, Estate] = {}
-
-
-def _estate_still_there(moto_server: Any, estate: Estate) -> bool:
-    """moto state is process-wide: another test may have reset it since."""
-    try:
-        vpcs = moto_server.client("ec2").describe_vpcs()["Vpcs"]
-    except Exception:
-        return False
-    return [v["VpcId"] for v in vpcs] == [estate.seeded.ids["vpc"]]
-
-
 @pytest.fixture(scope="session")
 def policy_set() -> Any:
     from scanner.policy.loader import load_policies
@@ -150,28 +130,20 @@ def policy_set() -> Any:
 
 
 @pytest.fixture
-def estate(moto_server: Any, aws_env: None, policy_set: Any) -> Estate:
+def estate(moto_server: Any, aws_env: None, policy_set: Any) -> Any:
     """The 4-cluster estate on the moto server and its clean snapshot and result."""
     from moto_helpers import REGION, seed_estate
+    from rel_support import ESTATES, Estate, estate_still_there
 
     from scanner.collect.runner import CollectOptions, collect
     from scanner.policy.engine import evaluate
 
-    cached = _ESTATE.get("estate")
-    if cached is not None and _estate_still_there(moto_server, cached):
+    cached = ESTATES.get("estate")
+    if cached is not None and estate_still_there(moto_server, cached):
         return cached
     moto_server.reset()
     seeded = seed_estate(moto_server.client, clusters=4)
     clean = collect(CollectOptions(regions=(REGION,), endpoint_url=moto_server.url))
     assert clean.errors == (), clean.errors
-    _ESTATE["estate"] = Estate(seeded, moto_server.url, clean, evaluate(clean, policy_set))
-    return _ESTATE["estate"]
-
-
-def forget_estate() -> None:
-    """Call after changing the seeded estate in place."""
-    _ESTATE.clear()
-
-
-def findings_by_key(result: Any) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(f.policy_id, f.resource_id): f.to_dict() for f in result.findings}
+    ESTATES["estate"] = Estate(seeded, moto_server.url, clean, evaluate(clean, policy_set))
+    return ESTATES["estate"]

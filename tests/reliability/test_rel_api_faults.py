@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import findings_by_key
 from faults import ServerFaults, deny, throttle_every
 from moto_helpers import REGION
+from rel_support import findings_by_key
 
 from scanner.collect.runner import CollectOptions, collect
 from scanner.model import ExitCode, Severity, Status

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import findings_by_key
 from faults import FaultProxy, HangingListener, refused_url
 from moto_helpers import REGION
+from rel_support import findings_by_key
 
 from scanner.collect.registry import LISTED
 from scanner.collect.runner import CollectOptions, collect
