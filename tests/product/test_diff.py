@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -97,8 +98,8 @@ def test_duplicate_fingerprints_in_one_result_keep_the_failing_verdict() -> None
 def test_findings_without_fingerprints_fall_back_to_policy_and_resource() -> None:
     old = finding("x", F)
     new = finding("x", P)
-    stripped_old = type(old)(**{**old.__dict__, "fingerprint": ""})
-    stripped_new = type(new)(**{**new.__dict__, "fingerprint": ""})
+    stripped_old = dataclasses.replace(old, fingerprint="")
+    stripped_new = dataclasses.replace(new, fingerprint="")
     [entry] = diff_results(result([stripped_old]), result([stripped_new])).entries
     assert entry.category == "fixed"
 
