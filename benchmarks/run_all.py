@@ -8,7 +8,7 @@ Custodian and the floor, then offline at scale. Prints one table per part.
 For each N a fresh ThreadedMotoServer on 127.0.0.1 is seeded (benchmarks/estate.py)
 and every tool scans it as a separate process. API calls are counted at the
 server (benchmarks/server.py), so every tool is counted the same way; peak RSS
-comes from the kernel (os.wait4) for each tool's process tree. A tool that is
+is the kernel's VmHWM of each tool's processes (benchmarks/_proc.py). A tool that is
 missing, cannot be installed or fails is shown as n/a with the reason.
 Raw figures go to .bench/results-<time>.json.
 """
@@ -35,6 +35,7 @@ sys.path.insert(0, str(HERE))
 
 import estate  # noqa: E402
 import peers  # noqa: E402
+from _proc import PeakRss  # noqa: E402
 from server import CountingMotoServer  # noqa: E402
 
 ROOT = HERE.parent
@@ -107,7 +108,9 @@ def measure(
         except OSError as exc:
             return Run(0.0, -1, 0.0, {}, f"cannot start: {exc}")
         note = ""
+        peak = PeakRss(proc.pid)
         while True:
+            peak.poll()
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -127,11 +130,11 @@ def measure(
     trace = list(server.counter.trace)
     before = min((s for _, s, _ in trace), default=ended) - started
     after = ended - max((e for _, _, e in trace), default=ended)
-    # ru_maxrss is KiB on Linux: the largest single process of the tree that was waited for.
+    # Peak RSS from /proc (VmHWM), not ru_maxrss: see benchmarks/_proc.py.
     return Run(
         round(elapsed, 3),
         proc.returncode,
-        round(usage.ru_maxrss / 1024, 1),
+        peak.mib,
         server.counts(),
         note,
         round(before, 2),

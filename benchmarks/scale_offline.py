@@ -8,7 +8,7 @@ changes between copies, so every record has exactly the shape the
 collectors produce, and edges stay inside each account as they would in a
 real multi-account scan. ``--base FILE`` uses another snapshot instead.
 
-Each stage runs in its own process so it gets its own peak RSS (os.wait4):
+Each stage runs in its own process so it gets its own peak RSS (VmHWM):
 
 - ``evaluate``: read the snapshot, load the catalogue, evaluate, write results.json
 - ``read_result``: parse and schema-validate results.json (what report, diff
@@ -36,6 +36,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _proc import PeakRss  # noqa: E402
+
 ROOT = HERE.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 CLI = ROOT / ".venv" / "bin" / "aurora-scan"
@@ -141,11 +144,13 @@ def stage_render(result: Path, formats: list[str], out_dir: Path) -> dict[str, f
 
 # --------------------------------------------------------------------------- parent side
 def measured(argv: list[str], timeout: float) -> dict[str, Any]:
-    """Run one stage: wall time, and the child's own CPU time and peak RSS (os.wait4)."""
+    """Run one stage: wall time, CPU time (os.wait4) and peak RSS (VmHWM, _proc.py)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, open(os.devnull, "wb") as devnull:
         proc = subprocess.Popen(argv, stdout=out, stderr=devnull, cwd=ROOT)
+        peak = PeakRss(proc.pid)
         while True:
+            peak.poll()
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -168,7 +173,7 @@ def measured(argv: list[str], timeout: float) -> dict[str, Any]:
     return {
         "seconds": round(elapsed, 2),
         "rc": proc.returncode,
-        "rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "rss_mib": peak.mib,
         "cpu": round(usage.ru_utime + usage.ru_stime, 2),
         "inner": inner,
         "tail": lines[-1][-300:] if lines else "",
