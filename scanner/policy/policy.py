@@ -178,9 +178,15 @@ class Policy:
         scope_c = compiler.condition(scope, ("scope",), types) if scope is not None else None
         scope_reach = frozenset(compiler.reach)
         require_c = compiler.condition(self.doc.get("require"), ("require",), types)
-        message = compile_template(str(self.doc.get("message", "")), compiler, ("message",))
+        message = compile_template(
+            str(self.doc.get("message", "")), compiler, ("message",), self.resources
+        )
         cli_text = self.remediation.get("cli")
-        cli = compile_template(cli_text, compiler, ("remediation", "cli")) if cli_text else None
+        cli = (
+            compile_template(cli_text, compiler, ("remediation", "cli"), self.resources)
+            if cli_text
+            else None
+        )
         if overrides is None:
             self._check_defaults(compiler)
         errors.extend(self.error(path, text, hint) for path, text, hint in compiler.problems)

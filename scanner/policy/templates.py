@@ -3,9 +3,13 @@
 ``{FIELD}`` is a JMESPath over the subject's record (``{DBClusterIdentifier}``,
 ``{x_writer.AvailabilityZone}``); ``{param.NAME}`` is a parameter's effective
 value; ``{id}``, ``{name}``, ``{type}``, ``{account}``, ``{region}`` describe the
-resource itself.  ``{{`` and ``}}`` are literal braces.  Templates are parsed
-once; a placeholder that does not parse or names an undeclared parameter is a
-load error, and a field the resource lacks renders as ``(not set)``.
+resource itself.  ``{via.RELATION[.RELATION...].EXPR}`` reads a neighbour: EXPR
+(a JMESPath; empty -> the node's name) on the nodes reached from the subject
+along those relations (``{via.uses_parameter_group.x_parameters.require_secure_transport}``),
+so a message can show the value that decided a path condition.  ``{{`` and
+``}}`` are literal braces.  Templates are parsed once; a placeholder that
+does not parse, names an undeclared parameter, or walks relations that do not
+exist or chain, is a load error, and a field the resource lacks renders as ``(not set)``.
 """
 
 from __future__ import annotations
@@ -15,9 +19,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from scanner.policy.conditions import Compiler, State
+from scanner.graph import ResourceGraph
+from scanner.policy.conditions import MAX_WITNESSES, Compiler, State
+from scanner.policy.expressions import Getter
+from scanner.policy.validation import hint_for
+from scanner.vocabulary import RELATIONS
 
 MISSING_TEXT = "(not set)"
+NONE_REACHED = "(none)"  # a {via...} placeholder whose walk reaches no node
 _RESOURCE_FIELDS = ("id", "name", "type", "account", "region")
 _BARE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
@@ -80,7 +89,13 @@ class Template:
         return "".join(out)
 
 
-def compile_template(text: str, compiler: Compiler, path: tuple[str | int, ...]) -> Template:
+def compile_template(
+    text: str,
+    compiler: Compiler,
+    path: tuple[str | int, ...],
+    types: tuple[str, ...] = (),
+) -> Template:
+    """``types`` are the subject's resource types ({via...} relations must start there)."""
     parts: list[Part] = []
     pos = 0
     for match in _TOKEN.finditer(text):
@@ -100,7 +115,7 @@ def compile_template(text: str, compiler: Compiler, path: tuple[str | int, ...])
                 "write {{ or }} for a literal brace",
             )
             continue
-        parts.append(_placeholder(match.group(1).strip(), compiler, path))
+        parts.append(_placeholder(match.group(1).strip(), compiler, path, types))
     parts.append(text[pos:])
     merged: list[Part] = []
     for part in parts:
@@ -111,12 +126,16 @@ def compile_template(text: str, compiler: Compiler, path: tuple[str | int, ...])
     return Template(text, merged)
 
 
-def _placeholder(name: str, compiler: Compiler, path: tuple[str | int, ...]) -> Part:
+def _placeholder(
+    name: str, compiler: Compiler, path: tuple[str | int, ...], types: tuple[str, ...]
+) -> Part:
     if not name:
         compiler.problem(
             path, "empty placeholder '{}'", "write {FieldName} or {{}} for literal braces"
         )
         return ""
+    if name == "via" or name.startswith("via."):
+        return _via(name, compiler, path, types)
     if name.startswith("param."):
         value = compiler.value({"param": name[len("param.") :]}, path)
         return lambda state, _name: format_value(value.get(state))
@@ -128,3 +147,78 @@ def _placeholder(name: str, compiler: Compiler, path: tuple[str | int, ...]) -> 
     if _BARE.match(name):
         return Field(name)
     return lambda state, _name: format_value(getter(state.subject.attrs))
+
+
+def _via(
+    name: str, compiler: Compiler, path: tuple[str | int, ...], types: tuple[str, ...]
+) -> Part:
+    """``{via.REL[.REL...].EXPR}``: EXPR on the nodes reached along the relations.
+
+    Leading dot-separated names that are relations form the walk (each must
+    start from the type the previous one reached); the rest is a JMESPath on
+    the end node.  Values are rendered in walk order, at most MAX_WITNESSES,
+    comma-joined; nodes where EXPR is null are left out.  No node reached
+    renders ``(none)``; nodes reached but no value, ``(not set)``.  An empty
+    EXPR renders the nodes' names.
+    """
+    rest = name[len("via") :].removeprefix(".")
+    relations: list[str] = []
+    current = set(types)
+    while rest:
+        head, dot, tail = rest.partition(".")
+        if head not in RELATIONS:
+            break
+        relation = RELATIONS[head]
+        if current and not current & set(relation.sources):
+            compiler.problem(
+                path,
+                f"placeholder '{{{name}}}': relation '{head}' does not start from "
+                f"{', '.join(sorted(current))} (it starts from {', '.join(relation.sources)})",
+            )
+            return ""
+        relations.append(head)
+        current = {relation.target}
+        rest = tail if dot else ""
+    if not relations:
+        word = rest.partition(".")[0]
+        compiler.problem(
+            path,
+            f"placeholder '{{{name}}}' names no relation after 'via.'",
+            hint_for(word, RELATIONS) if word else "write {via.RELATION.FIELD}",
+        )
+        return ""
+    getter: Getter | None = compiler.expression(rest, path) if rest else None
+    steps = tuple(relations)
+
+    def render(state: State, _name: str) -> str:
+        values: list[str] = []
+        nodes = _reach(state.graph, state.subject.id, steps)
+        if not nodes:
+            return NONE_REACHED
+        for node in nodes:
+            end = state.graph.resource(node)
+            if getter is None:
+                from scanner.policy.engine import resource_name  # engine imports this module
+
+                values.append(resource_name(end))
+                continue
+            value = getter(end.attrs)
+            if value is not None:
+                # An empty string is a value the node holds: show it, not nothing.
+                values.append(format_value(value) if value != "" else '""')
+        return ", ".join(values) if values else MISSING_TEXT
+
+    return render
+
+
+def _reach(graph: ResourceGraph, start: str, steps: tuple[str, ...]) -> list[str]:
+    """Distinct end nodes of the walk, in walk order, at most MAX_WITNESSES."""
+    frontier = [start]
+    for relation in steps:
+        seen: dict[str, None] = {}
+        for node in frontier:
+            for target, _data in graph.neighbours(node, relation):
+                if target != start:
+                    seen.setdefault(target, None)
+        frontier = list(seen)
+    return frontier[:MAX_WITNESSES]

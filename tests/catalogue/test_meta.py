@@ -307,10 +307,30 @@ def test_placeholders_are_real_fields(path: Path) -> None:
         for placeholder in _placeholders(template):
             if placeholder.startswith("param."):
                 continue
-            for field in _root_fields(jmespath.compile(placeholder).parsed):
-                assert field.startswith("x_") or field in allowed, (
-                    f"placeholder {{{placeholder}}}: {field} is not a field of {_types(policy)}"
+            expr, types, fields_ok = placeholder, _types(policy), allowed
+            if placeholder.startswith("via."):
+                # {via.REL[.REL...].EXPR}: EXPR is read on the node the relations reach.
+                expr, target = _via_target(placeholder)
+                types = [target]
+                end_fields = _fields_of(target)
+                if end_fields is None or not expr:
+                    continue
+                fields_ok = end_fields
+            for field in _root_fields(jmespath.compile(expr).parsed):
+                assert field.startswith("x_") or field in fields_ok, (
+                    f"placeholder {{{placeholder}}}: {field} is not a field of {types}"
                 )
+
+
+def _via_target(placeholder: str) -> tuple[str, str]:
+    """(expression, resource type reached) of a {via...} placeholder."""
+    from scanner.vocabulary import RELATIONS
+
+    rest, target = placeholder.removeprefix("via."), ""
+    while rest.partition(".")[0] in RELATIONS:
+        head, _, rest = rest.partition(".")
+        target = RELATIONS[head].target
+    return rest, target
 
 
 @pytest.mark.parametrize("path", FILES, ids=IDS)

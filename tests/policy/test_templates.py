@@ -81,3 +81,73 @@ def test_new_finding_equals_the_dataclass() -> None:
     assert fast == Finding(**fields)
     assert fast.to_dict() == Finding(**fields).to_dict()
     assert set(fields) == set(Finding.__dataclass_fields__)
+
+
+VIA_RESOURCES: list[dict[str, Any]] = [
+    {**SUBJECT, "DBClusterParameterGroup": "pg-1", "KmsKeyId": "k-1"},
+    {
+        "type": "aws.rds.db_cluster_parameter_group",
+        "id": "pg-1",
+        "DBClusterParameterGroupName": "pg-1",
+        "Parameters": [
+            {"ParameterName": "server_audit_logging", "ParameterValue": "0"},
+            {"ParameterName": "rds.force_ssl", "ParameterValue": "1"},
+        ],
+    },
+]
+
+
+def render_via(text: str, resources: list[dict[str, Any]]) -> str:
+    compiler = Compiler(params={}, data={})
+    template = compile_template(text, compiler, ("message",), ("aws.rds.db_cluster",))
+    assert not compiler.problems, compiler.problems
+    built = case_resources({"resources": resources})
+    state = State(
+        build_graph(built), built[0], OpContext(dt.datetime(2026, 1, 1, tzinfo=dt.UTC)), {}
+    )
+    return template.render(state, "c1")
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("audit {via.uses_parameter_group.x_parameters.server_audit_logging}", "audit 0"),
+        ('ssl {via.uses_parameter_group.x_parameters."rds.force_ssl"}', "ssl 1"),
+        ("group {via.uses_parameter_group}", "group pg-1"),
+        ("missing {via.uses_parameter_group.x_parameters.nope}", "missing (not set)"),
+        ("key {via.encrypted_with.KeyManager}", "key (none)"),
+        ("members {via.member.DBInstanceIdentifier}", "members (none)"),
+    ],
+)
+def test_via_placeholders_read_the_nodes_reached(text: str, want: str) -> None:
+    assert render_via(text, VIA_RESOURCES) == want
+
+
+def test_via_placeholder_joins_several_nodes_in_walk_order() -> None:
+    members = [
+        {
+            "type": "aws.rds.db_instance",
+            "id": f"i{n}",
+            "DBInstanceIdentifier": f"i{n}",
+            "DBClusterIdentifier": "c1",
+            "DBInstanceClass": "db.r6g.large",
+        }
+        for n in range(12)
+    ]
+    text = render_via("{via.member.DBInstanceIdentifier}", [VIA_RESOURCES[0], *members])
+    # The graph's (deterministic) neighbour order, capped at 10.
+    assert text == ", ".join(sorted(f"i{n}" for n in range(12))[:10])
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("{via.uses_paramter_group.x}", "names no relation after 'via.'"),
+        ("{via.in_subnet.SubnetId}", "relation 'in_subnet' does not start from aws.rds.db_cluster"),
+        ("{via.uses_parameter_group.x[}", "invalid JMESPath"),
+    ],
+)
+def test_via_placeholders_are_checked_at_load(text: str, problem: str) -> None:
+    compiler = Compiler(params={}, data={})
+    compile_template(text, compiler, ("message",), ("aws.rds.db_cluster",))
+    assert any(problem in p[1] for p in compiler.problems), compiler.problems
