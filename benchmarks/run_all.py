@@ -365,7 +365,9 @@ def calls_table(n: int, results: list[ToolResult]) -> str:
         rows.append(f"| {op} | " + " | ".join(cells) + " |")
     rows.append("| **total** | " + " | ".join(str(r.calls.get("total", "")) for r in tools) + " |")
     secs = [sum(r.calls.get("server_seconds", {}).values()) for r in tools]
-    rows.append("| moto busy s | " + " | ".join(f"{s:.2f}" for s in secs) + " |")
+    # Summed per request: concurrent requests overlap and share moto's GIL, so
+    # this is not CPU time; it shows where a serial tool waits.
+    rows.append("| moto s (summed per request) | " + " | ".join(f"{s:.2f}" for s in secs) + " |")
     return f"API calls by operation at N={n} (counted at the server):\n\n" + "\n".join(rows)
 
 
