@@ -298,6 +298,10 @@ class Compiler:
             return AnyItem(attr, getter, where)
         if "path" in raw:
             return self.path(raw["path"], (*path, "path"), at_types)
+        if "param_empty" in raw:
+            name = raw["param_empty"]
+            value = self.value({"param": name}, (*path, "param_empty"))
+            return ParamEmpty(str(name), value)
         self.problem(path, "unknown condition kind")
         return Const(False)
 
@@ -466,6 +470,48 @@ class Attr(Condition):
             "observed": bounded(observed),
             "result": result,
         }
+
+
+class ParamEmpty(Condition):
+    """``{param_empty: NAME}``: the parameter's effective value is empty.
+
+    What a policy whose list parameter defaults to empty tests to switch
+    itself off (``scope: {not: {param_empty: required}}``) or to accept
+    anything (``any: [{param_empty: allowed}, ...]``).  Evidence records it
+    as an attr test on ``param.NAME`` so a finding shows the value in force.
+    """
+
+    __slots__ = ("entry", "name", "result", "value")
+
+    def __init__(self, name: str, value: Value) -> None:
+        self.name, self.value = name, value
+        # A constant parameter (the usual case) is judged once, at compile time.
+        self.result = _is_empty(value.const) if value.is_const else None
+        self.entry = self._evidence(value.shown, self.result) if value.is_const else None
+
+    def _evidence(self, shown: Any, result: bool | None) -> dict[str, Any]:
+        return {
+            "kind": "attr",
+            "attr": f"param.{self.name}",
+            "op": "empty",
+            "expected": None,
+            "observed": shown,
+            "result": result,
+        }
+
+    def test(self, state: State, record: Any, node: str) -> bool:
+        result, entry = self.result, self.entry
+        if result is None:  # computed ({ref: scan.accounts}): judged per run
+            current = self.value.get(state)
+            result = _is_empty(current)
+            entry = self._evidence(shown_value(current, self.value.label), result)
+        if state.recording and entry is not None:
+            state.add(entry)
+        return result
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, list | tuple | dict | str) and len(value) == 0)
 
 
 class All(Condition):

@@ -22,7 +22,7 @@ from scanner.policy.operators import operator_names
 SCHEMA_PATH = Path(__file__).with_name("policy.schema.json")
 SCHEMA_ID = "https://aurora-scan.dev/schemas/policy.schema.json"
 
-CONDITION_KINDS = ("attr", "all", "any", "not", "any_item", "path")
+CONDITION_KINDS = ("attr", "all", "any", "not", "any_item", "path", "param_empty")
 EXPECT_VALUES = ("pass", "fail", "unknown", "not_applicable")
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$"
 TYPE_PATTERN = r"^[a-z0-9]+(\.[a-z0-9_]+)+$"
@@ -46,7 +46,7 @@ def build_policy_schema() -> dict[str, Any]:
     conditions = {"type": "array", "minItems": 1, "items": cond}
     defs: dict[str, Any] = {
         "condition": {
-            "description": "Exactly one of: attr, all, any, not, any_item, path.",
+            "description": "Exactly one of: attr, all, any, not, any_item, path, param_empty.",
             "oneOf": [
                 {"$ref": "#/$defs/attr_condition"},
                 _obj({"all": conditions}, ["all"], description="every condition holds"),
@@ -82,6 +82,12 @@ def build_policy_schema() -> dict[str, Any]:
                     },
                     ["path"],
                     description="some walk along the relations ends on a node where holds",
+                ),
+                _obj(
+                    {"param_empty": _str("a declared parameter's name")},
+                    ["param_empty"],
+                    description="the parameter's effective value is empty (a list param "
+                    "left empty can switch a policy off)",
                 ),
             ],
         },

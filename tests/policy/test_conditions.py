@@ -377,3 +377,48 @@ def test_reached_end_nodes_are_capped() -> None:
     reached = finding.evidence[0]["reached"]
     assert len(reached) == MAX_WITNESSES
     assert [r["nodes"] for r in reached] == sorted(r["nodes"] for r in reached)
+
+
+@pytest.mark.parametrize(
+    ("value", "want"),
+    [([], "NOT_APPLICABLE"), (["owner"], "FAIL")],
+)
+def test_param_empty_switches_a_policy_off(value: Any, want: str) -> None:
+    policy = make_policy(
+        {"attr": "keys(x_tags)", "op": "contains_all", "value": {"param": "required"}},
+        scope={"not": {"param_empty": "required"}},
+        params={"required": {"default": value}},
+    )
+    program, _ = policy.compile()
+    graph = build_graph(case_resources({"resources": [cluster()]}))
+    run = Run(graph=graph, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), scan_facts={}, errors=())
+    (finding,) = evaluate_policy(run, Selected(policy, program, ()))
+    assert finding.status.value == want
+    if want == "NOT_APPLICABLE":
+        (entry,) = finding.evidence
+        assert (entry["attr"], entry["op"], entry["observed"], entry["result"]) == (
+            "param.required",
+            "empty",
+            value,
+            True,
+        )
+
+
+def test_param_empty_names_a_declared_parameter() -> None:
+    policy = Policy.from_doc(
+        {
+            "id": "test.p",
+            "title": "t",
+            "severity": "low",
+            "resource": CLUSTER,
+            "require": {"param_empty": "requried"},
+            "params": {"required": {"default": []}},
+            "message": "m",
+        },
+        area="test",
+        file="test.p.yaml",
+        yaml_doc=None,
+    )
+    problems = [e.render() for e in policy.check_meaning(None)]
+    assert any("parameter 'requried' is not declared" in p for p in problems), problems
+    assert any("did you mean 'required'" in p for p in problems), problems
