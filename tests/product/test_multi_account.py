@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from moto_iam import ACCOUNT, client, seed_small_estate
 
 from scanner.collect.runner import CollectOptions, collect
@@ -85,15 +86,39 @@ def policy_set() -> PolicySet:
     return load_policies()
 
 
-@pytest.fixture(scope="module")
+# moto's state is process-wide (every server in this process shares it): the
+# estates outlive this module's server, so they are kept for the whole process.
+_SEEDED: dict[str, str] = {}
+
+
+def _still_seeded(url: str, seeded: dict[str, str]) -> bool:
+    """False when another module reset moto in this process (its state is process-wide)."""
+    try:
+        for account in seeded:
+            rds = client(url, "rds", REGION, **assumed(url, account))
+            rds.describe_db_clusters(DBClusterIdentifier=f"acct{account[:1]}-c1")
+    except ClientError:
+        return False
+    return True
+
+
+@pytest.fixture
 def estates(moto_url: str) -> dict[str, str]:
-    """A small estate in accounts B and C, seeded through assumed-role credentials."""
-    return {
+    """A small estate in accounts B and C, seeded through assumed-role credentials.
+
+    Seeded once per process and again if another test module reset moto meanwhile.
+    """
+    if _SEEDED and _still_seeded(moto_url, _SEEDED):
+        return _SEEDED
+    seeded = {
         account: seed_small_estate(
             moto_url, REGION, f"acct{account[:1]}", **assumed(moto_url, account)
         ).cluster_arn
         for account in (ACCOUNT_B, ACCOUNT_C)
     }
+    _SEEDED.clear()
+    _SEEDED.update(seeded)
+    return seeded
 
 
 @pytest.fixture

@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from moto_iam import (
     ACCOUNT,
     REGION,
+    client,
     create_user_with_policy,
     iam_enforced,
     seed_small_estate,
@@ -58,9 +60,29 @@ def policy_set() -> PolicySet:
     return load_policies()  # takes seconds: load once
 
 
-@pytest.fixture(scope="module")
+# moto's state is process-wide (every server in this process shares it), so the
+# users outlive this module's server: keep them for the whole process.
+_MADE: dict[str, dict[str, str]] = {}
+
+
+def _still_seeded(url: str) -> bool:
+    """False when another module reset moto in this process (its state is process-wide)."""
+    try:
+        client(url, "iam").get_user(UserName="scanner-exact")
+        client(url, "rds").describe_db_clusters(DBClusterIdentifier="perm-c1")
+    except ClientError:
+        return False
+    return True
+
+
+@pytest.fixture
 def users(moto_url: str) -> dict[str, dict[str, str]]:
-    """Estate and IAM users, all made before enforcement (the test keys stop working then)."""
+    """Estate and IAM users, all made before enforcement (the test keys stop working then).
+
+    Made once per process and re-made if another test module reset moto meanwhile.
+    """
+    if _MADE and _still_seeded(moto_url):
+        return _MADE
     estate = seed_small_estate(moto_url)
     moto_gaps.protect_resource(ACCOUNT, REGION, estate.cluster_arn)
     document = _printed_policy()
@@ -68,11 +90,17 @@ def users(moto_url: str) -> dict[str, dict[str, str]]:
     for action in REMOVED:
         name = "scanner-without-" + action.replace(":", "-")
         made[action] = create_user_with_policy(moto_url, name, _without(document, action))
+    _MADE.clear()
+    _MADE.update(made)
     return made
 
 
 @pytest.fixture
-def as_user(monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Iterator[Any]:
+def as_user(
+    monkeypatch: pytest.MonkeyPatch, moto_url: str, users: dict[str, dict[str, str]]
+) -> Iterator[Any]:
+    del users  # made first: with enforcement on, the test keys stop working
+
     def use(creds: dict[str, str]) -> None:
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", creds["aws_access_key_id"])
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", creds["aws_secret_access_key"])
