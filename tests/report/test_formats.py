@@ -14,6 +14,7 @@ from report_factory import XSS, rich_result
 from scanner.errors import UserInputError
 from scanner.model import ScanResult, Status
 from scanner.report import DEFAULT_FORMATS, FORMATS, RENDERERS, parse_formats, render
+from scanner.result_file import result_bytes
 
 
 def test_registry_names_every_contract_file() -> None:
@@ -57,8 +58,22 @@ def test_json_is_deterministic_and_round_trips(
 ) -> None:
     text = rich_reports["json"].read_text(encoding="utf-8")
     result = rich_result()
-    expected = json.dumps(result.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    assert text == expected
+    # Same content as the ScanResult, in the canonical layout write_result uses.
+    assert json.loads(text) == json.loads(json.dumps(result.to_dict()))
+    assert rich_reports["json"].read_bytes() == result_bytes(result)
+    lines = text.rstrip("\n").split("\n")  # not splitlines(): U+2028 may sit in a value
+    assert lines[0] == "{" and lines[-1] == "}"
+    # Top-level keys sorted, one per line; one compact finding per line.
+    top = [line.split(":", 1)[0] for line in lines[1:-1] if line.startswith('"')]
+    assert top == sorted(top) and '"findings"' in top
+    start = lines.index('"findings":[')
+    finding_lines = lines[start + 1 : start + 1 + len(result.findings)]
+    for line in finding_lines:
+        item = json.loads(line.rstrip(","))
+        assert line.rstrip(",") == json.dumps(
+            item, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
+    assert lines[start + 1 + len(result.findings)] == "],"
     shuffled = dataclasses.replace(result, findings=tuple(reversed(result.findings)))
     again = render(shuffled, ["json"], tmp_path)["json"].read_text(encoding="utf-8")
     assert again == text
