@@ -1,24 +1,17 @@
-"""Fixtures for the product tests: one moto server per module, on 127.0.0.1."""
+"""Fixtures for the product tests: the session's moto server (tests/conftest.py).
+
+moto's state is process-wide and other modules reset it; the product tests
+keep to their own regions (moto_iam.REGION, eu-north-1) and re-seed when they
+find their resources gone, instead of resetting everyone else's.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from moto_iam import free_port
-
-from scanner.demo import moto_gaps
 
 
 @pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    moto_gaps.apply_all()  # pagination, Backup ListProtectedResources, DescribeCertificates
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+def moto_url(moto_server: Any) -> str:
+    return str(moto_server.url)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,12 +22,6 @@ ACCOUNT = "123456789012"
 # Other tests seed us-east-1 in the same moto process; this region is ours.
 REGION = "ap-southeast-2"
 FAKE = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def client(url: str, service: str, region: str = REGION, **creds: str) -> Any:
