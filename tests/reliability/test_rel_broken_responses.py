@@ -163,3 +163,49 @@ def test_snapshot_and_result_writes_are_atomic(
     assert (out / "results.sarif").read_text() == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "results.json", "snap.json"]
     assert [p.name for p in out.iterdir()] == ["results.sarif"]
+
+
+def test_the_moto_server_killed_mid_scan(estate: Any, tmp_path: Path, cli: Any) -> None:
+    """A real server (a second ThreadedMotoServer on the same backends) stopped mid-scan."""
+    import threading
+
+    from faults import Fault, ServerFaults
+    from moto.server import ThreadedMotoServer
+
+    sock = __import__("socket").socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    stopped = threading.Event()
+
+    def kill_at_the_first_ec2_listing(
+        service: str, action: str, nth: int, region: str
+    ) -> Fault | None:
+        if action.startswith("Describe") and service == "ec2" and not stopped.is_set():
+            stopped.set()
+            threading.Thread(target=server.stop, daemon=True).start()
+        return None
+
+    output = tmp_path / "snap.json"
+    try:
+        with ServerFaults(kill_at_the_first_ec2_listing):
+            run = cli(_collect_args(f"http://127.0.0.1:{port}", output))
+    finally:
+        if not stopped.is_set():
+            server.stop()
+    assert stopped.is_set()
+    assert "Traceback" not in run.stderr
+    assert run.code == 0, run.stderr
+    data = json.loads(output.read_text())
+    assert data["errors"], "a snapshot from a killed server must record the failures"
+    failed = {t for e in data["errors"] for t in e["resource_types"]}
+    codes = {e["error_code"] for e in data["errors"]}
+    assert codes <= {"EndpointConnectionError", "ConnectionClosedError", "RegionUnreachable"}, codes
+    assert failed
+    out = tmp_path / "out"
+    run = cli(["evaluate", str(output), "--output-dir", str(out), "--fail-on", "none"])
+    assert run.code == 3, run.stderr
+    results = json.loads((out / "results.json").read_text())
+    assert len(results["errors"]) == len(data["errors"])

@@ -369,7 +369,7 @@ def check_document(doc: Any, root: Path) -> str:
 
 
 @settings(
-    max_examples=400,
+    max_examples=300,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
