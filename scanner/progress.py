@@ -1,7 +1,8 @@
-"""Progress on stderr for scan and demo: redrawn in place on a terminal, silent elsewhere."""
+"""Progress on stderr for collect, scan and demo: redrawn on a terminal, silent elsewhere."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 import threading
 import time
@@ -100,7 +101,8 @@ class Progress:
         else:
             log.info("evaluating policies")
 
-    def evaluation_finished(self) -> None:
+    def finished(self) -> None:
+        """Clear the status line, so whatever the verb prints next starts on a clean line."""
         self._end_line()
 
     def status(self, text: str) -> None:
@@ -127,3 +129,10 @@ def _is_tty(stream: IO[str]) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def progress_for(args: argparse.Namespace) -> Progress:
+    """The display a verb's flags ask for: live on a terminal unless --quiet,
+    --no-progress or JSON logs (a log shipper reads stderr: no carriage-return redraws)."""
+    silent = args.quiet or getattr(args, "no_progress", False) or args.log_format == "json"
+    return Progress(enabled=False if silent else None)

@@ -50,16 +50,32 @@ def _major(version: str) -> str:
     return version.split(".", 1)[0]
 
 
-def write_snapshot(snapshot: Snapshot, path: str | os.PathLike[str]) -> Path:
-    """Write ``snapshot`` as JSON, atomically: a reader never sees a partial file."""
+def check_snapshot_target(path: str | os.PathLike[str], *, location: str | None = None) -> Path:
+    """Refuse a path ``write_snapshot`` could not replace; callers check before collecting."""
     target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise UserInputError(
+            "is a directory",
+            file=str(target),
+            location=location,
+            expected="the name of the snapshot file to write",
+            hint=f"e.g. {target / 'snapshot.json'}",
+        )
+    parent = target.parent
     if not parent.is_dir():
         raise UserInputError(
             "the output directory does not exist",
             file=str(target),
+            location=location,
             hint=f"create {parent} first",
         )
+    return parent
+
+
+def write_snapshot(snapshot: Snapshot, path: str | os.PathLike[str]) -> Path:
+    """Write ``snapshot`` as JSON, atomically: a reader never sees a partial file."""
+    target = Path(path)
+    parent = check_snapshot_target(target)
     data = (json.dumps(snapshot.to_dict(), sort_keys=True, separators=(",", ":")) + "\n").encode()
     if target.suffix == ".gz":
         data = gzip.compress(data, mtime=0)

@@ -1,9 +1,8 @@
 """Collection options shared by `collect` and `scan`.
 
 ``add_collect_options(parser)`` adds them; ``collect_options_from_args(args)``
-validates them into a CollectOptions (bad values are UserInputErrors) and
-wires a progress line on stderr when stderr is a terminal (never in CI logs,
-never on stdout).
+validates them into a CollectOptions (bad values are UserInputErrors).  The
+verbs wire the progress display themselves (``scanner.progress.Progress``).
 """
 
 from __future__ import annotations
@@ -11,10 +10,9 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import sys
-from typing import TextIO
+from urllib.parse import urlsplit
 
-from scanner.collect.options import CollectOptions, ProgressEvent, ProgressFn
+from scanner.collect.options import CollectOptions
 from scanner.errors import UserInputError
 from scanner.vocabulary import RESOURCE_TYPES
 
@@ -124,27 +122,26 @@ def _split(values: list[str]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
+def _matching(
+    values: list[str], pattern: re.Pattern[str], option: str, what: str, expected: str
+) -> list[str]:
+    for value in values:
+        if not pattern.match(value):
+            raise UserInputError(f"{value!r} is not {what}", location=option, expected=expected)
+    return values
+
+
 def collect_options_from_args(args: argparse.Namespace) -> CollectOptions:
-    regions = _split(args.region)
-    for region in regions:
-        if not REGION_RE.match(region):
-            raise UserInputError(
-                f"{region!r} is not an AWS region name",
-                location="--region",
-                expected="a name like us-east-1",
-            )
+    regions = _matching(
+        _split(args.region), REGION_RE, "--region", "an AWS region name", "a name like us-east-1"
+    )
     if regions and args.all_regions:
         raise UserInputError(
             "--region and --all-regions cannot be combined", hint="use one or the other"
         )
-    accounts = _split(args.accounts)
-    for account in accounts:
-        if not ACCOUNT_RE.match(account):
-            raise UserInputError(
-                f"{account!r} is not an AWS account id",
-                location="--accounts",
-                expected="12 digits",
-            )
+    accounts = _matching(
+        _split(args.accounts), ACCOUNT_RE, "--accounts", "an AWS account id", "12 digits"
+    )
     if accounts and args.org:
         raise UserInputError("--accounts and --org cannot be combined", hint="use one or the other")
     if (accounts or args.org) and not args.role_name:
@@ -166,12 +163,18 @@ def collect_options_from_args(args: argparse.Namespace) -> CollectOptions:
             f"--page-size {args.page_size} is out of range",
             expected=f"{PAGE_SIZE_RANGE[0]}..{PAGE_SIZE_RANGE[1]}",
         )
-    if args.max_workers < 1 or args.max_attempts < 1:
-        raise UserInputError("--max-workers and --max-attempts must be at least 1")
+    for option, value in (
+        ("--max-workers", args.max_workers),
+        ("--max-attempts", args.max_attempts),
+    ):
+        if value < 1:
+            raise UserInputError(
+                f"{option} {value} is too small", expected="a whole number of at least 1"
+            )
     return CollectOptions(
         regions=tuple(regions),
         all_regions=bool(args.all_regions),
-        endpoint_url=args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
+        endpoint_url=_endpoint_url(args.endpoint_url),
         profile=args.profile,
         accounts=tuple(accounts),
         role_name=args.role_name,
@@ -181,25 +184,28 @@ def collect_options_from_args(args: argparse.Namespace) -> CollectOptions:
         max_workers=args.max_workers,
         page_size=args.page_size,
         max_attempts=args.max_attempts,
-        progress=None if args.no_progress else terminal_progress(sys.stderr),
     )
 
 
-def terminal_progress(stream: TextIO) -> ProgressFn | None:
-    """A one-line progress display on ``stream``, or None when it is not a terminal."""
-    if not stream.isatty():
+def _endpoint_url(flag: str | None) -> str | None:
+    """--endpoint-url, else AWS_ENDPOINT_URL; checked here because botocore's own
+    error for a bad URL surfaces much later as "cannot identify the AWS caller"."""
+    url, source = (
+        (flag, "--endpoint-url")
+        if flag
+        else (os.environ.get("AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL")
+    )
+    if not url:
         return None
-    totals: dict[tuple[str, str], int] = {}
-
-    def show(event: ProgressEvent) -> None:
-        key = (event.account, event.region)
-        totals[key] = totals.get(key, 0) + event.count
-        found = sum(totals.values())
-        end = "\n" if event.done == event.total else ""
-        stream.write(
-            f"\rcollecting: {event.done}/{event.total} tasks, {found} resources "
-            f"({event.account} {event.region}: {totals[key]})\x1b[K{end}"
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UserInputError(
+            f"{url!r} is not an http(s) URL",
+            location=source,
+            expected="a URL like http://127.0.0.1:5000 or https://rds.us-east-1.amazonaws.com",
         )
-        stream.flush()
-
-    return show
+    return url

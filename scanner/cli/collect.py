@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from scanner.cli._collect_options import EPILOG as OPTIONS_EPILOG
 from scanner.cli._collect_options import add_collect_options, collect_options_from_args
 from scanner.collect.runner import collect
-from scanner.snapshot_file import write_snapshot
+from scanner.logging_setup import add_logging_options, configure_logging
+from scanner.progress import progress_for
+from scanner.snapshot_file import check_snapshot_target, write_snapshot
 
 ORDER = 10
 
@@ -49,13 +52,23 @@ def add_parser(subparsers: Any) -> None:
         help="snapshot file to write, e.g. --output snap.json",
     )
     add_collect_options(p)
+    add_logging_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    configure_logging(quiet=args.quiet, verbose=args.verbose, log_format=args.log_format)
     options = collect_options_from_args(args)
-    snapshot = collect(options)
+    # Before collecting: a long organisation scan must not end in "cannot write".
+    check_snapshot_target(args.output, location="--output")
+    progress = progress_for(args)
+    try:
+        snapshot = collect(replace(options, progress=progress.collected))
+    finally:
+        progress.finished()
     path = write_snapshot(snapshot, args.output)
+    if args.quiet:
+        return 0
     types = len({r.type for r in snapshot.resources})
     sys.stderr.write(
         f"aurora-scan: wrote {path}: {len(snapshot.resources)} resources of {types} types, "

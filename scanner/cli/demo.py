@@ -85,14 +85,19 @@ def run(args: argparse.Namespace) -> int:
         )
         return int(ExitCode.BAD_INPUT)
 
-    from scanner.progress import Progress
+    from scanner.progress import progress_for
 
-    progress = Progress(enabled=False if args.quiet or args.log_format == "json" else None)
+    progress = progress_for(args)
 
     try:
-        outcome = run_demo(args.output_dir, progress=progress.collected, on_stage=progress.status)
+        outcome = run_demo(
+            args.output_dir,
+            progress=progress.collected,
+            on_stage=progress.status,
+            fail_on=_severity(args.fail_on),
+        )
     finally:
-        progress.evaluation_finished()
+        progress.finished()
     if not args.quiet:
         sys.stdout.write(
             render_summary(
@@ -106,8 +111,10 @@ def run(args: argparse.Namespace) -> int:
     return gate_exit_code(outcome.result, args.fail_on)
 
 
+def _severity(fail_on: str) -> Severity | None:
+    return None if fail_on == "none" else Severity(fail_on)
+
+
 def gate_exit_code(result: ScanResult, fail_on: str) -> int:
     """0 unless --fail-on names a severity that a FAIL reaches (then 1)."""
-    if fail_on == "none":
-        return int(ExitCode.CLEAN)
-    return int(result.exit_code(Severity(fail_on), allow_incomplete=True))
+    return int(result.exit_code(_severity(fail_on), allow_incomplete=True))

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
-from collections.abc import Callable
+import sys
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from scanner.errors import UserInputError
-from scanner.model import ScanResult, Severity
+from scanner.model import ExitCode, Severity
 from scanner.report import FORMATS, SarifOptions, parse_formats, render
+from scanner.result_file import read_result
 
 ORDER = 40
 FAIL_ON_CHOICES = (*(s.value for s in Severity), "none")
@@ -41,7 +39,10 @@ def add_parser(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
-        "results", metavar="RESULTS.json", type=Path, help="a results.json from scan/evaluate"
+        "results",
+        metavar="RESULTS.json",
+        type=Path,
+        help="a results.json from scan/evaluate, e.g. out/results.json",
     )
     p.add_argument(
         "--format",
@@ -81,52 +82,11 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _reader() -> Callable[[Path], ScanResult]:
-    """The schema-validating reader once it exists, else a tolerant local one."""
-    try:
-        module = importlib.import_module("scanner.result_file")
-    except ImportError:
-        return _read_result
-    return cast(Callable[[Path], ScanResult], module.read_result)
-
-
-def _read_result(path: Path) -> ScanResult:
-    expected = "a results.json written by aurora-scan scan/evaluate"
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserInputError(
-            f"cannot read result file: {exc.strerror}", file=str(path), expected=expected
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise UserInputError(
-            "result file is not UTF-8 text", file=str(path), expected=expected
-        ) from exc
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise UserInputError(
-            f"not valid JSON: {exc.msg}",
-            file=str(path),
-            location=f"line {exc.lineno} column {exc.colno}",
-            expected=expected,
-        ) from exc
-    try:
-        return ScanResult.from_dict(data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise UserInputError(
-            f"not an aurora-scan result ({type(exc).__name__}: {exc})",
-            file=str(path),
-            expected=expected,
-            hint="pass the results.json from an --output-dir, not the SARIF or a snapshot",
-        ) from exc
-
-
 def run(args: argparse.Namespace) -> int:
     formats = parse_formats(args.format)  # bad formats fail before any file is read
-    result = _reader()(args.results)
+    result = read_result(args.results)
     output_dir = args.output_dir if args.output_dir is not None else args.results.parent
-    render(
+    written = render(
         result,
         formats,
         output_dir,
@@ -137,4 +97,11 @@ def run(args: argparse.Namespace) -> int:
     choice = args.fail_on or (recorded if recorded in FAIL_ON_CHOICES else "low")
     fail_on = None if choice == "none" else Severity(choice)
     allow = bool(args.allow_incomplete or result.scan.get("allow_incomplete") is True)
-    return int(result.exit_code(fail_on, allow_incomplete=allow))
+    code = result.exit_code(fail_on, allow_incomplete=allow)
+    # Say why a re-render exits non-zero: nothing else on the terminal would.
+    why = {
+        ExitCode.FAILED: f" (exit 1: a non-waived FAIL at or above --fail-on {choice})",
+        ExitCode.INCOMPLETE: " (exit 3: the scan was incomplete; see --allow-incomplete)",
+    }.get(code, "")
+    sys.stderr.write(f"aurora-scan: wrote {', '.join(map(str, written.values()))}{why}\n")
+    return int(code)

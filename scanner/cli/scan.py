@@ -28,7 +28,7 @@ from scanner.collect.options import CollectOptions
 from scanner.errors import UserInputError
 from scanner.logging_setup import add_logging_options, configure_logging, get_logger
 from scanner.model import Snapshot
-from scanner.progress import Progress
+from scanner.progress import Progress, progress_for
 
 ORDER = 30
 
@@ -104,11 +104,10 @@ def collect_options(args: argparse.Namespace, progress: Progress) -> CollectOpti
     return replace(options, progress=progress.collected)
 
 
-def write_snapshot_out(snapshot: Snapshot, path: Path) -> str:
-    """Write the snapshot, return the sha256 of the file as written."""
-    from scanner.snapshot_file import write_snapshot
+def prepare_snapshot_out(path: Path) -> None:
+    """Before collecting: create the directory (like --output-dir) and refuse a directory."""
+    from scanner.snapshot_file import check_snapshot_target
 
-    # Like --output-dir, a missing parent directory is created.
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -117,19 +116,26 @@ def write_snapshot_out(snapshot: Snapshot, path: Path) -> str:
             file=str(path),
             location="--snapshot-out",
         ) from exc
+    check_snapshot_target(path, location="--snapshot-out")
+
+
+def write_snapshot_out(snapshot: Snapshot, path: Path) -> str:
+    """Write the snapshot, return the sha256 of the file as written."""
+    from scanner.snapshot_file import write_snapshot
+
     write_snapshot(snapshot, path)
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def run(args: argparse.Namespace) -> int:
     configure_logging(quiet=args.quiet, verbose=args.verbose, log_format=args.log_format)
-    # A log shipper reads stderr when logs are JSON: no carriage-return redraws then.
-    silent = args.quiet or args.no_progress or args.log_format == "json"
-    progress = Progress(enabled=False if silent else None)
+    progress = progress_for(args)
     try:
         from scanner.collect.runner import collect
 
         options = collect_options(args, progress)
+        if args.snapshot_out is not None:
+            prepare_snapshot_out(args.snapshot_out)
         snapshot = collect(options)
         progress.collection_finished(snapshot)
         digest = None
@@ -139,8 +145,8 @@ def run(args: argparse.Namespace) -> int:
         progress.evaluating()
         with quiet_stderr(args.quiet):
             code = run_evaluation(snapshot, args, snapshot_sha256=digest)
-        progress.evaluation_finished()
+        progress.finished()
         return code
     except UserInputError as exc:
-        progress.evaluation_finished()
+        progress.finished()
         return print_errors(exc)

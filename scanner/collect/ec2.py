@@ -9,56 +9,52 @@ from __future__ import annotations
 
 from scanner.collect.spec import ResourceSpec
 
-_ARN = "arn:{partition}:ec2:{region}:{account}:"
+
+def _ec2(
+    name: str,
+    operation: str,
+    items_key: str,
+    arn_resource: str,
+    *,
+    arn_field: str | None = None,
+    owned: bool = True,
+) -> ResourceSpec:
+    """One EC2 listing: ``arn_resource`` is the ARN's resource part over record fields."""
+    return ResourceSpec(
+        type=f"aws.ec2.{name}",
+        service="ec2",
+        operation=operation,
+        items_key=items_key,
+        arn_field=arn_field,
+        arn_format="arn:{partition}:ec2:{region}:{account}:" + arn_resource,
+        # OwnerId puts a shared subnet or VPC in its owner's account, not the viewer's.
+        account_field="OwnerId" if owned else None,
+    )
+
 
 SPECS = (
-    ResourceSpec(
-        type="aws.ec2.security_group",
-        service="ec2",
-        operation="DescribeSecurityGroups",
-        items_key="SecurityGroups",
+    _ec2(
+        "security_group",
+        "DescribeSecurityGroups",
+        "SecurityGroups",
+        "security-group/{GroupId}",
         arn_field="SecurityGroupArn",
-        arn_format=_ARN + "security-group/{GroupId}",
-        account_field="OwnerId",
     ),
-    ResourceSpec(
-        type="aws.ec2.subnet",
-        service="ec2",
-        operation="DescribeSubnets",
-        items_key="Subnets",
-        arn_field="SubnetArn",
-        arn_format=_ARN + "subnet/{SubnetId}",
-        account_field="OwnerId",
+    _ec2("subnet", "DescribeSubnets", "Subnets", "subnet/{SubnetId}", arn_field="SubnetArn"),
+    _ec2("route_table", "DescribeRouteTables", "RouteTables", "route-table/{RouteTableId}"),
+    _ec2(
+        "internet_gateway",
+        "DescribeInternetGateways",
+        "InternetGateways",
+        "internet-gateway/{InternetGatewayId}",
     ),
-    ResourceSpec(
-        type="aws.ec2.route_table",
-        service="ec2",
-        operation="DescribeRouteTables",
-        items_key="RouteTables",
-        arn_format=_ARN + "route-table/{RouteTableId}",
-        account_field="OwnerId",
+    # NAT gateways carry no OwnerId: they belong to the account that lists them.
+    _ec2(
+        "nat_gateway",
+        "DescribeNatGateways",
+        "NatGateways",
+        "natgateway/{NatGatewayId}",
+        owned=False,
     ),
-    ResourceSpec(
-        type="aws.ec2.internet_gateway",
-        service="ec2",
-        operation="DescribeInternetGateways",
-        items_key="InternetGateways",
-        arn_format=_ARN + "internet-gateway/{InternetGatewayId}",
-        account_field="OwnerId",
-    ),
-    ResourceSpec(
-        type="aws.ec2.nat_gateway",
-        service="ec2",
-        operation="DescribeNatGateways",
-        items_key="NatGateways",
-        arn_format=_ARN + "natgateway/{NatGatewayId}",
-    ),
-    ResourceSpec(
-        type="aws.ec2.vpc",
-        service="ec2",
-        operation="DescribeVpcs",
-        items_key="Vpcs",
-        arn_format=_ARN + "vpc/{VpcId}",
-        account_field="OwnerId",
-    ),
+    _ec2("vpc", "DescribeVpcs", "Vpcs", "vpc/{VpcId}"),
 )

@@ -3,6 +3,8 @@ global clusters, event subscriptions and CA certificates."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from scanner.collect.spec import CallContext, CallFailed, Record, ResourceSpec
 
 SNAPSHOT = "aws.rds.db_cluster_snapshot"
@@ -71,80 +73,62 @@ def add_parameters(ctx: CallContext, records: list[Record]) -> None:
         record["Parameters"] = params
 
 
-SPECS = (
-    ResourceSpec(
-        type="aws.rds.db_cluster",
+def _rds(rtype: str, operation: str, items_key: str, arn_field: str, **extra: Any) -> ResourceSpec:
+    """One RDS listing: every RDS Describe* pages with MaxRecords and names its ARN field."""
+    return ResourceSpec(
+        type=rtype,
         service="rds",
-        operation="DescribeDBClusters",
-        items_key="DBClusters",
-        arn_field="DBClusterArn",
+        operation=operation,
+        items_key=items_key,
+        arn_field=arn_field,
         accepts_page_size=True,
+        **extra,
+    )
+
+
+SPECS = (
+    _rds(
+        "aws.rds.db_cluster",
+        "DescribeDBClusters",
+        "DBClusters",
+        "DBClusterArn",
         feeds=("aws.kms.key", "aws.secretsmanager.secret"),
     ),
-    ResourceSpec(
-        type="aws.rds.db_instance",
-        service="rds",
-        operation="DescribeDBInstances",
-        items_key="DBInstances",
-        arn_field="DBInstanceArn",
-        accepts_page_size=True,
+    _rds(
+        "aws.rds.db_instance",
+        "DescribeDBInstances",
+        "DBInstances",
+        "DBInstanceArn",
         feeds=("aws.kms.key",),
     ),
-    ResourceSpec(
-        type=SNAPSHOT,
-        service="rds",
-        operation="DescribeDBClusterSnapshots",
-        items_key="DBClusterSnapshots",
-        arn_field="DBClusterSnapshotArn",
+    _rds(
+        SNAPSHOT,
+        "DescribeDBClusterSnapshots",
+        "DBClusterSnapshots",
+        "DBClusterSnapshotArn",
         # Automated snapshots cannot be shared or made public: manual only.
         params={"SnapshotType": "manual"},
-        accepts_page_size=True,
         augment=add_snapshot_attributes,
         augment_actions=("rds:DescribeDBClusterSnapshotAttributes",),
         feeds=("aws.kms.key",),
     ),
-    ResourceSpec(
-        type="aws.rds.db_subnet_group",
-        service="rds",
-        operation="DescribeDBSubnetGroups",
-        items_key="DBSubnetGroups",
-        arn_field="DBSubnetGroupArn",
-        accepts_page_size=True,
-    ),
-    ResourceSpec(
-        type=PARAMETER_GROUP,
-        service="rds",
-        operation="DescribeDBClusterParameterGroups",
-        items_key="DBClusterParameterGroups",
-        arn_field="DBClusterParameterGroupArn",
-        accepts_page_size=True,
+    _rds("aws.rds.db_subnet_group", "DescribeDBSubnetGroups", "DBSubnetGroups", "DBSubnetGroupArn"),
+    _rds(
+        PARAMETER_GROUP,
+        "DescribeDBClusterParameterGroups",
+        "DBClusterParameterGroups",
+        "DBClusterParameterGroupArn",
         augment=add_parameters,
         augment_actions=("rds:DescribeDBClusterParameters",),
     ),
-    ResourceSpec(
-        type="aws.rds.global_cluster",
-        service="rds",
-        operation="DescribeGlobalClusters",
-        items_key="GlobalClusters",
-        arn_field="GlobalClusterArn",
-        # A global database spans regions and each regional endpoint may list
-        # it: the runner keeps one resource per ARN.
-        accepts_page_size=True,
+    # A global database spans regions and each regional endpoint may list it:
+    # the runner keeps one resource per ARN.
+    _rds("aws.rds.global_cluster", "DescribeGlobalClusters", "GlobalClusters", "GlobalClusterArn"),
+    _rds(
+        "aws.rds.event_subscription",
+        "DescribeEventSubscriptions",
+        "EventSubscriptionsList",
+        "EventSubscriptionArn",
     ),
-    ResourceSpec(
-        type="aws.rds.event_subscription",
-        service="rds",
-        operation="DescribeEventSubscriptions",
-        items_key="EventSubscriptionsList",
-        arn_field="EventSubscriptionArn",
-        accepts_page_size=True,
-    ),
-    ResourceSpec(
-        type="aws.rds.certificate",
-        service="rds",
-        operation="DescribeCertificates",
-        items_key="Certificates",
-        arn_field="CertificateArn",
-        accepts_page_size=True,
-    ),
+    _rds("aws.rds.certificate", "DescribeCertificates", "Certificates", "CertificateArn"),
 )

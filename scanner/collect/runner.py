@@ -304,9 +304,13 @@ def _caller_identity(run: _Run, region: str) -> dict[str, str]:
         ident = run.client(None, region, "sts").get_caller_identity()
     except Exception as exc:  # no credentials, bad profile, bad endpoint URL, unreachable
         code, message = error_code_and_message(exc)
+        hint = "configure AWS credentials (or --profile), or --endpoint-url for a test endpoint"
+        endpoint = run.options.endpoint_url
+        if endpoint and _unreachable(exc):
+            # The credentials are not the problem when nothing answers.
+            hint = f"check that {endpoint} (--endpoint-url or AWS_ENDPOINT_URL) is up"
         raise UserInputError(
-            f"cannot identify the AWS caller ({code}: {message})",
-            hint="configure AWS credentials (or --profile), or --endpoint-url for a test endpoint",
+            f"cannot identify the AWS caller ({code}: {message})", hint=hint
         ) from exc
     return {k: str(ident[k]) for k in ("Account", "Arn", "UserId") if k in ident}
 

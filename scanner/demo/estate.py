@@ -9,9 +9,9 @@ with both verdicts.  What each resource is meant to show is written next to it;
 triples.
 
 Some facts cannot be set through moto's API (activity streams, Performance
-Insights, AWS-managed keys, ...).  The seeder records them in the returned
-``SeededEstate`` (``gaps``) and ``scanner.demo.gaps.apply_gaps`` writes them
-into the in-process moto backends afterwards.  Nothing here talks to real AWS:
+Insights, AWS-managed keys, ...).  The specs state them too (e.g.
+``ClusterSpec.activity_stream_key``) and ``scanner.demo.gaps.apply_estate_gaps``
+writes them into the in-process moto backends after seeding.  Nothing here talks to real AWS:
 every client gets fake credentials and the explicit endpoint.
 """
 

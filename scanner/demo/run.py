@@ -15,7 +15,7 @@ from pathlib import Path
 from scanner.collect.options import CollectOptions, ProgressEvent
 from scanner.demo.estate import CLUSTERS, NEPTUNE_CLUSTER, SeededEstate, isolated_aws_config
 from scanner.demo.server import EmbeddedMoto
-from scanner.model import ScanResult, Snapshot
+from scanner.model import ScanResult, Severity, Snapshot
 from scanner.policy.config import Config
 
 ALL_FORMATS = ("json", "sarif", "html", "junit", "md")
@@ -26,9 +26,14 @@ DEFAULT_OUTPUT_DIR = Path("demo-output")
 DEMO_PARAMS = {"aurora.resources.required_tags": {"required": ["owner", "environment"]}}
 
 
-def demo_config() -> Config:
-    """The demo ignores ./aurora-scan.yml: its estate and settings are fixed."""
-    return Config(params=DEMO_PARAMS)
+def demo_config(fail_on: Severity | None = None) -> Config:
+    """The demo ignores ./aurora-scan.yml: its estate and settings are fixed.
+
+    The gate is recorded as the demo applies it (``--fail-on``, default none;
+    an incomplete scan never fails it), so `aurora-scan report` on the demo's
+    results.json exits as the demo did.
+    """
+    return Config(params=DEMO_PARAMS, fail_on=fail_on, allow_incomplete=True)
 
 
 @dataclass
@@ -57,6 +62,7 @@ def run_demo(
     formats: tuple[str, ...] = ALL_FORMATS,
     progress: Callable[[ProgressEvent], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    fail_on: Severity | None = None,
 ) -> DemoOutcome:
     """Start moto, seed, scan with the full catalogue, render; always stop moto."""
     from scanner import report
@@ -95,7 +101,7 @@ def run_demo(
         lap("collect")
     stage("evaluating")
     result = evaluate(
-        snapshot, policy_set, config=demo_config(), command_line=redacted_command_line()
+        snapshot, policy_set, config=demo_config(fail_on), command_line=redacted_command_line()
     )
     lap("evaluate")
     stage("rendering")

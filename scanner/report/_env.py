@@ -76,7 +76,15 @@ def _loader() -> jinja2.FileSystemLoader:
     return jinja2.FileSystemLoader(str(report_templates_dir()))
 
 
-def _common(env: jinja2.Environment) -> jinja2.Environment:
+def _environment(**options: Any) -> jinja2.Environment:
+    """An environment with the settings and filters every template relies on."""
+    env = jinja2.Environment(
+        loader=_loader(),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        **options,
+    )
     env.filters["tojson"] = tojson
     env.filters["md"] = _md
     return env
@@ -84,40 +92,17 @@ def _common(env: jinja2.Environment) -> jinja2.Environment:
 
 @cache
 def html_env() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=_loader(),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return _common(env)
+    return _environment(autoescape=True)
 
 
 @cache
 def xml_env() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=_loader(),
-        autoescape=True,
-        finalize=_xml_finalize,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return _common(env)
+    return _environment(autoescape=True, finalize=_xml_finalize)
 
 
 @cache
 def text_env() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=_loader(),
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    return _common(env)
+    return _environment(autoescape=False, keep_trailing_newline=True)
 
 
 def write_chunks(

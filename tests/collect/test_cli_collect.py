@@ -48,6 +48,11 @@ def test_collect_writes_a_snapshot_with_the_seeded_counts(
         (["--region", "us-east-1", "--accounts", "111111111111"], "need --role-name"),
         (["--region", "us-east-1", "--page-size", "5"], "out of range"),
         (["--region", "us-east-1", "--resource-types", "aws.rds.nope"], "unknown resource type"),
+        (["--region", "us-east-1", "--max-workers", "0"], "--max-workers 0 is too small"),
+        (["--region", "us-east-1", "--max-attempts", "-1"], "--max-attempts -1 is too small"),
+        (["--region", "us-east-1", "--endpoint-url", "notaurl"], "is not an http(s) URL"),
+        (["--region", "us-east-1", "--endpoint-url", "ftp://x"], "is not an http(s) URL"),
+        (["--region", "us-east-1", "--endpoint-url", "http://h:port"], "is not an http(s) URL"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(
@@ -58,3 +63,35 @@ def test_bad_options_exit_2_with_one_line(
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert not (tmp_path / "s.json").exists()
+
+
+def test_a_directory_as_output_is_refused_before_collecting(
+    tmp_path: Path, capsys: Any, aws_env: None
+) -> None:
+    # Port 9 (discard) answers nothing: reaching the collection would be a different error.
+    argv = ["collect", "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9"]
+    code = main([*argv, "--output", str(tmp_path)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "is a directory" in err and "--output" in err and err.count("\n") == 1
+
+
+def test_a_bad_aws_endpoint_url_variable_is_named(
+    tmp_path: Path, capsys: Any, aws_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "localhost:5000")
+    code = main(["collect", "--region", "us-east-1", "--output", str(tmp_path / "s.json")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "AWS_ENDPOINT_URL" in err and err.count("\n") == 1
+
+
+def test_an_endpoint_that_does_not_answer_is_named_in_the_hint(
+    tmp_path: Path, capsys: Any, aws_env: None
+) -> None:
+    url = "http://127.0.0.1:9"
+    argv = ["collect", "--region", "us-east-1", "--endpoint-url", url, "--max-attempts", "1"]
+    code = main([*argv, "--output", str(tmp_path / "s.json")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "cannot identify the AWS caller" in err and f"check that {url}" in err

@@ -102,5 +102,5 @@ def test_progress_is_silent_when_not_a_terminal() -> None:
     progress.collected(_event("us-east-1", 2, 1))
     progress.status("evaluating")
     progress.collection_finished(_snapshot())
-    progress.evaluation_finished()
+    progress.finished()
     assert plain.getvalue() == ""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scanner.cli import build_parser
-from scanner.cli.scan import collect_options, write_snapshot_out
+from scanner.cli.scan import collect_options, prepare_snapshot_out, write_snapshot_out
 from scanner.errors import UserInputError
 from scanner.model import Snapshot
 from scanner.progress import Progress
@@ -47,7 +47,7 @@ def test_logging_flags_parse() -> None:
         _args("--quiet", "--verbose")
 
 
-def test_snapshot_out_creates_its_directory(tmp_path: Path) -> None:
+def test_snapshot_out_creates_its_directory_and_refuses_a_directory(tmp_path: Path) -> None:
     snapshot = Snapshot(
         collected_at="2026-11-28T00:00:00Z",
         accounts=("123456789012",),
@@ -55,9 +55,12 @@ def test_snapshot_out_creates_its_directory(tmp_path: Path) -> None:
         resources=(),
     )
     path = tmp_path / "deep" / "er" / "snapshot.json"
+    prepare_snapshot_out(path)
     digest = write_snapshot_out(snapshot, path)
     assert path.is_file() and len(digest) == 64
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(UserInputError):
-        write_snapshot_out(snapshot, blocker / "snapshot.json")
+    with pytest.raises(UserInputError, match="cannot create the directory"):
+        prepare_snapshot_out(blocker / "snapshot.json")
+    with pytest.raises(UserInputError, match="is a directory"):
+        prepare_snapshot_out(tmp_path)
