@@ -132,3 +132,24 @@ def test_access_denied_on_one_operation_only_blinds_what_depends_on_it(
         assert text in html, text
     summary = (out / "summary.md").read_text()
     assert "Coverage gaps" in summary and "DescribeKey" in summary
+
+
+def test_throttling_past_the_retry_budget_is_a_gap_not_a_pass(estate: Any, policy_set: Any) -> None:
+    """Throttled on every attempt: recorded as a Throttling error, findings UNKNOWN."""
+
+    def always(service: str, action: str, nth: int, region: str) -> Any:
+        return throttle_every(1)(service, action, nth, region) if action == "DescribeKey" else None
+
+    options = CollectOptions(regions=(REGION,), endpoint_url=estate.url, max_attempts=2)
+    with ServerFaults(always) as faults:
+        snapshot = collect(options)
+    assert faults.total_injected() == faults.calls[("kms", "DescribeKey")] > 0
+    assert {(e.operation, e.error_code) for e in snapshot.errors} == {
+        ("DescribeKey", "ThrottlingException")
+    }
+    result = evaluate(snapshot, policy_set)
+    clean = findings_by_key(estate.clean_result)
+    for key, finding in findings_by_key(result).items():
+        if finding["status"] != clean[key]["status"]:
+            assert finding["status"] == "UNKNOWN", (key, finding["status"])
+    assert any(f.status is Status.UNKNOWN for f in result.findings)
