@@ -260,8 +260,15 @@ def _attr(module: str, name: str) -> Any:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
+    try:
+        head = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        head = "?"
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     out = [
-        "Offline at scale (each stage its own process):",
+        f"Offline at scale (each stage its own process; code {head}; load average {load}):",
         "",
         "| clusters | stage | wall s | CPU s | peak RSS MiB | inside (wall s) | note |",
         "|---|---|---|---|---|---|---|",
