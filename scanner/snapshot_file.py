@@ -79,17 +79,30 @@ def write_snapshot(snapshot: Snapshot, path: str | os.PathLike[str]) -> Path:
     data = (json.dumps(snapshot.to_dict(), sort_keys=True, separators=(",", ":")) + "\n").encode()
     if target.suffix == ".gz":
         data = gzip.compress(data, mtime=0)
-    fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # disk full, read-only file system, permissions
+            raise _cannot_write(target, exc) from None
         raise
     return target
+
+
+def _cannot_write(target: Path, exc: OSError) -> UserInputError:
+    return UserInputError(
+        f"cannot write the snapshot: {exc.strerror or exc}",
+        file=str(target),
+        hint="choose a writable place with free space",
+    )
 
 
 def _read_bytes(target: Path, max_bytes: int) -> bytes:

@@ -109,3 +109,20 @@ def test_huge_and_missing_files(tmp_path: Path) -> None:
         read_snapshot(tmp_path)
     with pytest.raises(UserInputError, match="does not exist"):
         write_snapshot(snapshot(), tmp_path / "no" / "such" / "snap.json")
+
+
+def test_unwritable_targets_are_one_line_user_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(UserInputError, match="is a directory"):
+        write_snapshot(snapshot(), tmp_path)
+    with pytest.raises(UserInputError, match="output directory does not exist"):
+        write_snapshot(snapshot(), tmp_path / "missing" / "s.json")
+
+    def full_disk(*_a: object, **_k: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.fsync", full_disk)
+    with pytest.raises(UserInputError, match="cannot write the snapshot: No space left"):
+        write_snapshot(snapshot(), tmp_path / "s.json")
+    assert list(tmp_path.iterdir()) == []  # the temporary file is gone too
