@@ -185,3 +185,28 @@ def test_bad_files_in_a_real_process(
         ),
     ]:
         assert_one_line_exit_2(run_cli(args, cwd=tmp_path), name)
+
+
+@pytest.mark.parametrize("case", ["truncated", "deeply-nested", "other-schema-version"])
+@pytest.mark.parametrize("verb", ["diff", "merge", "baseline"])
+def test_bad_results_file_in_diff_merge_and_baseline(
+    verb: str, case: str, results_file: Path, snapshot_file: Path, tmp_path: Path, cli: Any
+) -> None:
+    bad = tmp_path / f"{case}.json"
+    bad.write_bytes(JSON_CASES[case](results_file))
+    out = tmp_path / "out"
+    args = {
+        "diff": ["diff", str(results_file), str(bad)],
+        "merge": ["merge", str(results_file), str(bad), "--output-dir", str(out)],
+        "baseline": [
+            "evaluate",
+            str(snapshot_file),
+            "--baseline",
+            str(bad),
+            "--output-dir",
+            str(out),
+        ],
+    }[verb]
+    run = cli(args)
+    assert_one_line_exit_2(run, bad.name)
+    assert not out.exists()
