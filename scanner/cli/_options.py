@@ -11,7 +11,6 @@ returns the exit code (0 clean, 1 a non-waived FAIL at or above --fail-on,
 from __future__ import annotations
 
 import argparse
-import gc
 import re
 import shlex
 import sys
@@ -201,14 +200,15 @@ def run_evaluation(
 ) -> int:
     """Evaluate ``snapshot`` with the options in ``args``, write outputs, return the exit code."""
     from scanner import report
+    from scanner.policy.engine import paused_gc
 
     formats = report.parse_formats(args.format)
     ignored = baseline_fingerprints(args.baseline)
-    result, config = evaluate_snapshot(snapshot, args, snapshot_sha256=snapshot_sha256)
     # The result (up to millions of findings) lives until the process exits:
-    # move it out of the collector's view so rendering does not re-scan it on
-    # every full collection.
-    gc.freeze()
+    # move it out of the collector's view (before the collector is back on,
+    # so it never walks it) and rendering does not re-scan it either.
+    with paused_gc(freeze=True):
+        result, config = evaluate_snapshot(snapshot, args, snapshot_sha256=snapshot_sha256)
     written = write_outputs(result, formats, args.output_dir)
     code = result.exit_code(
         config.fail_on,
