@@ -112,6 +112,23 @@ def add_collect_options(parser: argparse.ArgumentParser) -> None:
         help="attempts per call with adaptive retries, e.g. --max-attempts 10 (default 8)",
     )
     g.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=CollectOptions.connect_timeout,
+        metavar="SECONDS",
+        help="give up connecting to an endpoint after this long (then retried up to "
+        f"--max-attempts), e.g. --connect-timeout 2 (default {CollectOptions.connect_timeout:g})",
+    )
+    g.add_argument(
+        "--read-timeout",
+        type=float,
+        default=CollectOptions.read_timeout,
+        metavar="SECONDS",
+        help="give up waiting for an answer after this long; an endpoint that still does not "
+        "answer after the retries is skipped for the rest of the scan, e.g. --read-timeout 20 "
+        f"(default {CollectOptions.read_timeout:g})",
+    )
+    g.add_argument(
         "--no-progress",
         action="store_true",
         help="no progress line on stderr (it only appears when stderr is a terminal)",
@@ -171,6 +188,14 @@ def collect_options_from_args(args: argparse.Namespace) -> CollectOptions:
             raise UserInputError(
                 f"{option} {value} is too small", expected="a whole number of at least 1"
             )
+    for option, seconds in (
+        ("--connect-timeout", args.connect_timeout),
+        ("--read-timeout", args.read_timeout),
+    ):
+        if not seconds > 0:  # also refuses nan
+            raise UserInputError(
+                f"{option} {seconds:g} is not a duration", expected="seconds above 0, e.g. 10"
+            )
     return CollectOptions(
         regions=tuple(regions),
         all_regions=bool(args.all_regions),
@@ -184,6 +209,8 @@ def collect_options_from_args(args: argparse.Namespace) -> CollectOptions:
         max_workers=args.max_workers,
         page_size=args.page_size,
         max_attempts=args.max_attempts,
+        connect_timeout=args.connect_timeout,
+        read_timeout=args.read_timeout,
     )
 
 

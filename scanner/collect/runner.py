@@ -35,6 +35,7 @@ from botocore.exceptions import (
     ClientError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    ReadTimeoutError,
 )
 from botocore.loaders import create_loader
 
@@ -195,7 +196,9 @@ class _Listing:
 
 
 def _unreachable(exc: BaseException) -> bool:
-    return isinstance(exc, EndpointConnectionError | ConnectTimeoutError)
+    # A read timeout has already outlasted every retry: a hanging endpoint
+    # would make each later listing wait max_attempts x read_timeout again.
+    return isinstance(exc, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError)
 
 
 def list_records(ctx: _Ctx, spec: ResourceSpec) -> _Listing:
@@ -212,7 +215,7 @@ def list_records(ctx: _Ctx, spec: ResourceSpec) -> _Listing:
     if dead is not None:
         ctx.record(
             "RegionUnreachable",
-            f"skipped: an earlier {spec.service} call in this region could not connect ({dead})",
+            f"skipped: an earlier {spec.service} call in this region got no answer ({dead})",
             spec.service,
             spec.operation,
             (spec.type, *spec.feeds),

@@ -50,6 +50,8 @@ def test_collect_writes_a_snapshot_with_the_seeded_counts(
         (["--region", "us-east-1", "--resource-types", "aws.rds.nope"], "unknown resource type"),
         (["--region", "us-east-1", "--max-workers", "0"], "--max-workers 0 is too small"),
         (["--region", "us-east-1", "--max-attempts", "-1"], "--max-attempts -1 is too small"),
+        (["--region", "us-east-1", "--read-timeout", "0"], "--read-timeout 0 is not a duration"),
+        (["--region", "us-east-1", "--connect-timeout", "nan"], "is not a duration"),
         (["--region", "us-east-1", "--endpoint-url", "notaurl"], "is not an http(s) URL"),
         (["--region", "us-east-1", "--endpoint-url", "ftp://x"], "is not an http(s) URL"),
         (["--region", "us-east-1", "--endpoint-url", "http://h:port"], "is not an http(s) URL"),
