@@ -144,13 +144,10 @@ def test_the_cli_reports_a_refusing_endpoint_in_one_line(tmp_path: Path, run_cli
     assert time.monotonic() - started < 60
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner: a read timeout does not mark (account, region, service) unreachable, so "
-    "every listing of a hanging region waits max_attempts x read_timeout (~16 min with "
-    "defaults); only connection errors are short-circuited (runner._unreachable)",
-)
 def test_listings_after_a_hanging_service_are_skipped(estate: Any) -> None:
+    """After a read timeout outlasts the retries, the rest of that service is skipped."""
+    from dataclasses import replace
+
     options = CollectOptions(
         regions=(REGION, DEAD),
         connect_timeout=0.5,
@@ -158,20 +155,52 @@ def test_listings_after_a_hanging_service_are_skipped(estate: Any) -> None:
         max_attempts=1,
         max_workers=2,
     )
-    from dataclasses import replace
-
     with FaultProxy(estate.url, regions={DEAD: "hang"}) as proxy:
         snapshot = collect(replace(options, endpoint_url=proxy.url))
     codes = [e.error_code for e in snapshot.errors if e.region == DEAD]
     assert "RegionUnreachable" in codes, codes
+    # Fewer requests reached the dead region than it has listings.
+    assert sum(n for (region, _op), n in proxy.seen.items() if region == DEAD) < len(LISTED)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/_collect_options: no --connect-timeout/--read-timeout flags; CollectOptions has "
-    "them (5 s / 60 s) but a CLI user cannot bound a hanging region below max_attempts x 60 s",
-)
-def test_the_cli_exposes_the_timeouts(run_cli: Any, tmp_path: Path) -> None:
-    run = run_cli(["scan", "--help"], cwd=tmp_path)
-    assert run.code == 0
-    assert "--read-timeout" in run.stdout and "--connect-timeout" in run.stdout
+def test_the_cli_scan_of_a_hanging_region_ends_within_its_timeouts(
+    estate: Any, tmp_path: Path, run_cli: Any
+) -> None:
+    """``aurora-scan scan`` with --connect-timeout/--read-timeout: a gap, exit 3, bounded."""
+    import json
+
+    with FaultProxy(estate.url, regions={DEAD: "hang"}) as proxy:
+        started = time.monotonic()
+        run = run_cli(
+            [
+                "scan",
+                "--region",
+                REGION,
+                "--region",
+                DEAD,
+                "--endpoint-url",
+                proxy.url,
+                "--connect-timeout",
+                "1",
+                "--read-timeout",
+                "1",
+                "--max-attempts",
+                "2",
+                "--fail-on",
+                "none",
+                "--format",
+                "json",
+                "--output-dir",
+                str(tmp_path / "out"),
+                "--no-progress",
+            ],
+            cwd=tmp_path,
+        )
+        elapsed = time.monotonic() - started
+    assert run.code == 3, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert {e["region"] for e in results["errors"]} == {DEAD}
+    assert {f["region"] for f in results["findings"]} == {REGION}
+    # Process start-up and the live region, plus one wave of dead calls.
+    assert elapsed < call_budget(2, 1.0) * math.ceil(len(LISTED) / 8) + 60, elapsed
