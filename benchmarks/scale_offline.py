@@ -277,11 +277,18 @@ def table(rows: list[dict[str, Any]]) -> str:
         if r.get("stage") == "all":
             out.append(f"| {r['size']} | all | n/a | n/a | n/a | | {r['note']} |")
             continue
-        inner = ", ".join(
-            f"{k} {v:.2f}" if k not in ("findings", "bytes") else f"{k} {int(v)}"
-            for k, v in (r.get("inner") or {}).items()
-            if not k.endswith(" cpu")
-        )
+        values = r.get("inner") or {}
+        parts = []
+        for k, v in values.items():
+            if k.endswith(" cpu"):
+                continue
+            if k in ("findings", "bytes"):
+                parts.append(f"{k} {int(v)}")
+            elif f"{k} cpu" in values:
+                parts.append(f"{k} {v:.2f} ({values[f'{k} cpu']:.2f} CPU)")
+            else:
+                parts.append(f"{k} {v:.2f}")
+        inner = ", ".join(parts)
         out.append(
             f"| {r['size']} | {r['stage']} | {r['seconds']:.2f} | {r.get('cpu', 0):.2f} | "
             f"{r['rss_mib']} | {inner} | "
@@ -359,6 +366,7 @@ def main() -> int:
         print(json.dumps({k: round(v, 3) for k, v in timings.items()}))
         return 0
     rows = run([int(s) for s in args.sizes.split(",")], args.work, args.base, args.stage_timeout)
+    (args.work / "rows.json").write_text(json.dumps(rows, indent=1))
     print(table(rows))
     print(goals(rows))
     return 0
