@@ -18,7 +18,7 @@ every client gets fake credentials and the explicit endpoint.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -328,7 +328,6 @@ PARAMETER_GROUPS: tuple[ParameterGroupSpec, ...] = (
 # Clusters
 # ---------------------------------------------------------------------------
 
-_PROD = {"environment": "production"}
 MYSQL_LOGS = ("audit", "error", "slowquery")
 
 
@@ -1068,15 +1067,3 @@ def _seed_event_subscriptions(clients: _Clients, estate: SeededEstate) -> None:
         if sources:
             params["SourceIds"] = list(sources)
         rds.create_event_subscription(**params)
-
-
-def clusters_by_name() -> dict[str, ClusterSpec]:
-    return {c.name: c for c in CLUSTERS}
-
-
-def instance_specs() -> dict[str, tuple[ClusterSpec, InstanceSpec]]:
-    return {i.name: (c, i) for c in CLUSTERS for i in c.instances}
-
-
-def aurora_cluster_names() -> Sequence[str]:
-    return [c.name for c in CLUSTERS]

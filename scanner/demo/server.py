@@ -8,8 +8,6 @@ reported as a user error with the install command.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
@@ -66,10 +64,3 @@ class EmbeddedMoto:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-@contextmanager
-def embedded_moto() -> Iterator[str]:
-    """Run an embedded moto server for the duration of the block; yield its URL."""
-    with EmbeddedMoto() as server:
-        yield server.endpoint_url

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -346,12 +346,3 @@ def render_sarif(result: ScanResult, path: Path, options: SarifOptions | None = 
             return path
         # Scale the list down by the overshoot (with a margin) and retry.
         limit = int(min(len(context["results"]), limit) * options.max_gzip_bytes / gz_size * 0.9)
-
-
-def sarif_results_by_fingerprint(doc: Mapping[str, Any]) -> dict[str, str]:
-    """(helper for tests and diff tools) primaryLocationLineHash -> ruleId."""
-    out = {}
-    for run in doc.get("runs", []):
-        for r in run.get("results", []):
-            out[r["partialFingerprints"]["primaryLocationLineHash"]] = r["ruleId"]
-    return out

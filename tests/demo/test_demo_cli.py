@@ -158,3 +158,11 @@ def test_demo_gate_exit_code(fail_on: str, code: ExitCode) -> None:
     from scanner.cli.demo import gate_exit_code
 
     assert gate_exit_code(_result(), fail_on) == code
+
+
+def test_demo_help_counts_the_clusters_the_estate_has() -> None:
+    # The epilog is plain text (no estate import at --help time): keep it true.
+    from scanner.cli.demo import EPILOG
+    from scanner.demo.estate import CLUSTERS
+
+    assert f"{len(CLUSTERS)} Aurora clusters" in " ".join(EPILOG.split())
