@@ -22,7 +22,12 @@ from scanner.errors import UserInputError
 JsonPath = tuple[str | int, ...]
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it: the pure-Python composer
+# was most of the time `load_policies` took (0.40 s vs 0.025 s for 53 files).
+_SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeBase):  # type: ignore[valid-type,misc]
     """SafeLoader without the implicit timestamp type."""
 
 
