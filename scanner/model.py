@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SNAPSHOT_SCHEMA_VERSION = "1.0"
-RESULT_SCHEMA_VERSION = "1.0"
+# 1.1: findings no longer repeat their policy's frameworks (``policies[].frameworks``
+# holds them once); 1.0 files, which have them, are still read.
+RESULT_SCHEMA_VERSION = "1.1"
 SCANNER_NAME = "aurora-scan"
 
 
@@ -207,7 +209,9 @@ class Finding:
     ``evidence`` is a list of JSON objects: ``{"kind": "attr", "attr", "op",
     "expected", "observed"}`` for attribute tests and ``{"kind": "path",
     "nodes": [ids...], "relations": [names...]}`` for graph witnesses.
-    ``reason`` explains NOT_APPLICABLE and UNKNOWN verdicts.
+    ``reason`` explains NOT_APPLICABLE and UNKNOWN verdicts.  The framework
+    requirements a finding counts towards are its policy's
+    (``ScanResult.policies[].frameworks``), stored once per policy.
     """
 
     policy_id: str
@@ -224,7 +228,6 @@ class Finding:
     fingerprint: str = ""
     reason: str = ""
     waiver: Mapping[str, Any] | None = None
-    frameworks: tuple[Mapping[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -242,11 +245,12 @@ class Finding:
             "remediation": dict(self.remediation),
             "fingerprint": self.fingerprint,
             "waiver": dict(self.waiver) if self.waiver is not None else None,
-            "frameworks": [dict(f) for f in self.frameworks],
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        # A 1.0 result repeats the policy's "frameworks" on every finding: the
+        # policy entry holds the same list, so it is ignored here.
         return cls(
             policy_id=data["policy_id"],
             resource_id=data["resource_id"],
@@ -262,7 +266,6 @@ class Finding:
             remediation=dict(data.get("remediation", {})),
             fingerprint=data.get("fingerprint", ""),
             waiver=data.get("waiver"),
-            frameworks=tuple(data.get("frameworks", ())),
         )
 
     @property

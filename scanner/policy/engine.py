@@ -190,7 +190,6 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
         "remediation": {},
         "reason": "",
         "waiver": None,
-        "frameworks": selected.frameworks,
     }
     regions = run.regions
     # fingerprint() inlined: the policy's half of the hashed text is encoded once.

@@ -163,7 +163,7 @@ def policy_views(result: ScanResult) -> dict[str, PolicyView]:
                 remediation_text=as_str(f.remediation.get("text")),
                 remediation_cli="",
                 references=[],
-                frameworks=_frameworks(list(f.frameworks)),
+                frameworks=[],
             )
         view.counts[f.status.value] += 1
         if f.status is Status.FAIL:
@@ -194,13 +194,8 @@ def compliance(
 ) -> dict[str, list[RequirementView]]:
     """framework -> requirements (sorted), each with its policies and verdict counts."""
     reqs: dict[tuple[str, str], RequirementView] = {}
-    finding_frameworks: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
-    for f in result.findings:
-        for fw in _frameworks(list(f.frameworks)):
-            finding_frameworks[f.policy_id].add((fw["framework"], fw["requirement"], fw["title"]))
     for pid, policy in policies.items():
         entries = {(fw["framework"], fw["requirement"], fw["title"]) for fw in policy.frameworks}
-        entries |= finding_frameworks.get(pid, set())
         for framework, requirement, title in entries:
             if not framework:
                 continue

@@ -481,8 +481,10 @@ def test_findings_carry_framework_requirements() -> None:
         resources=(cluster,),
     )
     policy_set = _policy_set().subset(["aurora.cluster.storage_encrypted"])
-    (finding,) = evaluate(snapshot, policy_set).findings
-    pairs = {(m["framework"], m["requirement"]) for m in finding.frameworks}
+    result = evaluate(snapshot, policy_set)
+    assert len(result.findings) == 1
+    (meta,) = result.policies
+    pairs = {(m["framework"], m["requirement"]) for m in meta["frameworks"]}
     assert ("aws-fsbp", "RDS.27") in pairs
     assert ("cis-aws-foundations", "2.3.1") in pairs
     assert ("nist-800-53-r5", "SC-28") in pairs

@@ -131,7 +131,8 @@ def test_verdicts_inheritance_and_frameworks(policy_dir: Path) -> None:
     bad = _by(result, "test.cluster.deletion_protection")["bad"]
     assert bad.message == "Cluster bad has DeletionProtection false"
     assert bad.remediation["cli"].endswith("--db-cluster-identifier bad --deletion-protection")
-    assert bad.frameworks == ({"framework": "fw", "requirement": "R1", "title": "Protect"},)
+    (meta,) = (p for p in result.policies if p["id"] == "test.cluster.deletion_protection")
+    assert meta["frameworks"] == [{"framework": "fw", "requirement": "R1", "title": "Protect"}]
     assert bad.fingerprint == fingerprint("test.cluster.deletion_protection", bad.resource_id)
     assert result.scan["started_at"] == "2026-05-31T23:59:00Z"
     assert result.scan["finished_at"] == "2026-06-01T00:00:00Z"

@@ -75,7 +75,6 @@ def test_new_finding_equals_the_dataclass() -> None:
         "fingerprint": "f",
         "reason": "",
         "waiver": None,
-        "frameworks": (),
     }
     fast = new_finding(dict(fields))
     assert fast == Finding(**fields)

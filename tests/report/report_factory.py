@@ -159,7 +159,6 @@ def finding(
         evidence=tuple(evidence),
         remediation={"text": "do it", "cli": f"aws rds modify-db-cluster --id '{name}'"},
         fingerprint=fp,
-        frameworks=tuple(policy["frameworks"]),
         **extra,
     )
 
@@ -335,7 +334,6 @@ def synthetic_result(clusters: int, *, accounts: int = 10, regions: int = 4) -> 
                         },
                     ),
                     fingerprint=hashlib.sha256(f"{p['id']}|{cid}".encode()).hexdigest(),
-                    frameworks=tuple(p["frameworks"]),
                     reason="data missing" if status is Status.UNKNOWN else "",
                 )
             )
