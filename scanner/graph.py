@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from scanner.model import Resource
 
 EdgeFilter = Callable[[Mapping[str, Any]], bool]
+if TYPE_CHECKING:
+    import networkx as nx
+
 # A step is a relation name, or a relation name with a predicate on edge data.
 Step = str | tuple[str, EdgeFilter]
 
@@ -88,7 +89,11 @@ class ResourceGraph:
         """The graph as a MultiDiGraph: edge key = relation name (``name#n``
         for a second edge of the same relation between the same nodes)."""
         if self._nx is None:
-            g: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+            # Imported here: networkx costs ~0.1 s to import and only export
+            # and graph algorithms need it, never an evaluation.
+            import networkx
+
+            g: nx.MultiDiGraph[str] = networkx.MultiDiGraph()
             g.add_nodes_from((rid, {"type": r.type}) for rid, r in self._resources.items())
             for (source, relation), targets in self._out.items():
                 seen: dict[str, int] = {}

@@ -38,12 +38,17 @@ example:
 """
 
 
-def _verb_modules() -> list[ModuleType]:
+def verb_names() -> list[str]:
+    """The verb modules of this package, found without importing them."""
+    return [info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")]
+
+
+def _verb_modules(only: str | None = None) -> list[ModuleType]:
     modules = []
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("_"):
+    for name in verb_names():
+        if only is not None and name != only:
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+        module = importlib.import_module(f"{__name__}.{name}")
         if hasattr(module, "add_parser"):
             modules.append(module)
     return sorted(modules, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
@@ -57,7 +62,8 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(ExitCode.BAD_INPUT)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or just the verb ``only`` (each verb imports its stage)."""
     parser = _Parser(
         prog="aurora-scan",
         description=DESCRIPTION,
@@ -67,13 +73,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"aurora-scan {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for module in _verb_modules():
+    for module in _verb_modules(only):
         module.add_parser(subparsers)
     return parser
 
 
+def _requested_verb(argv: Sequence[str]) -> str | None:
+    """The verb on the command line, when it names one: then only it is imported.
+
+    Importing every verb (and with them boto3, networkx, jsonschema, Jinja)
+    costs about 0.4 s; a scan needs only its own.  Anything else (no verb, a
+    typo, top-level --help) builds the full parser, so help and "invalid
+    choice" messages still list every verb.
+    """
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first is None or argv[0] != first:
+        return None
+    return first if first in verb_names() else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_requested_verb(argv))
     args = parser.parse_args(argv)
     try:
         code = int(args.func(args))

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner.errors import UserInputError, UserInputErrors
 from scanner.model import ExitCode, ScanResult, Snapshot, Status
@@ -27,6 +28,9 @@ from scanner.policy.config import (
     load_config,
     parse_fail_on,
 )
+
+if TYPE_CHECKING:
+    from scanner.policy.loader import PolicySet
 
 DEFAULT_OUTPUT_DIR = "aurora-scan-output"
 DEFAULT_FORMATS = "json,sarif,html"
@@ -154,14 +158,15 @@ def evaluate_snapshot(
     args: argparse.Namespace,
     *,
     snapshot_sha256: str | None = None,
+    policy_set: PolicySet | None = None,
 ) -> tuple[ScanResult, Config]:
+    """Evaluate with the policies of ``args`` (or ``policy_set``, already loaded by the caller)."""
     from scanner.policy.engine import evaluate
     from scanner.policy.loader import load_policies
     from scanner.policy.waivers import load_waivers
 
     errors: list[UserInputError] = []
     config: Config | None = None
-    policy_set = None
     waivers = None
     # Gather every input problem before giving up, so one run shows them all.
     for step in ("config", "policies", "waivers"):
@@ -169,7 +174,8 @@ def evaluate_snapshot(
             if step == "config":
                 config = effective_config(args)
             elif step == "policies":
-                policy_set = load_policies(args.policies)
+                if policy_set is None:
+                    policy_set = load_policies(args.policies)
             elif args.waivers is not None:
                 waivers = load_waivers(args.waivers)
         except UserInputErrors as exc:
@@ -196,7 +202,11 @@ def write_outputs(result: ScanResult, formats: list[str], output_dir: Path) -> d
 
 
 def run_evaluation(
-    snapshot: Snapshot, args: argparse.Namespace, *, snapshot_sha256: str | None = None
+    snapshot: Snapshot,
+    args: argparse.Namespace,
+    *,
+    snapshot_sha256: str | None = None,
+    policy_set: PolicySet | None = None,
 ) -> int:
     """Evaluate ``snapshot`` with the options in ``args``, write outputs, return the exit code."""
     from scanner import report
@@ -208,7 +218,9 @@ def run_evaluation(
     # move it out of the collector's view (before the collector is back on,
     # so it never walks it) and rendering does not re-scan it either.
     with paused_gc(freeze=True):
-        result, config = evaluate_snapshot(snapshot, args, snapshot_sha256=snapshot_sha256)
+        result, config = evaluate_snapshot(
+            snapshot, args, snapshot_sha256=snapshot_sha256, policy_set=policy_set
+        )
     written = write_outputs(result, formats, args.output_dir)
     code = result.exit_code(
         config.fail_on,

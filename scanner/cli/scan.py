@@ -16,6 +16,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner.cli._collect_options import add_collect_options, collect_options_from_args
 from scanner.cli._options import (
@@ -29,6 +30,9 @@ from scanner.errors import UserInputError
 from scanner.logging_setup import add_logging_options, configure_logging, get_logger
 from scanner.model import Snapshot
 from scanner.progress import Progress, progress_for
+
+if TYPE_CHECKING:
+    from scanner.policy.loader import PolicySet
 
 ORDER = 30
 
@@ -85,7 +89,9 @@ def quiet_stderr(quiet: bool) -> Iterator[None]:
         yield
 
 
-def collect_options(args: argparse.Namespace, progress: Progress) -> CollectOptions:
+def collect_options(
+    args: argparse.Namespace, progress: Progress, policy_set: PolicySet
+) -> CollectOptions:
     options: CollectOptions = collect_options_from_args(args)
     if not options.regions and not options.all_regions:
         # A config file may name the regions to scan.
@@ -97,9 +103,8 @@ def collect_options(args: argparse.Namespace, progress: Progress) -> CollectOpti
         # Collect only what the selected policies read: a role holding exactly
         # `aurora-scan permissions` then never meets an AccessDenied.
         from scanner.permissions import required_resource_types
-        from scanner.policy.loader import load_policies
 
-        types = required_resource_types(load_policies(args.policies), effective_config(args))
+        types = required_resource_types(policy_set, effective_config(args))
         options = replace(options, resource_types=tuple(types))
     return replace(options, progress=progress.collected)
 
@@ -132,8 +137,12 @@ def run(args: argparse.Namespace) -> int:
     progress = progress_for(args)
     try:
         from scanner.collect.runner import collect
+        from scanner.policy.loader import load_policies
 
-        options = collect_options(args, progress)
+        # Loaded once, before collecting: a bad policy fails in a second, not
+        # after minutes of API calls, and evaluation reuses the same set.
+        policy_set = load_policies(args.policies)
+        options = collect_options(args, progress, policy_set)
         if args.snapshot_out is not None:
             prepare_snapshot_out(args.snapshot_out)
         snapshot = collect(options)
@@ -144,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
             log.info("wrote snapshot %s", args.snapshot_out)
         progress.evaluating()
         with quiet_stderr(args.quiet):
-            code = run_evaluation(snapshot, args, snapshot_sha256=digest)
+            code = run_evaluation(snapshot, args, snapshot_sha256=digest, policy_set=policy_set)
         progress.finished()
         return code
     except UserInputError as exc:

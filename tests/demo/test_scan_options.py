@@ -11,7 +11,10 @@ from scanner.cli import build_parser
 from scanner.cli.scan import collect_options, prepare_snapshot_out, write_snapshot_out
 from scanner.errors import UserInputError
 from scanner.model import Snapshot
+from scanner.policy.loader import load_policies
 from scanner.progress import Progress
+
+CATALOGUE = load_policies()
 
 
 def _args(*argv: str) -> argparse.Namespace:
@@ -24,11 +27,11 @@ def test_config_regions_apply_when_no_region_is_given(
     monkeypatch.chdir(tmp_path)
     config = tmp_path / "scan.yml"
     config.write_text("regions: [eu-west-1, eu-central-1]\n")
-    options = collect_options(_args("--config", str(config)), Progress(enabled=False))
+    options = collect_options(_args("--config", str(config)), Progress(enabled=False), CATALOGUE)
     assert options.regions == ("eu-west-1", "eu-central-1")
     # --region wins over the config file.
     options = collect_options(
-        _args("--config", str(config), "--region", "us-east-1"), Progress(enabled=False)
+        _args("--config", str(config), "--region", "us-east-1"), Progress(enabled=False), CATALOGUE
     )
     assert options.regions == ("us-east-1",)
 
@@ -36,7 +39,7 @@ def test_config_regions_apply_when_no_region_is_given(
 def test_progress_callback_is_ours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     progress = Progress(enabled=False)
-    options = collect_options(_args("--region", "us-east-1"), progress)
+    options = collect_options(_args("--region", "us-east-1"), progress, CATALOGUE)
     assert options.progress == progress.collected
 
 
