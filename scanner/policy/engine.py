@@ -130,6 +130,9 @@ def select(policy_set: PolicySet, config: Config) -> list[Selected]:
 # ----- evaluation --------------------------------------------------------------
 
 
+Key = tuple[str, str]  # (account, region)
+
+
 @dataclass
 class Run:
     """Everything one evaluation shares across policies."""
@@ -140,6 +143,9 @@ class Run:
     errors: Sequence[CollectionError]
     regions: frozenset[str] = frozenset()
     names: dict[str, str] = field(default_factory=dict)
+    rows_by_type: dict[str, list[tuple[Resource, dict[str, str], bytes, Key]]] = field(
+        default_factory=dict
+    )
     inherit_targets: dict[tuple[str, str], list[tuple[str, str, str, str, str]]] = field(
         default_factory=dict
     )
@@ -148,6 +154,36 @@ class Run:
         cached = self.names.get(resource.id)
         if cached is None:
             cached = self.names[resource.id] = resource_name(resource)
+        return cached
+
+    def rows(self, resource_type: str) -> list[tuple[Resource, dict[str, str], bytes, Key]]:
+        """The resources of a type to evaluate, each with what every finding on it repeats.
+
+        Worked out once per run instead of once per policy: the identity
+        fields of its findings, its id as bytes for the fingerprint, and its
+        (account, region) for collection-error lookups.  Regions outside the
+        config's ``regions`` are left out here.
+        """
+        cached = self.rows_by_type.get(resource_type)
+        if cached is None:
+            regions = self.regions
+            cached = [
+                (
+                    resource,
+                    {
+                        "resource_id": resource.id,
+                        "resource_type": resource.type,
+                        "resource_name": self.name(resource),
+                        "account": resource.account,
+                        "region": resource.region,
+                    },
+                    resource.id.encode(),
+                    (resource.account, resource.region),
+                )
+                for resource in self.graph.of_type(resource_type)
+                if not regions or resource.region in regions
+            ]
+            self.rows_by_type[resource_type] = cached
         return cached
 
     def inheritors(self, owner_id: str, relation: str) -> list[tuple[str, str, str, str, str]]:
@@ -215,18 +251,12 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
         reason="",
         waiver=None,
     )
-    regions = run.regions
     # fingerprint() inlined: the policy's half of the hashed text is encoded once.
     prefix = f"{policy.id}|".encode()
     sha256 = hashlib.sha256
-    run_name = run.name
     for rtype in policy.resources:
-        for resource in run.graph.of_type(rtype):
-            if regions and resource.region not in regions:
-                continue
-            name = run_name(resource)
+        for resource, identity, rid_bytes, key in run.rows(rtype):
             state.subject = resource
-            key = (resource.account, resource.region)
             cached = unknown_cache.get(key)
             if cached is None:
                 cached = unknown_cache[key] = (
@@ -234,6 +264,7 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
                     run.unknown_reason(program.reach, *key),
                 )
             scope_unknown, unknown = cached
+            name = identity["resource_name"]
             attrs = resource.attrs
             rid = resource.id
             fields = base.copy()
@@ -272,13 +303,9 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
                     fields["remediation"] = remediation
                 fields["evidence"] = state.evidence_tuple()
             state.recording = False
-            fields["resource_id"] = rid
-            fields["resource_type"] = resource.type
-            fields["resource_name"] = name
-            fields["account"] = resource.account
-            fields["region"] = resource.region
+            fields.update(identity)
             fields["message"] = message.render(state, name)
-            fields["fingerprint"] = sha256(prefix + rid.encode()).hexdigest()
+            fields["fingerprint"] = sha256(prefix + rid_bytes).hexdigest()
             findings.append(new_finding(fields))
             if policy.inherited_by and in_scope:
                 _inherit(run, policy, base, resource, name, inherited)
