@@ -269,11 +269,11 @@ def seed_estate(
             "aws.rds.event_subscription": 1 if extras else 0,
             "aws.secretsmanager.secret": 1 if extras and clusters else 0,
             "aws.backup.protected_resource": 1 if extras and clusters else 0,
-            # aws/rds (cluster 0), the customer key (clusters 1, 2, cluster 0's
-            # activity stream) and the key moto gives the managed master secret
+            # aws/rds (cluster 0) and the customer key (clusters 1, 2, cluster
+            # 0's activity stream); not the key moto gives the managed master
+            # secret, which no relation reaches
             "aws.kms.key": (1 if clusters else 0)
-            + (1 if clusters > 1 or (extras and clusters) else 0)
-            + (1 if extras and clusters else 0),
+            + (1 if clusters > 1 or (extras and clusters) else 0),
             "aws.rds.certificate": len(moto_gaps.RDS_CA_CERTIFICATES),
         }
     )
@@ -293,6 +293,8 @@ class ServerCallCounter:
         import threading
 
         self.calls: collections.Counter[tuple[str, str]] = collections.Counter()
+        # Calls moto has answered (counted when the response is built).
+        self.completed: collections.Counter[tuple[str, str]] = collections.Counter()
         self._lock = threading.Lock()
         self._original: Any = None
 
@@ -307,9 +309,14 @@ class ServerCallCounter:
                 name = resp._get_action()
             except Exception:
                 name = "?"
+            key = (str(resp.service_name), str(name))
             with counter._lock:
-                counter.calls[(str(resp.service_name), str(name))] += 1
-            return original(resp)
+                counter.calls[key] += 1
+            try:
+                return original(resp)
+            finally:
+                with counter._lock:
+                    counter.completed[key] += 1
 
         response_class: Any = BaseResponse
         response_class.call_action = call_action
@@ -370,3 +377,59 @@ class FailOperation:
 
     def __exit__(self, *exc: object) -> None:
         setattr(self.cls, self.method, self.original)
+
+
+class BlockOperation:
+    """Hold one moto response method until ``release()`` (or ``timeout`` seconds).
+
+    ``BlockOperation(RDSResponse, "describe_db_instances")`` keeps every such
+    call waiting inside moto; ``when(response)`` limits it to some calls (e.g.
+    one SecretId).  ``entered`` is set once a held call has arrived.  Used to
+    show that other calls go on while one is slow, without timing anything.
+    """
+
+    def __init__(
+        self,
+        response_class: Any,
+        method: str,
+        *,
+        when: Callable[[Any], bool] = lambda _resp: True,
+        timeout: float = 60.0,
+    ) -> None:
+        import threading
+
+        self.cls, self.method, self.when, self.timeout = response_class, method, when, timeout
+        self.original = getattr(response_class, method)
+        self.entered = threading.Event()
+        self._release = threading.Event()
+
+    def release(self) -> None:
+        self._release.set()
+
+    def __enter__(self) -> BlockOperation:
+        outer = self
+
+        def wrapper(resp_self: Any, *a: Any, **kw: Any) -> Any:
+            if outer.when(resp_self):
+                outer.entered.set()
+                outer._release.wait(outer.timeout)
+            return outer.original(resp_self, *a, **kw)
+
+        setattr(self.cls, self.method, wrapper)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+        setattr(self.cls, self.method, self.original)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
+    """Poll ``condition`` until it holds (True) or ``timeout`` seconds pass (False)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()

@@ -17,12 +17,11 @@ def _key_refs(r: Resource) -> Iterator[str]:
     # KmsKeyId of an unencrypted resource names no key in use.
     if r.type in _ENCRYPTED_TYPES and encrypted and a.get("KmsKeyId"):
         yield str(a["KmsKeyId"])
-    if r.type == "aws.rds.db_cluster":
-        if a.get("ActivityStreamKmsKeyId"):
-            yield str(a["ActivityStreamKmsKeyId"])
-        secret = a.get("MasterUserSecret") or {}
-        if secret.get("KmsKeyId"):
-            yield str(secret["KmsKeyId"])
+    # Not MasterUserSecret.KmsKeyId: no relation leads from a cluster or its
+    # secret to that key, so no policy could read it (a DescribeKey per
+    # distinct secret key for nothing).
+    if r.type == "aws.rds.db_cluster" and a.get("ActivityStreamKmsKeyId"):
+        yield str(a["ActivityStreamKmsKeyId"])
     if r.type == "aws.rds.db_instance" and a.get("PerformanceInsightsKMSKeyId"):
         yield str(a["PerformanceInsightsKMSKeyId"])
 

@@ -3,9 +3,10 @@ global clusters, event subscriptions and CA certificates."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from scanner.collect.spec import CallContext, CallFailed, Record, ResourceSpec
+from scanner.collect.spec import CallContext, CallFailed, InUse, Record, ResourceSpec
 
 SNAPSHOT = "aws.rds.db_cluster_snapshot"
 PARAMETER_GROUP = "aws.rds.db_cluster_parameter_group"
@@ -48,8 +49,11 @@ def add_snapshot_attributes(ctx: CallContext, records: list[Record]) -> None:
 
 
 def add_parameters(ctx: CallContext, records: list[Record]) -> None:
-    """DescribeDBClusterParameters for every listed group, paginated.
+    """DescribeDBClusterParameters for each group, paginated.
 
+    The runner passes only the groups collected clusters use (``InUse``):
+    policies reach parameters through ``uses_parameter_group``, and the
+    ``default.*`` group every engine family lists has hundreds of them.
     Only parameters that have a ParameterValue are kept: an engine default
     group lists hundreds of parameters, most without a value, and policies only
     ever read values.  A group without ``Parameters`` is one whose parameters
@@ -71,6 +75,14 @@ def add_parameters(ctx: CallContext, records: list[Record]) -> None:
         except Exception as exc:
             raise CallFailed("rds", "DescribeDBClusterParameters", exc) from exc
         record["Parameters"] = params
+
+
+def _cluster_parameter_group(cluster: Record) -> Iterator[str]:
+    # A cluster names its cluster parameter group by name; the members'
+    # DBClusterParameterGroupStatus is a sync state, not a group.
+    name = cluster.get("DBClusterParameterGroup")
+    if name:
+        yield str(name)
 
 
 def _rds(rtype: str, operation: str, items_key: str, arn_field: str, **extra: Any) -> ResourceSpec:
@@ -120,6 +132,9 @@ SPECS = (
         "DBClusterParameterGroupArn",
         augment=add_parameters,
         augment_actions=("rds:DescribeDBClusterParameters",),
+        augment_in_use=InUse(
+            "aws.rds.db_cluster", _cluster_parameter_group, "DBClusterParameterGroupName"
+        ),
     ),
     # A global database spans regions and each regional endpoint may list it:
     # the runner keeps one resource per ARN.

@@ -1,28 +1,37 @@
 """Run every collector over (account, region) with a bounded thread pool.
 
-Stages, each a batch of tasks on one pool:
+First the accounts: resolve the targets (own account, ``accounts`` or
+``org``), assume the role in each, and list its regions when ``all_regions``.
 
-1. accounts: resolve the targets (own account, ``accounts`` or ``org``),
-   assume the role in each, and list its regions when ``all_regions``;
-2. listings: one task per (account, region, resource type) running the
-   paginated list, then augment tasks over batches of the listed records
-   (snapshot attributes, group parameters) so that per-record calls spread
-   over the pool instead of running one after another;
-3. dependents: one task per (account, region, dependent type) describing
-   each distinct KMS key and master-user secret the listings referenced.
+Then one task per (account, region, resource type) runs the paginated list,
+and every call that depends on a listing is submitted to the same pool as soon
+as the page naming it arrives, not after the other listings (a slow listing,
+such as DescribeDBInstances paging through hundreds of instances, would
+otherwise hold back every dependent call behind it):
 
-Every thread keeps its own boto3 sessions and clients (boto3 clients are
-built per thread; sessions are not thread-safe).  Every failed call becomes a
-CollectionError naming what it leaves incomplete, and collection goes on.
+* augments of the listed records (snapshot attributes), in batches spread
+  over the pool;
+* augments of only the records that another type's records use (the
+  parameters of cluster parameter groups that collected clusters name);
+* dependents: each distinct KMS key and master-user secret the records
+  reference, described once per account and region, in batches.
+
+The scheduling state (what was submitted, what was seen) lives on the calling
+thread, which receives every page and finished task through one queue; the
+workers only make calls.  Clients are built once per (account, region,
+service) and shared by the workers (botocore clients are thread-safe).  Every
+failed call becomes a CollectionError naming what it leaves incomplete, and
+collection goes on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence, Sized
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -43,7 +52,7 @@ from scanner.collect import guard
 from scanner.collect._calls import error_code_and_message, jsonable
 from scanner.collect.options import CollectOptions, ProgressEvent
 from scanner.collect.registry import DEPENDENT, LISTED
-from scanner.collect.spec import CallFailed, DependentSpec, Reference, ResourceSpec
+from scanner.collect.spec import CallFailed, DependentSpec, Record, ResourceSpec
 from scanner.errors import UserInputError
 from scanner.model import CollectionError, Resource, Snapshot
 from scanner.vocabulary import RESOURCE_TYPES
@@ -57,8 +66,8 @@ T = TypeVar("T")
 class AccountTarget:
     account: str
     # None: the caller's own credential chain.  Otherwise botocore
-    # RefreshableCredentials from AssumeRole, shared by every thread's session
-    # (they are thread-safe) and re-assumed before they expire, so an
+    # RefreshableCredentials from AssumeRole, shared by every client of the
+    # account (they are thread-safe) and re-assumed before they expire, so an
     # organisation scan longer than the role session still succeeds.
     credentials: Any = None
     regions: tuple[str, ...] = ()
@@ -78,10 +87,14 @@ class _Run:
     failed_augments: set[tuple[str, str, str]] = field(default_factory=set)
     # (account, region, service) -> the first connection error seen there
     unreachable: dict[tuple[str, str, str], str] = field(default_factory=dict)
-    local: threading.local = field(default_factory=threading.local)
-    # One botocore data loader for every session of the run: each fresh session
-    # would otherwise re-parse the service models (~0.3 s per client), which
-    # dominated small collections with several threads.
+    # One client per (account, region, service), shared by every worker:
+    # building one per thread cost ~8 ms of CPU per (thread, service).
+    clients: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    sessions: dict[str, boto3.session.Session] = field(default_factory=dict)
+    # boto3 sessions are not thread-safe: clients are built under this lock.
+    client_lock: threading.Lock = field(default_factory=threading.Lock)
+    # One botocore data loader for the run: every session shares the parsed
+    # service models instead of re-reading them.
     loader: Any = field(default_factory=create_loader)
 
     def add_error(self, error: CollectionError) -> None:
@@ -95,36 +108,35 @@ class _Run:
             connect_timeout=o.connect_timeout,
             read_timeout=o.read_timeout,
             user_agent_extra="aurora-scan",
+            # Every worker may share one client: keep a connection per worker.
+            max_pool_connections=max(10, o.max_workers),
         )
 
     def client(self, target: AccountTarget | None, region: str, service: str) -> Any:
-        """This thread's client for (account, region, service), built once."""
-        cache: dict[tuple[str, str, str], Any] | None = getattr(self.local, "clients", None)
-        if cache is None:
-            cache = self.local.clients = {}
-        account = target.account if target else ""
-        key = (account, region, service)
-        client = cache.get(key)
-        if client is None:
-            session = self._session(target)
-            client = guard.install(
-                session.client(
-                    service,
-                    region_name=region,
-                    endpoint_url=self.options.endpoint_url,
-                    config=self.botocore_config(),
+        """The run's client for (account, region, service), built once, guard installed."""
+        key = (target.account if target else "", region, service)
+        client = self.clients.get(key)
+        if client is not None:
+            return client
+        with self.client_lock:
+            client = self.clients.get(key)
+            if client is None:
+                client = guard.install(
+                    self._session(target).client(
+                        service,
+                        region_name=region,
+                        endpoint_url=self.options.endpoint_url,
+                        config=self.botocore_config(),
+                    )
                 )
-            )
-            cache[key] = client
+                self.clients[key] = client
         return client
 
     def _session(self, target: AccountTarget | None) -> boto3.session.Session:
-        sessions: dict[str, boto3.session.Session] | None = getattr(self.local, "sessions", None)
-        if sessions is None:
-            sessions = self.local.sessions = {}
+        """One session per credential set (called under ``client_lock``)."""
         creds = target.credentials if target else None
         key = target.account if creds and target else ""
-        session = sessions.get(key)
+        session = self.sessions.get(key)
         if session is None:
             core = botocore.session.get_session()
             core.register_component("data_loader", self.loader)
@@ -136,7 +148,7 @@ class _Run:
                 # botocore has no public setter for refreshable credentials.
                 core._credentials = creds
                 session = boto3.session.Session(botocore_session=core)
-            sessions[key] = session
+            self.sessions[key] = session
         return session
 
 
@@ -180,11 +192,12 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-# ----- stage 2: listings ----------------------------------------------------------
+# ----- the calls each task makes --------------------------------------------------
 
 
-# Records per augment task: small enough to spread one region's snapshots over
-# the pool, large enough that task overhead stays negligible.
+# Most records per augment or dependent task: small enough to spread one
+# region's snapshots or secrets over the pool, large enough that task overhead
+# stays negligible.  Fewer records are split into one batch per worker.
 AUGMENT_BATCH = 25
 
 
@@ -193,6 +206,7 @@ class _Listing:
     ctx: _Ctx
     spec: ResourceSpec
     records: list[dict[str, Any]]
+    failed: bool = False
 
 
 def _unreachable(exc: BaseException) -> bool:
@@ -201,14 +215,19 @@ def _unreachable(exc: BaseException) -> bool:
     return isinstance(exc, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError)
 
 
-def list_records(ctx: _Ctx, spec: ResourceSpec) -> _Listing:
+PageFn = Callable[[list[Record]], None]
+
+
+def list_records(ctx: _Ctx, spec: ResourceSpec, on_page: PageFn | None = None) -> _Listing:
     """Paginate ``spec``'s operation; on failure keep the pages already read.
 
-    Once a service endpoint of (account, region) could not be reached, the
-    remaining listings from it are recorded as skipped instead of each
-    waiting through its own connect timeouts and retries.
+    ``on_page`` gets each page's kept records as soon as it arrives, so that
+    the calls they lead to can start while later pages are read.  Once a
+    service endpoint of (account, region) could not be reached, the remaining
+    listings from it are recorded as skipped instead of each waiting through
+    its own connect timeouts and retries.
     """
-    records: list[dict[str, Any]] = []
+    listing = _Listing(ctx, spec, [])
     where = (ctx.account, ctx.region, spec.service)
     with ctx.run.lock:
         dead = ctx.run.unreachable.get(where)
@@ -220,7 +239,8 @@ def list_records(ctx: _Ctx, spec: ResourceSpec) -> _Listing:
             spec.operation,
             (spec.type, *spec.feeds),
         )
-        return _Listing(ctx, spec, records)
+        listing.failed = True
+        return listing
     try:
         client = ctx.client(spec.service)
         paginator = client.get_paginator(spec.method)
@@ -228,21 +248,24 @@ def list_records(ctx: _Ctx, spec: ResourceSpec) -> _Listing:
         if ctx.page_size and spec.accepts_page_size:
             config["PageSize"] = ctx.page_size
         for page in paginator.paginate(**spec.params, PaginationConfig=config):
-            records.extend(page.get(spec.items_key) or [])
+            records = page.get(spec.items_key) or []
+            if spec.keep is not None:
+                records = [r for r in records if spec.keep(r)]
+            listing.records.extend(records)
+            if on_page is not None and records:
+                on_page(records)
     except Exception as exc:
         # The type (and what its records reference) is marked incomplete.
         ctx.record_error(exc, spec.service, spec.operation, (spec.type, *spec.feeds))
+        listing.failed = True
         if _unreachable(exc):
             with ctx.run.lock:
                 ctx.run.unreachable.setdefault(where, error_code_and_message(exc)[1])
-    if spec.keep is not None:
-        records = [r for r in records if spec.keep(r)]
-    return _Listing(ctx, spec, records)
+    return listing
 
 
-def augment_batch(listing: _Listing, batch: list[dict[str, Any]]) -> None:
-    """Run the spec's augment on one batch; the first failure per listing is recorded once."""
-    spec, ctx = listing.spec, listing.ctx
+def augment_batch(ctx: _Ctx, spec: ResourceSpec, batch: list[Record]) -> None:
+    """Run the spec's augment on one batch; the first failure per type is recorded once."""
     if spec.augment is None:
         return
     key = (ctx.account, ctx.region, spec.type)
@@ -274,9 +297,6 @@ def to_resources(listing: _Listing) -> list[Resource]:
     return out
 
 
-# ----- stage 3: dependents --------------------------------------------------------
-
-
 def fetch_dependents(ctx: _Ctx, spec: DependentSpec, values: Sequence[str]) -> list[Resource]:
     """One describe per distinct referenced value, in the value's own region."""
     out: list[Resource] = []
@@ -299,7 +319,194 @@ def fetch_dependents(ctx: _Ctx, spec: DependentSpec, values: Sequence[str]) -> l
     return out
 
 
-# ----- stage 1: accounts ----------------------------------------------------------
+# ----- scheduling -----------------------------------------------------------------
+
+
+Label = tuple[str, str, str]  # account, region, resource type
+
+
+class _Scheduler:
+    """Tasks on the pool; pages and finished tasks come back to the calling thread.
+
+    Only the calling thread (``drain``) reads or writes the scheduling state
+    below, so it needs no lock; workers only put events on ``events``.
+    """
+
+    def __init__(
+        self,
+        pool: ThreadPoolExecutor,
+        run: _Run,
+        listed: Sequence[ResourceSpec],
+        dependents: Sequence[DependentSpec],
+    ) -> None:
+        self.pool = pool
+        self.run = run
+        self.workers = max(1, run.options.max_workers)
+        self.listed = {s.type: s for s in listed}
+        self.dependents = dependents
+        self.events: queue.SimpleQueue[tuple[str, Any, Any]] = queue.SimpleQueue()
+        self.outstanding = 0
+        self.done = 0
+        self.total = 0
+        self.listings: list[_Listing] = []
+        self.resources: list[Resource] = []
+        # (account, region, type) -> values already submitted (keys, secrets, groups)
+        self.seen: dict[Label, set[str]] = defaultdict(set)
+        # In-use augments, per (account, region, augmented type): the names
+        # the using type's records gave so far, and the listed records by
+        # name.  A record is augmented once both have arrived, so a name no
+        # listed record has (moto's clusters name default.* groups it does not
+        # list) is never described.
+        self.wanted: dict[Label, set[str]] = defaultdict(set)
+        self.by_name: dict[Label, dict[str, Record]] = defaultdict(dict)
+        # Where the using type's listing failed, which records are in use is
+        # unknown: every listed record of the type is augmented instead.
+        self.augment_all: set[Label] = set()
+        # Types whose records decide which records of another type are augmented.
+        self.users: dict[str, list[ResourceSpec]] = defaultdict(list)
+        for spec in listed:
+            if spec.augment_in_use is not None and spec.augment_in_use.by in self.listed:
+                self.users[spec.augment_in_use.by].append(spec)
+
+    # -- submitting --
+
+    def submit(self, label: Label, fn: Callable[[], Any], kind: str) -> None:
+        self.outstanding += 1
+        self.total += 1
+        future = self.pool.submit(fn)
+        future.add_done_callback(lambda f: self.events.put((kind, label, f)))
+
+    def start_listing(self, target: AccountTarget, region: str, spec: ResourceSpec) -> None:
+        ctx = _Ctx(self.run, target, region)
+
+        def on_page(records: list[Record]) -> None:
+            self.events.put(("page", ctx, (spec, records)))
+
+        self.submit(
+            (target.account, region, spec.type),
+            _bind(list_records, ctx, spec, on_page),
+            "listing",
+        )
+
+    def _batches(self, items: Sequence[T]) -> Iterator[Sequence[T]]:
+        size = min(AUGMENT_BATCH, max(1, -(-len(items) // self.workers)))
+        for i in range(0, len(items), size):
+            yield items[i : i + size]
+
+    def _augment(self, ctx: _Ctx, spec: ResourceSpec, records: list[Record]) -> None:
+        label = (ctx.account, ctx.region, spec.type)
+        for batch in self._batches(records):
+            self.submit(label, _bind(augment_batch, ctx, spec, list(batch)), "augment")
+
+    def _augment_in_use(self, ctx: _Ctx, spec: ResourceSpec) -> None:
+        """Augment the listed records now known to be in use (each once)."""
+        label = (ctx.account, ctx.region, spec.type)
+        by_name, seen = self.by_name[label], self.seen[label]
+        every = label in self.augment_all or (
+            spec.augment_in_use is not None and spec.augment_in_use.by not in self.listed
+        )
+        names = by_name.keys() if every else self.wanted[label] & by_name.keys()
+        fresh = sorted(names - seen)
+        seen.update(fresh)
+        self._augment(ctx, spec, [by_name[n] for n in fresh])
+
+    def _dependents(self, ctx: _Ctx, spec: ResourceSpec, records: list[Record]) -> None:
+        found = [Resource("", spec.type, ctx.account, ctx.region, r) for r in records]
+        for dep in self.dependents:
+            by_region: dict[str, list[str]] = defaultdict(list)
+            for ref in dep.references(found):
+                seen = self.seen[(ctx.account, ref.region, dep.type)]
+                if ref.value not in seen:
+                    seen.add(ref.value)
+                    by_region[ref.region].append(ref.value)
+            for region, values in sorted(by_region.items()):
+                dep_ctx = ctx if region == ctx.region else _Ctx(self.run, ctx.target, region)
+                for batch in self._batches(sorted(values)):
+                    self.submit(
+                        (ctx.account, region, dep.type),
+                        _bind(fetch_dependents, dep_ctx, dep, list(batch)),
+                        "dependent",
+                    )
+
+    # -- reacting --
+
+    def _page(self, ctx: _Ctx, spec: ResourceSpec, records: list[Record]) -> None:
+        """A page of ``spec`` arrived: start every call it names."""
+        # References first: an augment running on these records adds fields.
+        self._dependents(ctx, spec, records)
+        for user in self.users.get(spec.type, ()):
+            assert user.augment_in_use is not None
+            wanted = self.wanted[(ctx.account, ctx.region, user.type)]
+            wanted.update(n for r in records for n in user.augment_in_use.names(r))
+            self._augment_in_use(ctx, user)
+        if spec.augment is None:
+            return
+        in_use = spec.augment_in_use
+        if in_use is None:
+            self._augment(ctx, spec, records)
+            return
+        by_name = self.by_name[(ctx.account, ctx.region, spec.type)]
+        by_name.update((str(r.get(in_use.key) or ""), r) for r in records)
+        self._augment_in_use(ctx, spec)
+
+    def _listed(self, listing: _Listing) -> None:
+        self.listings.append(listing)
+        if not listing.failed:
+            return
+        ctx = listing.ctx
+        for user in self.users.get(listing.spec.type, ()):
+            self.augment_all.add((ctx.account, ctx.region, user.type))
+            self._augment_in_use(ctx, user)
+
+    def drain(self, progress: Callable[[ProgressEvent], None] | None) -> None:
+        while self.outstanding:
+            kind, label, payload = self.events.get()
+            if kind == "page":
+                spec, records = payload
+                self._page(label, spec, records)
+                continue
+            self.outstanding -= 1
+            self.done += 1
+            result = payload.result()  # a bug in a task is raised here
+            count = 0
+            if kind == "listing":
+                self._listed(result)
+                count = len(result.records)
+            elif kind == "dependent":
+                self.resources.extend(result)
+                count = len(result)
+            if progress is not None:
+                account, region, rtype = label
+                progress(ProgressEvent(account, region, rtype, count, self.done, self.total))
+
+    def collected(self) -> list[Resource]:
+        """Every listed and dependent resource."""
+        return [r for listing in self.listings for r in to_resources(listing)] + self.resources
+
+    def unused(self) -> list[dict[str, str]]:
+        """Listed records an in-use augment skipped: no collected user names them."""
+        out = []
+        for listing in self.listings:
+            spec, ctx = listing.spec, listing.ctx
+            if spec.augment_in_use is None:
+                continue
+            done = self.seen.get((ctx.account, ctx.region, spec.type), set())
+            for record in listing.records:
+                name = str(record.get(spec.augment_in_use.key) or "")
+                if name not in done:
+                    out.append(
+                        {
+                            "type": spec.type,
+                            "name": name,
+                            "account": ctx.account,
+                            "region": ctx.region,
+                            "reason": f"no collected {spec.augment_in_use.by} uses it",
+                        }
+                    )
+        return sorted(out, key=lambda u: (u["type"], u["account"], u["region"], u["name"]))
+
+
+# ----- accounts ------------------------------------------------------------------
 
 
 def _caller_identity(run: _Run, region: str) -> dict[str, str]:
@@ -421,19 +628,9 @@ def _targets(run: _Run, caller: dict[str, str], home_region: str) -> list[Accoun
 # ----- orchestration --------------------------------------------------------------
 
 
-def _run_all(
-    pool: ThreadPoolExecutor,
-    jobs: Sequence[tuple[Callable[[], T], tuple[str, str, str]]],
-    on_done: Callable[[tuple[str, str, str], T, int, int], None] | None = None,
-) -> list[T]:
-    futures: dict[Future[T], tuple[str, str, str]] = {pool.submit(fn): label for fn, label in jobs}
-    results: list[T] = []
-    for done, future in enumerate(as_completed(futures), start=1):
-        result = future.result()
-        results.append(result)
-        if on_done is not None:
-            on_done(futures[future], result, done, len(futures))
-    return results
+def _run_all(pool: ThreadPoolExecutor, jobs: Sequence[Callable[[], T]]) -> list[T]:
+    futures: list[Future[T]] = [pool.submit(fn) for fn in jobs]
+    return [f.result() for f in futures]
 
 
 def _dedupe(resources: Iterable[Resource]) -> list[Resource]:
@@ -472,13 +669,6 @@ def _home_region(options: CollectOptions) -> str:
     )
 
 
-def _group_references(refs: Iterable[Reference]) -> dict[str, list[str]]:
-    by_region: dict[str, set[str]] = defaultdict(set)
-    for ref in refs:
-        by_region[ref.region].add(ref.value)
-    return {region: sorted(values) for region, values in by_region.items()}
-
-
 def collect(options: CollectOptions) -> Snapshot:
     """Collect every selected resource type in every account and region."""
     started = _now()
@@ -495,56 +685,16 @@ def collect(options: CollectOptions) -> Snapshot:
     with ThreadPoolExecutor(max_workers=max(1, options.max_workers)) as pool:
         prepared = _run_all(
             pool,
-            [
-                (_bind(_prepare_account, run, t, home, regions), (t.account, "*", "account"))
-                for t in _targets(run, caller, home)
-            ],
+            [_bind(_prepare_account, run, t, home, regions) for t in _targets(run, caller, home)],
         )
         targets = sorted((t for t in prepared if t is not None), key=lambda t: t.account)
-
-        def progress(label: tuple[str, str, str], found: Sized, done: int, total: int) -> None:
-            if options.progress is not None:
-                options.progress(ProgressEvent(*label, len(found), done, total))
-
-        def listing_progress(
-            label: tuple[str, str, str], listing: _Listing, done: int, total: int
-        ) -> None:
-            progress(label, listing.records, done, total)
-
-        jobs = [
-            (_bind(list_records, _Ctx(run, t, region), spec), (t.account, region, spec.type))
-            for t in targets
-            for region in t.regions
-            for spec in listed
-        ]
-        listings = _run_all(pool, jobs, listing_progress)
-        augment_jobs = [
-            (
-                _bind(augment_batch, listing, listing.records[i : i + AUGMENT_BATCH]),
-                (listing.ctx.account, listing.ctx.region, listing.spec.type),
-            )
-            for listing in listings
-            if listing.spec.augment is not None
-            for i in range(0, len(listing.records), AUGMENT_BATCH)
-        ]
-        _run_all(pool, augment_jobs)
-        resources = [r for listing in listings for r in to_resources(listing)]
-
-        by_account: dict[str, list[Resource]] = defaultdict(list)
-        for r in resources:
-            by_account[r.account].append(r)
-        dep_jobs = []
+        scheduler = _Scheduler(pool, run, listed, dependents)
         for t in targets:
-            for spec in dependents:
-                grouped = _group_references(spec.references(by_account.get(t.account, [])))
-                for region, values in sorted(grouped.items()):
-                    dep_jobs.append(
-                        (
-                            _bind(fetch_dependents, _Ctx(run, t, region), spec, values),
-                            (t.account, region, spec.type),
-                        )
-                    )
-        resources += [r for batch in _run_all(pool, dep_jobs, progress) for r in batch]
+            for region in t.regions:
+                for spec in listed:
+                    scheduler.start_listing(t, region, spec)
+        scheduler.drain(options.progress)
+    resources = scheduler.collected()
 
     all_targets = _targets_for_snapshot(prepared, run)
     scanned_regions = sorted({r for t in targets for r in t.regions} or set(regions))
@@ -565,6 +715,9 @@ def collect(options: CollectOptions) -> Snapshot:
             "missing_references": sorted(
                 run.missing, key=lambda m: (m["type"], m["reference"], m["region"])
             ),
+            # e.g. cluster parameter groups no collected cluster uses: listed,
+            # their parameters not read (no policy can reach them).
+            "not_augmented_unused": scheduler.unused(),
         },
     )
 

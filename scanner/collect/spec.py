@@ -4,11 +4,13 @@ A ``ResourceSpec`` says how to list one resource type: the boto3 service,
 the paginated API operation, the key holding the items, how to get each
 item's id (its ARN field, or an ARN format for EC2 objects that have none),
 and the IAM actions it needs.  Anything an API list does not return is added
-by a small ``augment`` function that runs right after the listing.
+by a small ``augment`` function that runs as soon as each page is listed; with
+``augment_in_use`` it runs only on the records that another type's records
+name (the parameters of the cluster parameter groups clusters use).
 
 A ``DependentSpec`` collects a type that is only fetched because another
 resource references it (KMS keys, master-user secrets): one call per distinct
-reference, after every listing has finished.
+reference, started as soon as the page naming it is listed.
 """
 
 from __future__ import annotations
@@ -51,6 +53,23 @@ class CallFailed(Exception):
 
 
 @dataclass(frozen=True)
+class InUse:
+    """Augment only the records that records of type ``by`` name.
+
+    E.g. a real account lists a ``default.*`` cluster parameter group per
+    engine family, each with hundreds of parameters over several pages, that
+    no cluster may use: only the groups clusters name are read.  ``names``
+    gives the names one ``by`` record uses; ``key`` is the field of this
+    type's records they match.  Where ``by`` is not collected, or its
+    listing failed, every listed record is augmented.
+    """
+
+    by: str
+    names: Callable[[Record], Iterable[str]]
+    key: str
+
+
+@dataclass(frozen=True)
 class ResourceSpec:
     type: str
     service: str
@@ -65,6 +84,7 @@ class ResourceSpec:
     accepts_page_size: bool = False  # RDS MaxRecords 20..100; EC2 returns all by default
     augment: Augment | None = None
     augment_actions: tuple[str, ...] = ()
+    augment_in_use: InUse | None = None
     keep: Callable[[Record], bool] | None = None
     # Types fetched from references in this type's records: incomplete if this fails.
     feeds: tuple[str, ...] = ()
