@@ -33,7 +33,8 @@ from typing import Any
 
 from scanner.diff import index_findings
 from scanner.errors import UserInputError
-from scanner.model import RESULT_SCHEMA_VERSION, SCANNER_NAME, CollectionError, ScanResult
+from scanner.model import SCANNER_NAME, CollectionError, ScanResult
+from scanner.result_file import parse_result, read_result_bytes
 
 
 @dataclass(frozen=True)
@@ -46,45 +47,9 @@ class Shard:
 
 
 def read_shard(path: Path) -> Shard:
-    """Read one results.json; the file's sha256 goes into the merged header."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UserInputError(
-            f"cannot read result file: {exc.strerror}",
-            file=str(path),
-            expected="a results.json written by aurora-scan scan/evaluate",
-        ) from exc
-    try:
-        data = json.loads(raw)
-    except RecursionError:
-        # json recurses once per nesting level: a hostile file must not crash us.
-        raise UserInputError(
-            "JSON nested too deeply",
-            file=str(path),
-            expected="a results.json written by aurora-scan scan/evaluate",
-        ) from None
-    except ValueError:
-        data = None  # reported below with the decoder's message
-    version = str(data.get("schema_version")) if isinstance(data, dict) else None
-    if version is not None and version.split(".")[0] != RESULT_SCHEMA_VERSION.split(".")[0]:
-        # Never merge or diff a result of another format as if it were ours.
-        raise UserInputError(
-            f"results schema version {version} is not supported",
-            file=str(path),
-            location="$.schema_version",
-            expected=f"{RESULT_SCHEMA_VERSION.split('.')[0]}.x",
-            hint="re-render it with this version of aurora-scan",
-        )
-    try:
-        result = ScanResult.from_dict(json.loads(raw) if data is None else data)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise UserInputError(
-            f"not an aurora-scan result ({type(exc).__name__}: {exc})",
-            file=str(path),
-            expected="a results.json written by aurora-scan scan/evaluate",
-            hint="pass the results.json from an --output-dir, not the SARIF or a snapshot",
-        ) from exc
+    """Read one results.json, schema-validated; its sha256 goes into the merged header."""
+    raw = read_result_bytes(path)
+    result = parse_result(raw, str(path))
     return Shard(name=str(path), result=result, sha256=hashlib.sha256(raw).hexdigest())
 
 

@@ -24,11 +24,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-from jsonschema.exceptions import best_match
-
 from scanner.errors import UserInputError
-from scanner.model import ScanResult
+from scanner.model import RESULT_SCHEMA_VERSION, ScanResult
+from scanner.schema_check import DocumentValidator, expected_text
 
 RESULTS_SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
 
@@ -108,28 +106,101 @@ def write_result(result: ScanResult, path: Path | str) -> Path:
     return target
 
 
+EXPECTED = "a results.json written by aurora-scan evaluate/scan"
+_HINT = "pass the results.json from the --output-dir of aurora-scan evaluate/scan"
+
+
+@cache
+def _validator() -> DocumentValidator:
+    # The findings (a million at 10,000 clusters) are checked by a predicate
+    # compiled from the schema; everything else by jsonschema (schema_check.py).
+    return DocumentValidator(results_schema(), ["findings"])
+
+
+def _major(version: str) -> str:
+    return version.split(".", 1)[0]
+
+
 def validate_result_dict(data: Any, file: str = "results.json") -> None:
-    error = best_match(jsonschema.Draft202012Validator(results_schema()).iter_errors(data))
-    if error is not None:
-        where = "$" + "".join(
-            f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
-        )
+    """Raise a one-line UserInputError if ``data`` is not a results document.
+
+    The schema is the contract; a result of schema 1.0 (findings carrying
+    their policy's frameworks) is valid too.
+    """
+    if not isinstance(data, dict) or "findings" not in data:
+        raise _not_a_result(data, file)
+    version = data.get("schema_version")
+    if isinstance(version, str) and _major(version) != _major(RESULT_SCHEMA_VERSION):
+        # Never read a result of another format as if it were ours.
         raise UserInputError(
-            f"not an aurora-scan result: {error.message}",
+            f"results schema version {version} is not supported",
+            file=file,
+            location="$.schema_version",
+            expected=f"{_major(RESULT_SCHEMA_VERSION)}.x",
+            hint="re-render it with the aurora-scan version that wrote it, "
+            "or evaluate the snapshot again with this one",
+        )
+    found = _validator().first_error(data)
+    if found is not None:
+        error, where = found
+        raise UserInputError(
+            f"not an aurora-scan result: {_short(error.message)}",
             file=file,
             location=where,
-            hint="pass a results.json written by aurora-scan evaluate/scan",
+            expected=expected_text(error) or EXPECTED,
+            hint="the file was edited or damaged; " + _HINT,
         )
 
 
-def read_result(path: Path | str) -> ScanResult:
+def _not_a_result(data: Any, file: str) -> UserInputError:
+    hint = _HINT
+    if isinstance(data, dict) and "resources" in data:
+        hint = (
+            "this looks like a snapshot from `aurora-scan collect`; "
+            f"use `aurora-scan evaluate {file}` to evaluate it"
+        )
+    elif isinstance(data, dict) and "runs" in data:
+        hint = "this looks like a SARIF file; " + _HINT
+    return UserInputError(
+        "not an aurora-scan result",
+        file=file,
+        expected="a JSON object with schema_version, policies and findings (" + EXPECTED + ")",
+        hint=hint,
+    )
+
+
+def _short(text: str, limit: int = 200) -> str:
+    # A message may embed the offending value (a whole finding): one short line.
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def read_result_bytes(path: Path | str) -> bytes:
+    """The file's bytes; a missing file, a directory or an unreadable one is a UserInputError."""
     source = Path(path)
+    if source.is_dir():
+        raise UserInputError(
+            "is a directory, not a results file",
+            file=str(source),
+            expected=EXPECTED,
+            hint=f"pass the file inside it, e.g. {source / 'results.json'}",
+        )
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
+        return source.read_bytes()
     except FileNotFoundError:
-        raise UserInputError("results file not found", file=str(source)) from None
+        raise UserInputError(
+            "results file not found", file=str(source), expected=EXPECTED, hint=_HINT
+        ) from None
     except OSError as exc:
-        raise UserInputError(f"cannot read the file: {exc.strerror}", file=str(source)) from None
+        raise UserInputError(
+            f"cannot read the file: {exc.strerror}", file=str(source), expected=EXPECTED
+        ) from None
+
+
+def parse_result(raw: bytes, file: str) -> ScanResult:
+    """Decode, validate and load the bytes of a results.json (any 1.x)."""
+    try:
+        data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = (
             f"line {exc.lineno}, column {exc.colno}"
@@ -138,16 +209,23 @@ def read_result(path: Path | str) -> ScanResult:
         )
         raise UserInputError(
             f"not valid JSON: {exc.msg if isinstance(exc, json.JSONDecodeError) else exc}",
-            file=str(source),
+            file=file,
             location=where,
-            hint="pass a results.json written by aurora-scan",
+            expected=EXPECTED,
+            hint=_HINT,
         ) from None
     except RecursionError:
         # json recurses once per nesting level: a hostile file must not crash us.
         raise UserInputError(
-            "JSON nested too deeply",
-            file=str(source),
-            hint="pass a results.json written by aurora-scan",
+            "JSON nested too deeply", file=file, expected=EXPECTED, hint=_HINT
         ) from None
-    validate_result_dict(data, str(source))
+    validate_result_dict(data, file)
+    # Read as the current 1.x: whatever is written from it next is in this
+    # version's layout (a 1.0 finding's frameworks are dropped on load).
+    data["schema_version"] = RESULT_SCHEMA_VERSION
     return ScanResult.from_dict(data)
+
+
+def read_result(path: Path | str) -> ScanResult:
+    source = Path(path)
+    return parse_result(read_result_bytes(source), str(source))

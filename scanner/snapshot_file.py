@@ -19,16 +19,18 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
 
 from scanner.errors import UserInputError
 from scanner.model import SNAPSHOT_SCHEMA_VERSION, Snapshot
+from scanner.schema_check import DocumentValidator, expected_text
 
 SCHEMA_PATH = Path(__file__).parent / "collect" / "snapshot.schema.json"
 # A snapshot of ~10k clusters with their instances and snapshots is a few
 # hundred MB; anything far beyond is not a snapshot, or should be sharded.
 MAX_BYTES = 2 * 1024**3
 _GZIP_MAGIC = b"\x1f\x8b"
+EXPECTED = "a snapshot written by aurora-scan collect --output"
+_HINT = "pass the file written by `aurora-scan collect --output FILE`"
 
 
 @functools.cache
@@ -38,12 +40,12 @@ def snapshot_schema() -> dict[str, Any]:
 
 
 @functools.cache
-def _validator() -> jsonschema.protocols.Validator:
+def _validator() -> DocumentValidator:
+    # Resources (tens of thousands per snapshot) are checked by a predicate
+    # compiled from the schema, the rest by jsonschema (schema_check.py).
     schema = snapshot_schema()
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    validator: jsonschema.protocols.Validator = cls(schema)
-    return validator
+    jsonschema.validators.validator_for(schema).check_schema(schema)
+    return DocumentValidator(schema, ["resources"])
 
 
 def _major(version: str) -> str:
@@ -109,11 +111,20 @@ def _read_bytes(target: Path, max_bytes: int) -> bytes:
     try:
         size = target.stat().st_size
     except FileNotFoundError:
-        raise UserInputError("file not found", file=str(target)) from None
+        raise UserInputError(
+            "file not found", file=str(target), expected=EXPECTED, hint=_HINT
+        ) from None
     except OSError as exc:
-        raise UserInputError(f"cannot read the file ({exc.strerror})", file=str(target)) from None
+        raise UserInputError(
+            f"cannot read the file ({exc.strerror})", file=str(target), expected=EXPECTED
+        ) from None
     if target.is_dir():
-        raise UserInputError("is a directory, not a snapshot file", file=str(target))
+        raise UserInputError(
+            "is a directory, not a snapshot file",
+            file=str(target),
+            expected=EXPECTED,
+            hint=f"pass the file inside it, e.g. {target / 'snapshot.json'}",
+        )
     if size > max_bytes:
         raise UserInputError(
             f"file is {size} bytes, more than the {max_bytes}-byte limit for a snapshot",
@@ -145,11 +156,6 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _location(error: ValidationError) -> str:
-    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-    return "$" + path
-
-
 def read_snapshot(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> Snapshot:
     """Load and validate a snapshot; any problem is a one-line UserInputError."""
     target = Path(path)
@@ -179,13 +185,18 @@ def read_snapshot(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -
             "JSON nested too deeply", file=str(target), expected="an aurora-scan snapshot"
         ) from None
     if not isinstance(data, dict) or "schema_version" not in data or "resources" not in data:
-        hint = "pass the file written by 'aurora-scan collect --output'"
+        hint = _HINT
         if isinstance(data, dict) and "findings" in data:
-            hint = "this looks like a scan result; use 'aurora-scan report' for results"
+            hint = (
+                "this looks like a scan result (results.json from `aurora-scan evaluate/scan`); "
+                f"use `aurora-scan report {target}` to render it"
+            )
+        elif isinstance(data, dict) and "runs" in data:
+            hint = "this looks like a SARIF file; " + _HINT
         raise UserInputError(
             "not an aurora-scan snapshot",
             file=str(target),
-            expected="a JSON object with schema_version and resources",
+            expected=f"a JSON object with schema_version and resources ({EXPECTED})",
             hint=hint,
         )
     version = str(data.get("schema_version"))
@@ -197,12 +208,14 @@ def read_snapshot(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -
             expected=f"{_major(SNAPSHOT_SCHEMA_VERSION)}.x",
             hint="collect the snapshot again with this version of aurora-scan",
         )
-    error = best_match(_validator().iter_errors(data))
-    if error is not None:
+    found = _validator().first_error(data)
+    if found is not None:
+        error, where = found
         raise UserInputError(
             f"does not match the snapshot schema: {_short(error.message)}",
             file=str(target),
-            location=_location(error),
+            location=where,
+            expected=expected_text(error) or EXPECTED,
             hint="the file was edited or damaged; collect it again",
         )
     return Snapshot.from_dict(data)

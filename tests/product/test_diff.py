@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from product_fixtures import ACCOUNT_B, finding, policy, result
+from product_fixtures import ACCOUNT_B, file_form, finding, hex_fp, policy, result
 
 from scanner.cli import main
 from scanner.diff import diff_results, render_json, render_text
@@ -163,7 +163,7 @@ def test_text_rendering_lists_changes_and_counts_the_rest() -> None:
 
 def _write(tmp_path: Path, name: str, res: ScanResult) -> str:
     path = tmp_path / name
-    path.write_text(json.dumps(res.to_dict()))
+    path.write_text(json.dumps(file_form(res)))
     return str(path)
 
 
@@ -176,7 +176,7 @@ def test_cli_gate_exit_codes_and_json_output(
     assert "fixed 1" in capsys.readouterr().out
     assert main(["diff", old, new, "--fail-on-new", "medium", "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert data["gate"]["new_failures"] == ["b"]
+    assert data["gate"]["new_failures"] == [hex_fp("b")]
     assert main(["diff", old, new, "--fail-on-new", "HIGH"]) == 0
     out = tmp_path / "d" / "diff.txt"
     assert main(["diff", old, new, "--output", str(out)]) == 0

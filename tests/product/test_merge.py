@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from product_fixtures import ACCOUNT_A, ACCOUNT_B, finding, policy, result
+from product_fixtures import ACCOUNT_A, ACCOUNT_B, file_form, finding, policy, result
 
 from scanner.cli import main
 from scanner.errors import UserInputError
@@ -138,7 +138,7 @@ def _write_shards(tmp_path: Path) -> list[str]:
     paths = []
     for shard in _shards():
         path = tmp_path / shard.name
-        path.write_text(json.dumps(shard.result.to_dict()))
+        path.write_text(json.dumps(file_form(shard.result)))
         paths.append(str(path))
     return paths
 

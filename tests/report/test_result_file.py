@@ -1,0 +1,264 @@
+"""Reading results.json (and snapshots) back: fast validation, same errors, old versions.
+
+The big arrays are checked by a predicate compiled from the published schema
+(scanner/schema_check.py); only a rejected item goes to jsonschema.  These
+cases break the 50,000th item in each way the schema forbids and check the
+error names the file, the JSON location, what was expected and a hint, and
+says exactly what full jsonschema validation says.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from jsonschema.exceptions import best_match
+from report_factory import rich_result, synthetic_result
+
+from scanner.cli import main
+from scanner.errors import UserInputError
+from scanner.merge import read_shard
+from scanner.model import RESULT_SCHEMA_VERSION, ScanResult
+from scanner.result_file import (
+    _validator,
+    read_result,
+    result_bytes,
+    results_schema,
+    validate_result_dict,
+    write_result,
+)
+from scanner.schema_check import compile_predicate, json_location
+from scanner.snapshot_file import _validator as snapshot_validator
+from scanner.snapshot_file import read_snapshot, snapshot_schema
+
+INDEX = 49_999  # the 50,000th finding
+
+
+@pytest.fixture(scope="module")
+def big() -> dict[str, Any]:
+    data = json.loads(result_bytes(synthetic_result(1000)))
+    assert len(data["findings"]) == 50_000
+    return data
+
+
+def _set(key: str, value: Any) -> Callable[[dict[str, Any]], Any]:
+    def mutate(f: dict[str, Any]) -> Any:
+        f[key] = value
+        return f
+
+    return mutate
+
+
+def _drop(key: str) -> Callable[[dict[str, Any]], Any]:
+    def mutate(f: dict[str, Any]) -> Any:
+        del f[key]
+        return f
+
+    return mutate
+
+
+WAIVER = {"policy": "p", "resource": "r", "reason": "x", "owner": "o", "expires": "2030-01-01"}
+# (mutation of one finding, location under findings[i], words of the expectation)
+CASES: dict[str, tuple[Callable[[dict[str, Any]], Any], str, str]] = {
+    "missing-key": (_drop("status"), "", "an object with the keys"),
+    "wrong-enum": (_set("status", "BROKEN"), ".status", "one of PASS, FAIL"),
+    "wrong-severity-type": (_set("severity", 3), ".severity", "one of critical"),
+    "wrong-type": (_set("account", 123456789012), ".account", "a string"),
+    "null-message": (_set("message", None), ".message", "a string"),
+    "bad-fingerprint": (_set("fingerprint", "not-hex"), ".fingerprint", "text matching"),
+    "unknown-key": (_set("colour", "red"), "", "only the keys"),
+    "evidence-without-kind": (_set("evidence", [{"attr": "x"}]), ".evidence[0]", "keys kind"),
+    "evidence-not-list": (_set("evidence", {"kind": "attr"}), ".evidence", "an array"),
+    "remediation-not-text": (_set("remediation", {"cli": 1}), ".remediation.cli", "a string"),
+    "waiver-incomplete": (
+        _set("waiver", {k: v for k, v in WAIVER.items() if k != "owner"}),
+        ".waiver",
+        "reason, owner",
+    ),
+    "waiver-bad-date": (
+        _set("waiver", {**WAIVER, "expires": "soon"}),
+        ".waiver.expires",
+        "text matching",
+    ),
+    "not-an-object": (lambda f: [f], "", "an object"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_bad_50000th_finding_is_one_clear_error(case: str, big: dict[str, Any]) -> None:
+    mutate, suffix, expected = CASES[case]
+    data = dict(big)
+    data["findings"] = list(big["findings"])
+    bad = mutate(copy.deepcopy(big["findings"][INDEX]))
+    data["findings"][INDEX] = bad
+    with pytest.raises(UserInputError) as info:
+        validate_result_dict(data, "big.json")
+    err = info.value
+    assert err.file == "big.json"
+    assert err.location == f"$.findings[{INDEX}]{suffix}"
+    assert expected in (err.expected or "")
+    assert err.hint
+    assert "\n" not in err.render()
+    # The same words full jsonschema validation gives (on a small document, to stay fast).
+    small = {**big, "findings": [big["findings"][0], bad]}
+    full = best_match(jsonschema.Draft202012Validator(results_schema()).iter_errors(small))
+    assert full is not None
+    assert json_location(full.absolute_path) == f"$.findings[1]{suffix}"
+    assert full.message[:150] in err.problem
+
+
+def test_the_predicate_is_compiled_and_agrees_with_jsonschema() -> None:
+    assert _validator().fully_compiled()
+    assert snapshot_validator().fully_compiled()
+    schema = results_schema()
+    predicate = compile_predicate(schema["properties"]["findings"]["items"], schema)
+    full = jsonschema.Draft202012Validator(schema)
+    for f in rich_result().to_dict()["findings"]:
+        assert predicate(f), f
+        assert full.is_valid({**rich_result().to_dict(), "findings": [f]})
+    # Values a naive check would let through.
+    sample = rich_result().to_dict()["findings"][0]
+    for mutate in (_set("status", True), _set("evidence", "attr"), _set("waiver", [])):
+        bad = mutate(dict(sample))
+        assert not predicate(bad)
+
+
+def test_a_valid_big_result_reads_back_fast(big: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(big))
+    assert len(read_result(path).findings) == 50_000
+
+
+def _v1_0(result: ScanResult) -> dict[str, Any]:
+    """The same result as schema 1.0 wrote it: policy frameworks on every finding."""
+    data = json.loads(result_bytes(result))
+    data["schema_version"] = "1.0"
+    frameworks = {p["id"]: p.get("frameworks", []) for p in data["policies"]}
+    for f in data["findings"]:
+        f["frameworks"] = frameworks[f["policy_id"]]
+    return data
+
+
+def test_a_1_0_result_still_reports_diffs_and_merges(tmp_path: Path) -> None:
+    result = rich_result()
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(_v1_0(result)))
+    loaded = read_result(old)
+    assert loaded.schema_version == RESULT_SCHEMA_VERSION
+    assert result_bytes(loaded) == result_bytes(result)
+    assert read_shard(old).result.to_dict() == loaded.to_dict()
+    out = tmp_path / "o"
+    assert main(["report", str(old), "--output-dir", str(out), "--format", "json,md"]) in (1, 3)
+    assert "frameworks" not in json.loads((out / "results.json").read_text())["findings"][0]
+    new = write_result(result, tmp_path / "new.json")
+    assert main(["diff", str(old), str(new)]) == 0
+    merged = tmp_path / "m"
+    assert main(["merge", str(old), str(new), "--output-dir", str(merged)]) != 2
+
+
+def test_results_are_written_without_frameworks_on_findings() -> None:
+    data = json.loads(result_bytes(rich_result()))
+    assert data["schema_version"] == RESULT_SCHEMA_VERSION == "1.1"
+    assert all("frameworks" not in f for f in data["findings"])
+    assert any(p["frameworks"] for p in data["policies"])
+
+
+def _error(read: Callable[[Path], Any], path: Path) -> UserInputError:
+    with pytest.raises(UserInputError) as info:
+        read(path)
+    assert "\n" not in info.value.render()
+    assert info.value.file == str(path)
+    return info.value
+
+
+def test_wrong_files_say_what_was_expected_and_what_to_do(tmp_path: Path) -> None:
+    results = write_result(rich_result(), tmp_path / "results.json")
+    snapshot = tmp_path / "snapshot.json"
+    snapshot.write_text(
+        json.dumps(
+            {
+                "schema_version": "1.0",
+                "scanner": {"name": "aurora-scan", "version": "0"},
+                "collected_at": "2026-01-01T00:00:00Z",
+                "accounts": [],
+                "regions": [],
+                "resources": [],
+                "errors": [],
+            }
+        )
+    )
+    sarif = tmp_path / "results.sarif.json"  # not *.sarif: the conftest validates those
+    sarif.write_text(json.dumps({"version": "2.1.0", "runs": []}))
+    for read in (read_result, lambda p: read_shard(p)):
+        err = _error(read, snapshot)
+        assert err.expected and "aurora-scan evaluate" in (err.hint or "")
+        err = _error(read, sarif)
+        assert err.expected and "SARIF" in (err.hint or "")
+        err = _error(read, tmp_path)
+        assert "directory" in err.problem and err.expected and "results.json" in (err.hint or "")
+        err = _error(read, tmp_path / "missing.json")
+        assert "not found" in err.problem and err.expected and err.hint
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({**json.loads(results.read_text()), "schema_version": "2.0"}))
+    err = _error(read_result, other)
+    assert err.location == "$.schema_version" and err.expected == "1.x"
+
+    err = _error(read_snapshot, results)
+    assert err.expected and "aurora-scan report" in (err.hint or "")
+    err = _error(read_snapshot, tmp_path)
+    assert "directory" in err.problem and err.expected and err.hint
+    err = _error(read_snapshot, tmp_path / "missing.json")
+    assert err.expected and err.hint
+
+
+def _resources(n: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"arn:aws:rds:us-east-1:123456789012:cluster:c{i}",
+            "type": "aws.rds.db_cluster",
+            "account": "123456789012",
+            "region": "us-east-1",
+            "attrs": {"DBClusterIdentifier": f"c{i}"},
+        }
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "where", "expected"),
+    [
+        ("type", "aws.rds.nope", ".type", "one of aws.backup"),
+        ("attrs", [], ".attrs", "an object"),
+        ("id", "", ".id", "at least 1 characters"),
+        ("account", None, ".account", "a string"),
+    ],
+)
+def test_a_bad_50000th_snapshot_resource(
+    key: str, value: Any, where: str, expected: str, tmp_path: Path
+) -> None:
+    resources = _resources(50_000)
+    resources[INDEX][key] = value
+    path = tmp_path / "snapshot.json"
+    path.write_text(
+        json.dumps(
+            {
+                "schema_version": "1.0",
+                "scanner": {"name": "aurora-scan", "version": "0"},
+                "collected_at": "2026-01-01T00:00:00Z",
+                "accounts": ["123456789012"],
+                "regions": ["us-east-1"],
+                "resources": resources,
+                "errors": [],
+            }
+        )
+    )
+    err = _error(read_snapshot, path)
+    assert err.location == f"$.resources[{INDEX}]{where}"
+    assert expected in (err.expected or "")
+    assert err.hint
+    assert snapshot_schema()["properties"]["resources"]
