@@ -11,10 +11,12 @@ returns the exit code (0 clean, 1 a non-waived FAIL at or above --fail-on,
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import re
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -234,3 +236,13 @@ def run_evaluation(
         f"wrote {', '.join(str(p) for p in written.values())}\n"
     )
     return int(code)
+
+
+@contextlib.contextmanager
+def quiet_stderr(quiet: bool) -> Iterator[None]:
+    """Hold back the stage summaries written to stderr when --quiet is given."""
+    if not quiet:
+        yield
+        return
+    with contextlib.redirect_stderr(io.StringIO()):
+        yield

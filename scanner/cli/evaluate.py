@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib
-import json
 from pathlib import Path
 
-from scanner.cli._options import add_evaluation_options, print_errors, run_evaluation
+from scanner.cli._options import (
+    add_evaluation_options,
+    print_errors,
+    quiet_stderr,
+    run_evaluation,
+)
 from scanner.errors import UserInputError
+from scanner.logging_setup import add_logging_options, configure_logging
 from scanner.model import Snapshot
 
 ORDER = 20
@@ -24,6 +28,7 @@ examples:
   aurora-scan evaluate snapshot.json --policies ./my-policies --config aurora-scan.yml \\
       --waivers waivers.yml --fail-on high
   aurora-scan evaluate snapshot.json --baseline main-results.json --format sarif
+  aurora-scan evaluate snapshot.json --quiet --fail-on critical   # errors only on stderr
 """
 
 
@@ -43,49 +48,43 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="snapshot JSON written by `aurora-scan collect`, e.g. snapshot.json",
     )
     add_evaluation_options(parser)
+    add_logging_options(parser)
     parser.set_defaults(func=run)
 
 
 def read_snapshot_file(path: Path) -> tuple[Snapshot, str]:
     """The snapshot and the sha256 of its bytes (recorded in the results)."""
+    from scanner.policy.engine import paused_gc
+    from scanner.snapshot_file import read_snapshot
+
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
         raise UserInputError(
-            "snapshot file not found", file=str(path), hint="write one with aurora-scan collect"
+            "snapshot file not found",
+            file=str(path),
+            expected="a snapshot JSON file",
+            hint="write one with `aurora-scan collect --output snapshot.json`",
+        ) from None
+    except IsADirectoryError:
+        raise UserInputError(
+            "is a directory, not a snapshot file",
+            file=str(path),
+            expected="a snapshot JSON file",
+            hint="give the file `aurora-scan collect --output` wrote",
         ) from None
     except OSError as exc:
         raise UserInputError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
-    try:
-        module = importlib.import_module("scanner.snapshot_file")
-    except ImportError:
-        module = None
-    if module is not None:
-        from scanner.policy.engine import paused_gc
-
-        with paused_gc():  # parsing allocates one object per JSON node
-            snapshot: Snapshot = module.read_snapshot(path)
-        return snapshot, digest
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Snapshot.from_dict(data), digest
-    except json.JSONDecodeError as exc:
-        raise UserInputError(
-            f"not valid JSON: {exc.msg}",
-            file=str(path),
-            location=f"line {exc.lineno}, column {exc.colno}",
-        ) from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise UserInputError(
-            f"not an aurora-scan snapshot ({exc})",
-            file=str(path),
-            hint="write one with aurora-scan collect",
-        ) from None
+    with paused_gc():  # parsing allocates one object per JSON node
+        snapshot = read_snapshot(path)
+    return snapshot, digest
 
 
 def run(args: argparse.Namespace) -> int:
+    configure_logging(quiet=args.quiet, verbose=args.verbose, log_format=args.log_format)
     try:
         snapshot, digest = read_snapshot_file(args.snapshot)
-        return run_evaluation(snapshot, args, snapshot_sha256=digest)
+        with quiet_stderr(args.quiet):
+            return run_evaluation(snapshot, args, snapshot_sha256=digest)
     except UserInputError as exc:
         return print_errors(exc)

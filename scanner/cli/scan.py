@@ -10,10 +10,7 @@ is printed on stdout, so logs never mix with machine output.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
-import io
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +20,7 @@ from scanner.cli._options import (
     add_evaluation_options,
     effective_config,
     print_errors,
+    quiet_stderr,
     run_evaluation,
 )
 from scanner.collect.options import CollectOptions
@@ -77,16 +75,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     add_logging_options(parser)
     parser.set_defaults(func=run)
-
-
-@contextlib.contextmanager
-def quiet_stderr(quiet: bool) -> Iterator[None]:
-    """Hold back the stage summaries written to stderr when --quiet is given."""
-    if not quiet:
-        yield
-        return
-    with contextlib.redirect_stderr(io.StringIO()):
-        yield
 
 
 def collect_options(

@@ -394,6 +394,12 @@ def test_evaluate_cli_is_deterministic_and_gates(
     assert cli([*args, "--baseline", "base.json"])[0] == 0
     code, _, err = cli([*args, "--format", "jsn"])
     assert code == 2 and "unknown report format 'jsn'" in err
+    # --quiet keeps the exit code and the files, and drops the summary line.
+    assert "findings (" in cli(args)[2]
+    code, out, err = cli([*args, "--quiet"])
+    assert (code, out, err) == (1, "", "")
+    code, _, err = cli(["evaluate", str(tmp_path), "--quiet"])
+    assert code == 2 and "is a directory" in err and "aurora-scan collect --output" in err
 
 
 def test_evaluate_cli_incomplete_scan_exits_3(
