@@ -47,32 +47,39 @@ def add_parser(subparsers: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("old", metavar="OLD.json", type=Path, help="the earlier results.json")
-    p.add_argument("new", metavar="NEW.json", type=Path, help="the later results.json")
+    p.add_argument(
+        "old",
+        metavar="OLD.json",
+        type=Path,
+        help="the earlier results.json, e.g. last-week/results.json",
+    )
+    p.add_argument(
+        "new", metavar="NEW.json", type=Path, help="the later results.json, e.g. out/results.json"
+    )
     p.add_argument(
         "--format",
         choices=("text", "json"),
         default="text",
-        help="text for people (default), json for tools",
+        help="text for people (default), json for tools, e.g. --format json",
     )
     p.add_argument(
         "--fail-on-new",
         metavar="SEVERITY",
         type=parse_severity,
         help="exit 1 when NEW has a FAIL at or above this severity "
-        "(critical, high, medium, low, info) that was not FAIL in OLD",
+        "(critical, high, medium, low, info) that was not FAIL in OLD, e.g. --fail-on-new high",
     )
     p.add_argument(
         "--show-unchanged",
         action="store_true",
         help="text format: also list findings still failing (or UNKNOWN) in both scans "
-        "and failures that disappeared with their resource's removal",
+        "and failures that disappeared with their resource's removal, e.g. --show-unchanged",
     )
     p.add_argument(
         "--output",
         metavar="FILE",
         type=Path,
-        help="write the diff to FILE instead of standard output",
+        help="write the diff to FILE instead of standard output, e.g. --output diff.json",
     )
     p.set_defaults(func=run)
 

@@ -44,21 +44,23 @@ def add_parser(subparsers: Any) -> None:
         metavar="RESULT.json",
         type=Path,
         nargs="+",
-        help="results.json files of the shards (any order; the output does not depend on it)",
+        help="results.json files of the shards (any order; the output does not depend on it), "
+        "e.g. shards/*/results.json",
     )
     p.add_argument(
         "--output-dir",
         metavar="DIR",
         type=Path,
         default=Path("aurora-scan-output"),
-        help="where to write the merged reports (default: aurora-scan-output)",
+        help="where to write the merged reports (default: aurora-scan-output), "
+        "e.g. --output-dir merged",
     )
     p.add_argument(
         "--format",
         metavar="FORMATS",
         default="json,sarif,html",
         help="comma-separated output formats: json, sarif, html, junit, md "
-        "(default: json,sarif,html)",
+        "(default: json,sarif,html), e.g. --format json,sarif",
     )
     p.add_argument(
         "--fail-on",
@@ -71,13 +73,15 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--allow-incomplete",
         action="store_true",
-        help="with --fail-on: exit 0 rather than 3 when a shard had collection errors",
+        help="with --fail-on: exit 0 rather than 3 when a shard had collection errors, "
+        "e.g. --fail-on high --allow-incomplete",
     )
     p.add_argument(
         "--baseline",
         metavar="FILE",
         type=Path,
-        help="with --fail-on: a previous results.json whose failures do not count",
+        help="with --fail-on: a previous results.json whose failures do not count, "
+        "e.g. --baseline last/results.json",
     )
     p.set_defaults(func=run)
 

@@ -60,13 +60,14 @@ def add_parser(subparsers: Any) -> None:
         "--format",
         choices=("policy", "json", "text"),
         default="policy",
-        help="policy: the IAM document only (default); json: with the why; text: for people",
+        help="policy: the IAM document only (default); json: with the why; text: for people, "
+        "e.g. --format text",
     )
     p.add_argument(
         "--role-name",
         metavar="NAME",
         help="multi-account: also print the scanning identity's policy "
-        "(sts:AssumeRole on this role in every account)",
+        "(sts:AssumeRole on this role in every account), e.g. --role-name AuroraScanRead",
     )
     p.add_argument(
         "--org",
