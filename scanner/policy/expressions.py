@@ -3,9 +3,11 @@
 Most policy attributes are a bare AWS field (``DeletionProtection``) or a
 dotted chain (``x_writer.AvailabilityZone``); those are read with dict lookups,
 which is an order of magnitude cheaper than a JMESPath search and matters at
-10,000 clusters.  Anything else goes through compiled JMESPath with a few extra
-functions that Aurora policies need (``unique`` to count distinct AZs,
-``lower``/``upper`` for case-insensitive parameter values).
+10,000 clusters.  Anything else is parsed by jmespath and turned into closures
+(``jmespath_closures``; the reference interpreter for the rare node types
+they do not cover), with a few extra functions that Aurora policies need
+(``unique`` to count distinct AZs, ``lower``/``upper`` for case-insensitive
+parameter values).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 import jmespath
 import jmespath.exceptions
 import jmespath.functions
+
+from scanner.policy.jmespath_closures import SEARCH_ERRORS, compile_tree
 
 Getter = Callable[[Any], Any]
 
@@ -41,7 +45,8 @@ class _Functions(jmespath.functions.Functions):
         return value.upper()
 
 
-_OPTIONS = jmespath.Options(custom_functions=_Functions())
+_FUNCTIONS = _Functions()
+_OPTIONS = jmespath.Options(custom_functions=_FUNCTIONS)
 EXTRA_FUNCTIONS = ("unique", "lower", "upper")
 
 
@@ -81,6 +86,8 @@ _QUOTED_CHAIN = re.compile(rf"^{_NAME}$")
 
 def _segments(name: str) -> tuple[str, ...]:
     return tuple(m.group(0).strip('"') for m in _SEGMENTS.finditer(name))
+
+
 # Shapes common enough in the catalogue (messages are rendered per finding) to
 # be read without a JMESPath search (~10x cheaper); same results as JMESPath.
 _PROJECTION = re.compile(rf"^({_NAME})\[\]\.({_NAME})$")  # VpcSecurityGroups[].VpcSecurityGroupId
@@ -163,10 +170,21 @@ def compile_expression(expr: str) -> Getter:
     except jmespath.exceptions.JMESPathError:
         pass
 
+    compiled = compile_tree(tree, _FUNCTIONS)
+    if compiled is not None:
+
+        def run(record: Any) -> Any:
+            try:
+                return compiled(record)
+            except SEARCH_ERRORS:
+                return None  # a function given the wrong type on odd data reads as "missing"
+
+        return run
+
     def search(record: Any) -> Any:
         try:
             return parsed.search(record, options=_OPTIONS)
-        except jmespath.exceptions.JMESPathError:
+        except SEARCH_ERRORS:
             # A type error inside a function on odd data reads as "missing".
             return None
 
