@@ -14,6 +14,7 @@ Each stage runs in its own process so it gets its own peak RSS (VmHWM):
 - ``read_result``: parse and schema-validate results.json (what report, diff
   and merge pay before anything else)
 - ``render <fmt>``: load results.json (no validation) and render that one format
+  (``render all``: every format in one call, as ``evaluate --format ...`` does)
 - ``cli``: ``aurora-scan evaluate SNAPSHOT --format json,sarif,html,junit,md``, end to
   end in one process (the peak RSS a user sees)
 
@@ -120,9 +121,14 @@ def stage_evaluate(snapshot: Path, out_dir: Path) -> dict[str, float]:
 def stage_read(result: Path) -> dict[str, float]:
     """read_result: JSON parse plus schema validation, what report/diff/merge pay."""
     read_result = _attr("scanner.result_file", "read_result")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     scan = read_result(result)
-    return {"read_result": time.perf_counter() - t0, "findings": float(len(scan.findings))}
+    return {
+        "read_result": time.perf_counter() - t0,
+        "read_result cpu": time.process_time() - c0,
+        "findings": float(len(scan.findings)),
+        "bytes": float(result.stat().st_size),
+    }
 
 
 def stage_render(result: Path, formats: list[str], out_dir: Path) -> dict[str, float]:
@@ -132,12 +138,14 @@ def stage_render(result: Path, formats: list[str], out_dir: Path) -> dict[str, f
     scan_result = _attr("scanner.model", "ScanResult")
 
     t: dict[str, float] = {}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     scan = scan_result.from_dict(json.loads(result.read_text(encoding="utf-8")))
     t["load"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    t["load cpu"] = time.process_time() - c0
+    t0, c0 = time.perf_counter(), time.process_time()
     written = render(scan, formats, out_dir)
     t["render"] = time.perf_counter() - t0
+    t["render cpu"] = time.process_time() - c0
     t["bytes"] = float(sum(p.stat().st_size for p in written.values()))
     return t
 
@@ -212,7 +220,7 @@ def run(
         # sizes run evaluate and the CLI, and rendering is their difference.
         if n == min(sizes):
             stages.append(("read_result", [*me, "--stage", "read", str(result)]))
-        for fmt in _formats() if n == min(sizes) else []:
+        for fmt in [*_formats(), "all"] if n == min(sizes) else []:
             stages.append(
                 (f"render {fmt}", [*me, "--stage", "render", str(result), fmt, str(work / f"o{n}")])
             )

@@ -21,11 +21,15 @@ import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from functools import cache
+from itertools import islice
+from json.encoder import c_make_encoder  # type: ignore[attr-defined]
+from json.encoder import encode_basestring as c_encode_basestring
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from scanner.errors import UserInputError
-from scanner.model import RESULT_SCHEMA_VERSION, ScanResult
+from scanner.model import RESULT_SCHEMA_VERSION, Finding, ScanResult, Severity, Status
 from scanner.schema_check import DocumentValidator, expected_text
 
 RESULTS_SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
@@ -43,40 +47,107 @@ _encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", 
 _CHUNK_ITEMS = 512  # items joined per yielded chunk (fewer, larger writes)
 
 
-def result_chunks(result: ScanResult) -> Iterator[str]:
-    """The canonical ``results.json`` text of ``result``, as a stream of chunks."""
+def result_chunks(result: ScanResult, view: Any = None) -> Iterator[str]:
+    """The canonical ``results.json`` text of ``result``, as a stream of chunks.
+
+    ``view`` is the shared scanner.report._view.ReportView when several
+    formats are written in one go (sorted findings and counts computed once).
+    """
     # Everything but the findings comes from ScanResult.to_dict (one source of
     # truth for the layout); findings are encoded one at a time, never all
     # turned into dicts at once.
     rest = dataclasses.replace(result, findings=()).to_dict()
-    rest["summary"] = result.counts()
-    findings = sorted(result.findings, key=lambda f: f.sort_key)
+    if view is not None:
+        rest["summary"] = view.counts
+        findings = view.sorted_findings
+    else:
+        rest["summary"] = result.counts()
+        findings = sorted(result.findings, key=_SORT_KEY)
     keys = sorted({*rest, "findings"})
     yield "{\n"
     for index, key in enumerate(keys):
         yield _encode(key) + ":"
         if key == "findings":
-            yield from _array(f.to_dict() for f in findings)
+            yield from _lines(map(finding_json, findings))
         elif key in _LINE_ARRAYS:
-            yield from _array(rest[key])
+            yield from _lines(map(_encode, rest[key]))
         else:
             yield _encode(rest[key])
         yield ",\n" if index < len(keys) - 1 else "\n}\n"
 
 
-def _array(items: Iterator[Mapping[str, object]] | list[object]) -> Iterator[str]:
+def _lines(encoded: Iterator[str]) -> Iterator[str]:
     """``[`` + one encoded item per line + ``]`` (``[]`` when empty)."""
-    batch: list[str] = []
     first = True
-    for item in items:
-        batch.append(_encode(item))
-        if len(batch) >= _CHUNK_ITEMS:
-            yield ("[\n" if first else ",\n") + ",\n".join(batch)
-            batch, first = [], False
-    if batch:
+    while batch := list(islice(encoded, _CHUNK_ITEMS)):
         yield ("[\n" if first else ",\n") + ",\n".join(batch)
         first = False
     yield "[]" if first else "\n]"
+
+
+_SORT_KEY = attrgetter("policy_id", "account", "region", "resource_id")
+_STATUS_JSON = {s: _encode(s.value) for s in Status}
+_SEVERITY_JSON = {s: _encode(s.value) for s in Severity}
+_FINDING_KEYS = (
+    "account",
+    "evidence",
+    "fingerprint",
+    "message",
+    "policy_id",
+    "reason",
+    "region",
+    "remediation",
+    "resource_id",
+    "resource_name",
+    "resource_type",
+    "severity",
+    "status",
+    "waiver",
+)
+
+
+def _fail(value: Any) -> Any:
+    if isinstance(value, Mapping):  # evidence or waiver held in another mapping type
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+# The C encoder json.dumps builds on every call, built once: (value, 0) -> [text].
+# Arguments: markers, default, string encoder, indent, key and item separators,
+# sort_keys, skipkeys, allow_nan (json.encoder.JSONEncoder.iterencode).
+_c_encode = (
+    c_make_encoder(None, _fail, c_encode_basestring, None, ":", ",", True, False, True)
+    if c_make_encoder is not None
+    else None
+)
+
+
+def _value(value: Any) -> str:
+    """One nested value (evidence list, remediation, waiver) as canonical JSON."""
+    if _c_encode is None:
+        return _encode(value)
+    return "".join(_c_encode(value, 0))
+
+
+def finding_json(f: Finding) -> str:
+    """``_encode(f.to_dict())``, byte for byte, about twice as fast.
+
+    The finding's keys are written in their sorted order by hand and only its
+    nested values go through the encoder: a million findings at 10,000
+    clusters made the generic path the biggest cost of writing results.json.
+    ``tests/report/test_result_file.py`` checks both agree.
+    """
+    ev, rem, waiver = f.evidence, f.remediation, f.waiver
+    esc = c_encode_basestring
+    return (
+        f'{{"account":{esc(f.account)},"evidence":{_value(list(ev)) if ev else "[]"},'
+        f'"fingerprint":{esc(f.fingerprint)},"message":{esc(f.message)},'
+        f'"policy_id":{esc(f.policy_id)},"reason":{esc(f.reason)},"region":{esc(f.region)},'
+        f'"remediation":{_value(rem) if rem else "{}"},"resource_id":{esc(f.resource_id)},'
+        f'"resource_name":{esc(f.resource_name)},"resource_type":{esc(f.resource_type)},'
+        f'"severity":{_SEVERITY_JSON[f.severity]},"status":{_STATUS_JSON[f.status]},'
+        f'"waiver":{"null" if waiver is None else _value(waiver)}}}'
+    )
 
 
 def encode_chunk(chunk: str) -> bytes:

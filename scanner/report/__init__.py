@@ -6,13 +6,14 @@ every format can be produced again later from a saved ``results.json``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from scanner.errors import UserInputError
 from scanner.model import ScanResult
+from scanner.report._view import ReportView
 from scanner.report.html import render_html
 from scanner.report.json_format import render_json
 from scanner.report.junit import render_junit
@@ -30,12 +31,18 @@ __all__ = [
 ]
 
 
+class WriteFormat(Protocol):
+    def __call__(
+        self, result: ScanResult, path: Path, options: Any = None, *, view: ReportView | None = None
+    ) -> Path: ...
+
+
 @dataclass(frozen=True)
 class Renderer:
     format: str
     filename: str
     description: str
-    write: Callable[[ScanResult, Path, Any], Path]
+    write: WriteFormat
 
 
 RENDERERS: dict[str, Renderer] = {
@@ -102,8 +109,11 @@ def render(
             f"cannot create output directory: {exc.strerror}", file=str(out)
         ) from exc
     written: dict[str, Path] = {}
+    # One view for every format: sorting, counting and the policy views are
+    # passes over every finding, done once rather than once per format.
+    view = ReportView(result)
     for fmt in parse_formats(formats if isinstance(formats, str) else list(formats)):
         renderer = RENDERERS[fmt]
         options = sarif_options if fmt == "sarif" else None
-        written[fmt] = renderer.write(result, out / renderer.filename, options)
+        written[fmt] = renderer.write(result, out / renderer.filename, options, view=view)
     return written

@@ -10,9 +10,11 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import attrgetter
 from typing import Any
 
-from scanner.model import ScanResult, Severity, Status
+from scanner.model import Finding, ScanResult, Severity, Status
 
 STATUS_ORDER = (Status.FAIL, Status.UNKNOWN, Status.WAIVED, Status.PASS, Status.NOT_APPLICABLE)
 SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
@@ -127,6 +129,13 @@ def _frameworks(value: Any) -> list[dict[str, str]]:
     return out
 
 
+_POLICY_AND_STATUS = attrgetter("policy_id", "status")
+_SEVERITY_AND_STATUS = attrgetter("severity", "status")
+# Finding.sort_key as one C-level getter: sorting a million findings by a
+# Python property was a second per format at 10,000 clusters.
+SORT_KEY = attrgetter("policy_id", "account", "region", "resource_id")
+
+
 def policy_views(result: ScanResult) -> dict[str, PolicyView]:
     """Every policy of the catalogue plus any that only appears in findings."""
     views: dict[str, PolicyView] = {}
@@ -150,25 +159,81 @@ def policy_views(result: ScanResult) -> dict[str, PolicyView]:
             references=[as_str(r) for r in as_list(p.get("references"))],
             frameworks=_frameworks(p.get("frameworks")),
         )
+    # Counted in C (Counter over tuples), not a Python loop per finding.
+    tally = Counter(map(_POLICY_AND_STATUS, result.findings))
+    failing: dict[str, set[str]] = defaultdict(set)
     for f in result.findings:
-        view = views.get(f.policy_id)
-        if view is None:
-            view = views[f.policy_id] = PolicyView(
-                id=f.policy_id,
-                title=f.policy_id,
-                description="",
-                severity=f.severity,
-                resource=f.resource_type,
-                area=f.resource_type.split(".")[1] if f.resource_type.count(".") >= 1 else "",
-                remediation_text=as_str(f.remediation.get("text")),
-                remediation_cli="",
-                references=[],
-                frameworks=[],
-            )
-        view.counts[f.status.value] += 1
         if f.status is Status.FAIL:
-            view.failing.add(f.resource_id)
+            failing[f.policy_id].add(f.resource_id)
+    unknown = {pid for pid, _ in tally} - views.keys()
+    for f in result.findings if unknown else ():
+        if f.policy_id not in unknown:
+            continue
+        unknown.discard(f.policy_id)
+        views[f.policy_id] = PolicyView(
+            id=f.policy_id,
+            title=f.policy_id,
+            description="",
+            severity=f.severity,
+            resource=f.resource_type,
+            area=f.resource_type.split(".")[1] if f.resource_type.count(".") >= 1 else "",
+            remediation_text=as_str(f.remediation.get("text")),
+            remediation_cli="",
+            references=[],
+            frameworks=[],
+        )
+    for (pid, status), n in tally.items():
+        views[pid].counts[Status(status).value] += n
+    for pid, ids in failing.items():
+        views[pid].failing = ids
     return dict(sorted(views.items()))
+
+
+def counts(result: ScanResult) -> dict[str, Any]:
+    """``result.counts()``, counted in C: the same dict, several times faster."""
+    by_status = {s.value: 0 for s in Status}
+    by_severity = {sev.value: {s.value: 0 for s in Status} for sev in Severity}
+    for (severity, status), n in Counter(map(_SEVERITY_AND_STATUS, result.findings)).items():
+        by_status[Status(status).value] += n
+        by_severity[Severity(severity).value][Status(status).value] += n
+    return {
+        "total": len(result.findings),
+        "by_status": by_status,
+        "by_severity": by_severity,
+        "errors": len(result.errors),
+    }
+
+
+class ReportView:
+    """What several renderers derive from one result, each part computed once.
+
+    ``render`` builds one per call and hands it to every format it writes;
+    a renderer called alone builds its own.  Parts are computed on first use,
+    so a run that only writes JSON never builds the policy views.
+    """
+
+    def __init__(self, result: ScanResult) -> None:
+        self.result = result
+
+    @cached_property
+    def sorted_findings(self) -> list[Finding]:
+        return sorted(self.result.findings, key=SORT_KEY)
+
+    @cached_property
+    def counts(self) -> dict[str, Any]:
+        return counts(self.result)
+
+    @cached_property
+    def policies(self) -> dict[str, PolicyView]:
+        return policy_views(self.result)
+
+    @cached_property
+    def frameworks(self) -> dict[str, list[RequirementView]]:
+        return compliance(self.result, self.policies)
+
+    @cached_property
+    def header(self) -> dict[str, Any]:
+        return scan_header(self.result)
 
 
 @dataclass

@@ -26,12 +26,10 @@ from scanner.report._view import (
     SEVERITY_ORDER,
     STATUS_ORDER,
     PolicyView,
+    ReportView,
     RequirementView,
-    compliance,
     error_text,
     framework_titles,
-    policy_views,
-    scan_header,
     waiver_lists,
     waiver_text,
 )
@@ -46,9 +44,9 @@ STATUS_COLOURS = {
 }
 
 
-def _chart(result: ScanResult) -> dict[str, Any]:
+def _chart(counts: Mapping[str, Any]) -> dict[str, Any]:
     """Horizontal stacked bars, one per severity, as inline SVG geometry."""
-    by_sev = result.counts()["by_severity"]
+    by_sev = counts["by_severity"]
     rows = []
     widest = max((sum(by_sev[s.value].values()) for s in SEVERITY_ORDER), default=0) or 1
     bar_width, label_width, row_height = 520.0, 90.0, 28
@@ -104,13 +102,14 @@ class _Data:
         result: ScanResult,
         policies: Mapping[str, PolicyView],
         frameworks: Mapping[str, list[RequirementView]],
+        view: ReportView,
     ) -> None:
         self.result = result
         self.policy_ids = list(policies)
         self.policy_index = {pid: i for i, pid in enumerate(self.policy_ids)}
         self.policies = policies
         self.frameworks = frameworks
-        self.findings = sorted(result.findings, key=lambda f: f.sort_key)
+        self.findings = view.sorted_findings
         accounts: set[str] = set()
         regions: set[str] = set()
         types: set[str] = set()
@@ -190,11 +189,11 @@ class _Data:
         ]
 
 
-def _context(result: ScanResult) -> dict[str, Any]:
-    policies = policy_views(result)
-    frameworks = compliance(result, policies)
-    data = _Data(result, policies, frameworks)
-    counts = result.counts()
+def _context(result: ScanResult, view: ReportView) -> dict[str, Any]:
+    policies = view.policies
+    frameworks = view.frameworks
+    data = _Data(result, policies, frameworks, view)
+    counts = view.counts
     unknown_by_policy = sorted(
         (
             (p.id, p.counts[Status.UNKNOWN.value])
@@ -213,12 +212,12 @@ def _context(result: ScanResult) -> dict[str, Any]:
     else:
         verdict = ("pass", "No failing findings")
     return {
-        "header": scan_header(result),
+        "header": view.header,
         "verdict": verdict,
         "counts": counts,
         "statuses": [s.value for s in STATUS_ORDER],
         "severities": [s.value for s in SEVERITY_ORDER],
-        "chart": _chart(result),
+        "chart": _chart(counts),
         "policies": list(policies.values()),
         "frameworks": frameworks,
         "fw_titles": framework_titles(result),
@@ -245,8 +244,11 @@ def _context(result: ScanResult) -> dict[str, Any]:
     }
 
 
-def render_html(result: ScanResult, path: Path, options: Any = None) -> Path:
-    write_chunks(path, render_stream(html_env(), "report.html.j2", _context(result)))
+def render_html(
+    result: ScanResult, path: Path, options: Any = None, *, view: ReportView | None = None
+) -> Path:
+    context = _context(result, view or ReportView(result))
+    write_chunks(path, render_stream(html_env(), "report.html.j2", context))
     return path
 
 

@@ -11,9 +11,12 @@ from typing import Any
 
 from scanner.model import ScanResult
 from scanner.report._env import write_chunks
+from scanner.report._view import ReportView
 from scanner.result_file import result_chunks
 
 
-def render_json(result: ScanResult, path: Path, options: Any = None) -> Path:
-    write_chunks(path, result_chunks(result))
+def render_json(
+    result: ScanResult, path: Path, options: Any = None, *, view: ReportView | None = None
+) -> Path:
+    write_chunks(path, result_chunks(result, view))
     return path

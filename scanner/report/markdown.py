@@ -10,20 +10,18 @@ from scanner.report._env import render_stream, text_env, write_chunks
 from scanner.report._text import one_line, truncate
 from scanner.report._view import (
     SEVERITY_ORDER,
-    compliance,
+    ReportView,
     error_text,
     framework_titles,
-    policy_views,
-    scan_header,
     waiver_lists,
 )
 
 MAX_ROWS = 50
 
 
-def _context(result: ScanResult) -> dict[str, Any]:
-    counts = result.counts()
-    policies = policy_views(result)
+def _context(result: ScanResult, view: ReportView) -> dict[str, Any]:
+    counts = view.counts
+    policies = view.policies
     titles = framework_titles(result)
     failing = sorted(
         (p for p in policies.values() if p.counts[Status.FAIL.value]),
@@ -45,7 +43,7 @@ def _context(result: ScanResult) -> dict[str, Any]:
         verdict = "✅ **No failing findings.**"
     return {
         "verdict": verdict,
-        "header": scan_header(result),
+        "header": view.header,
         "severity_rows": [
             {"severity": sev.value, **counts["by_severity"][sev.value]} for sev in SEVERITY_ORDER
         ],
@@ -76,11 +74,14 @@ def _context(result: ScanResult) -> dict[str, Any]:
                 "unknown": sum(r.verdict == "UNKNOWN" for r in reqs),
                 "pass": sum(r.verdict in ("PASS", "WAIVED") for r in reqs),
             }
-            for name, reqs in compliance(result, policies).items()
+            for name, reqs in view.frameworks.items()
         ],
     }
 
 
-def render_markdown(result: ScanResult, path: Path, options: Any = None) -> Path:
-    write_chunks(path, render_stream(text_env(), "summary.md.j2", _context(result)))
+def render_markdown(
+    result: ScanResult, path: Path, options: Any = None, *, view: ReportView | None = None
+) -> Path:
+    context = _context(result, view or ReportView(result))
+    write_chunks(path, render_stream(text_env(), "summary.md.j2", context))
     return path

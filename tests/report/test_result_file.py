@@ -262,3 +262,21 @@ def test_a_bad_50000th_snapshot_resource(
     assert expected in (err.expected or "")
     assert err.hint
     assert snapshot_schema()["properties"]["resources"]
+
+
+def test_the_fast_finding_encoder_writes_what_json_dumps_writes() -> None:
+    import dataclasses
+    from types import MappingProxyType
+
+    from scanner.result_file import _encode, finding_json
+
+    findings = list(rich_result().findings)
+    odd = dataclasses.replace(
+        findings[0],
+        message='lone \ud800 surrogate, \u2028 separator, \x00 nul, "quotes" </script>',
+        evidence=(MappingProxyType({"kind": "attr", "observed": [1.5, None, {"b": 1, "a": 2}]}),),
+        remediation=MappingProxyType({"text": "t", "cli": "c"}),
+        waiver=MappingProxyType(WAIVER),
+    )
+    for f in [*findings, odd]:
+        assert finding_json(f) == _encode(f.to_dict())
