@@ -29,7 +29,18 @@ _XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ff
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+# The only ASCII characters XML 1.0 cannot carry: C0 controls but TAB, LF, CR.
+_ASCII_INVALID = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+
+
 def strip_xml_invalid(text: str) -> str:
+    # JUnit runs this over megabytes of cases; for ASCII text a bytes.translate
+    # (C, one table lookup a byte) proves there is nothing to strip far faster
+    # than the regex can.
+    if text.isascii():
+        data = text.encode("ascii")
+        if len(data.translate(None, _ASCII_INVALID)) == len(data):
+            return text
     return _XML_INVALID.sub("", text)
 
 

@@ -14,6 +14,11 @@ _WS = re.compile(r"\s+")
 
 def one_line(text: str) -> str:
     """Collapse newlines and runs of whitespace; drop control characters."""
+    # Printable text has no whitespace but U+0020 and no control characters:
+    # it only changes if it has double or edge spaces.  Most messages qualify,
+    # and this runs once per finding per format.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return _WS.sub(" ", strip_control(text)).strip()
 
 
