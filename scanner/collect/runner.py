@@ -248,7 +248,9 @@ def list_records(ctx: _Ctx, spec: ResourceSpec, on_page: PageFn | None = None) -
         if ctx.page_size and spec.accepts_page_size:
             config["PageSize"] = ctx.page_size
         for page in paginator.paginate(**spec.params, PaginationConfig=config):
-            records = page.get(spec.items_key) or []
+            # JSON data now, on the worker, while other calls are in flight:
+            # converting ~1k records after the last call delayed the snapshot.
+            records = [jsonable(r) for r in page.get(spec.items_key) or []]
             if spec.keep is not None:
                 records = [r for r in records if spec.keep(r)]
             listing.records.extend(records)
@@ -272,6 +274,7 @@ def augment_batch(ctx: _Ctx, spec: ResourceSpec, batch: list[Record]) -> None:
     with ctx.run.lock:
         if key in ctx.run.failed_augments:
             return
+    before = [set(record) for record in batch]
     try:
         spec.augment(ctx, batch)
     except CallFailed as failed:
@@ -282,6 +285,11 @@ def augment_batch(ctx: _Ctx, spec: ResourceSpec, batch: list[Record]) -> None:
         ctx.record_error(failed.cause, failed.service, failed.operation, (spec.type,))
     except Exception as exc:  # an augment bug must not lose the listing
         ctx.record_error(exc, spec.service, spec.augment.__name__, (spec.type,))
+    finally:
+        # Records are JSON data from the listing on; so must the fields added be.
+        for record, keys in zip(batch, before, strict=True):
+            for name in record.keys() - keys:
+                record[name] = jsonable(record[name])
 
 
 def to_resources(listing: _Listing) -> list[Resource]:
@@ -293,7 +301,8 @@ def to_resources(listing: _Listing) -> list[Resource]:
         except (KeyError, ValueError) as exc:
             ctx.record_error(exc, spec.service, spec.operation, (spec.type,))
             continue
-        out.append(Resource(rid, spec.type, spec.owner(record, ctx), ctx.region, jsonable(record)))
+        # Already JSON data: converted as each page arrived (list_records).
+        out.append(Resource(rid, spec.type, spec.owner(record, ctx), ctx.region, record))
     return out
 
 
