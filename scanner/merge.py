@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scanner import gc_pause
 from scanner.diff import index_findings
 from scanner.errors import UserInputError
 from scanner.model import SCANNER_NAME, CollectionError, ScanResult
@@ -49,7 +50,8 @@ class Shard:
 def read_shard(path: Path) -> Shard:
     """Read one results.json, schema-validated; its sha256 goes into the merged header."""
     raw = read_result_bytes(path)
-    result = parse_result(raw, str(path))
+    with gc_pause.loading():
+        result = parse_result(raw, str(path))
     return Shard(name=str(path), result=result, sha256=hashlib.sha256(raw).hexdigest())
 
 

@@ -28,6 +28,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from scanner import gc_pause
 from scanner.errors import UserInputError
 from scanner.model import RESULT_SCHEMA_VERSION, Finding, ScanResult, Severity, Status
 from scanner.schema_check import DocumentValidator, expected_text
@@ -299,4 +300,6 @@ def parse_result(raw: bytes, file: str) -> ScanResult:
 
 def read_result(path: Path | str) -> ScanResult:
     source = Path(path)
-    return parse_result(read_result_bytes(source), str(source))
+    raw = read_result_bytes(source)
+    with gc_pause.loading():
+        return parse_result(raw, str(source))

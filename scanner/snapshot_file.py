@@ -20,6 +20,7 @@ from typing import Any
 
 import jsonschema
 
+from scanner import gc_pause
 from scanner.errors import UserInputError
 from scanner.model import SNAPSHOT_SCHEMA_VERSION, Snapshot
 from scanner.schema_check import DocumentValidator, expected_text
@@ -160,6 +161,11 @@ def read_snapshot(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -
     """Load and validate a snapshot; any problem is a one-line UserInputError."""
     target = Path(path)
     raw = _read_bytes(target, max_bytes)
+    with gc_pause.loading():
+        return _parse(target, raw)
+
+
+def _parse(target: Path, raw: bytes) -> Snapshot:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
