@@ -6,8 +6,7 @@ NOT_APPLICABLE are skipped, PASS passes.
 The document frame and each suite's header come from ``junit.xml.j2``; the
 test cases (one per finding, a million at 10,000 clusters) are built here as
 text, escaped exactly as the XML environment escapes a template value
-(``markupsafe.escape``, then characters XML 1.0 cannot carry dropped, once
-per chunk): a Jinja loop per case was most of the cost of this format.
+(``_xml``): a Jinja loop per case was most of the cost of this format.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from scanner.model import Finding, ScanResult, Status
 from scanner.report._env import render_stream, strip_xml_invalid, write_chunks, xml_env
@@ -35,49 +34,57 @@ _KIND = {
 _CASES_PER_CHUNK = 1000
 
 
-def _case(f: Finding) -> dict[str, str]:
-    kind = _KIND[f.status]
-    if f.status is Status.WAIVED:
-        message = "waived: " + waiver_text(f.waiver)
-    elif f.status in (Status.NOT_APPLICABLE, Status.UNKNOWN):
-        message = f.reason or f.message
-    else:
-        message = f.message
-    body_lines = [f"resource: {f.resource_id}", f"account: {f.account}", f"region: {f.region}"]
-    if f.status is Status.UNKNOWN and f.reason:
-        body_lines.append(f"reason: {f.reason}")
-    body_lines += [evidence_line(ev) for ev in f.evidence]
-    if f.remediation.get("cli"):
-        body_lines.append(f"remediation: {f.remediation['cli']}")
-    return {
-        "kind": kind,
-        "name": f"{f.resource_name or f.resource_id} [{f.account}/{f.region}]",
-        "severity": f.severity.value,
-        "message": truncate(one_line(message), 1000),
-        "body": "\n".join(body_lines),
-    }
+def _xml(text: str) -> str:
+    """``markupsafe.escape`` then ``strip_xml_invalid``, as the XML environment
+    does for a template value, with str.replace (no Markup object per value)."""
+    if not text.isprintable():  # printable text holds nothing XML 1.0 forbids
+        text = strip_xml_invalid(text)
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
 
 
 def _case_xml(f: Finding, classname: str) -> str:
-    """One ``<testcase>`` element as the template wrote it (before stripping)."""
-    case = _case(f)
-    head = f'    <testcase classname="{classname}" name="{escape(case["name"])}" time="0">\n'
-    kind = case["kind"]
-    if kind == "failure":
-        inner = (
-            f'      <failure type="{escape(case["severity"])}" message="{escape(case["message"])}">'
-            f"{escape(case['body'])}</failure>\n"
-        )
-    elif kind == "error":
-        inner = (
-            f'      <error type="UNKNOWN" message="{escape(case["message"])}">'
-            f"{escape(case['body'])}</error>\n"
-        )
-    elif kind == "skipped":
-        inner = f'      <skipped message="{escape(case["message"])}"/>\n'
+    """One ``<testcase>``, escaped as the XML environment escapes a value.
+
+    FAIL is a failure and UNKNOWN an error, both with the resource, evidence
+    and remediation as body; WAIVED and NOT_APPLICABLE are skipped with the
+    reason; PASS is an empty case.
+    """
+    status = f.status
+    name = _xml(f"{f.resource_name or f.resource_id} [{f.account}/{f.region}]")
+    head = f'    <testcase classname="{classname}" name="{name}" time="0">\n'
+    if status is Status.PASS:
+        return head + "    </testcase>\n"
+    if status is Status.WAIVED:
+        message = "waived: " + waiver_text(f.waiver)
+    elif status is Status.FAIL:
+        message = f.message
     else:
-        inner = ""
-    return f"{head}{inner}    </testcase>\n"
+        message = f.reason or f.message
+    message_xml = _xml(truncate(one_line(message), 1000))
+    if status is Status.WAIVED or status is Status.NOT_APPLICABLE:
+        return f'{head}      <skipped message="{message_xml}"/>\n    </testcase>\n'
+    lines = [f"resource: {f.resource_id}", f"account: {f.account}", f"region: {f.region}"]
+    if status is Status.UNKNOWN and f.reason:
+        lines.append(f"reason: {f.reason}")
+    for ev in f.evidence:
+        lines.append(evidence_line(ev))
+    cli = f.remediation.get("cli")
+    if cli:
+        lines.append(f"remediation: {cli}")
+    body = "\n".join(map(_xml, lines))
+    if status is Status.FAIL:
+        element = (
+            f'<failure type="{_xml(f.severity.value)}" message="{message_xml}">{body}</failure>'
+        )
+    else:
+        element = f'<error type="UNKNOWN" message="{message_xml}">{body}</error>'
+    return f"{head}      {element}\n    </testcase>\n"
 
 
 class _Suite:
@@ -93,17 +100,12 @@ class _Suite:
         self.skipped = kinds.count("skipped")
 
     @property
-    def cases(self) -> Iterator[dict[str, str]]:
-        return (_case(f) for f in self._findings)
-
-    @property
     def chunks(self) -> Iterator[Markup]:
         # Built lazily so a 500k-finding result never holds every case at once.
-        classname = str(escape(self.name))
+        classname = _xml(self.name)
         cases = iter(self._findings)
         while batch := list(islice(cases, _CASES_PER_CHUNK)):
-            text = "".join([_case_xml(f, classname) for f in batch])
-            yield Markup(strip_xml_invalid(text))
+            yield Markup("".join([_case_xml(f, classname) for f in batch]))
 
 
 def _suites(result: ScanResult, view: ReportView) -> list[_Suite]:
