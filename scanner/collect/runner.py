@@ -26,6 +26,7 @@ collection goes on.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import queue
 import threading
@@ -113,8 +114,12 @@ class _Run:
         )
 
     def client(self, target: AccountTarget | None, region: str, service: str) -> Any:
-        """The run's client for (account, region, service), built once, guard installed."""
-        key = (target.account if target else "", region, service)
+        """The run's client for (credentials, region, service), built once, guard installed.
+
+        The caller's own credentials are keyed "" whichever account they
+        belong to, so clients can be built before GetCallerIdentity answers.
+        """
+        key = (target.account if target and target.credentials else "", region, service)
         client = self.clients.get(key)
         if client is not None:
             return client
@@ -455,7 +460,7 @@ class _Scheduler:
             self._augment(ctx, spec, records)
             return
         by_name = self.by_name[(ctx.account, ctx.region, spec.type)]
-        by_name.update((str(r.get(in_use.key) or ""), r) for r in records)
+        by_name.update((str(r[in_use.key]), r) for r in records if r.get(in_use.key))
         self._augment_in_use(ctx, spec)
 
     def _listed(self, listing: _Listing) -> None:
@@ -518,9 +523,14 @@ class _Scheduler:
 # ----- accounts ------------------------------------------------------------------
 
 
-def _caller_identity(run: _Run, region: str) -> dict[str, str]:
+def _caller_identity(
+    run: _Run, region: str, meanwhile: Callable[[], None] = lambda: None
+) -> dict[str, str]:
+    """GetCallerIdentity; ``meanwhile`` runs once the client exists, before the call."""
     try:
-        ident = run.client(None, region, "sts").get_caller_identity()
+        sts = run.client(None, region, "sts")
+        meanwhile()
+        ident = sts.get_caller_identity()
     except Exception as exc:  # no credentials, bad profile, bad endpoint URL, unreachable
         code, message = error_code_and_message(exc)
         hint = "configure AWS credentials (or --profile), or --endpoint-url for a test endpoint"
@@ -684,14 +694,26 @@ def collect(options: CollectOptions) -> Snapshot:
     types = _selected_types(options)
     home = _home_region(options)
     run = _Run(options=options, partition="aws", types=types)
-    caller = _caller_identity(run, home)
-    if caller.get("Arn", "").startswith("arn:"):
-        run.partition = caller["Arn"].split(":")[1]
     regions = tuple(dict.fromkeys(options.regions)) or (home,)
     listed = [s for s in LISTED if s.type in types]
     dependents = [s for s in DEPENDENT if s.type in types]
 
     with ThreadPoolExecutor(max_workers=max(1, options.max_workers)) as pool:
+
+        def build_clients() -> None:
+            # While GetCallerIdentity is in flight, the workers build the
+            # clients the listings need (tens of ms of CPU each, e.g. ec2);
+            # other accounts' clients need their role's credentials first.
+            if options.org or options.accounts:
+                return
+            services = sorted({s.service for s in listed} | {d.service for d in dependents})
+            for region in regions:
+                for service in services:
+                    pool.submit(_prebuild, run, region, service)
+
+        caller = _caller_identity(run, home, build_clients)
+        if caller.get("Arn", "").startswith("arn:"):
+            run.partition = caller["Arn"].split(":")[1]
         prepared = _run_all(
             pool,
             [_bind(_prepare_account, run, t, home, regions) for t in _targets(run, caller, home)],
@@ -744,6 +766,13 @@ def _targets_for_snapshot(prepared: list[AccountTarget | None], run: _Run) -> li
     accounts = {t.account for t in prepared if t is not None}
     accounts.update(e.account for e in run.errors if e.region == "*" and e.account)
     return sorted(accounts)
+
+
+def _prebuild(run: _Run, region: str, service: str) -> None:
+    # A failure here is not recorded: the listing that needs the client
+    # builds it again and records why it could not.
+    with contextlib.suppress(Exception):
+        run.client(None, region, service)
 
 
 def _bind(fn: Callable[..., T], *args: Any) -> Callable[[], T]:
