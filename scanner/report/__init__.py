@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from scanner import gc_pause
 from scanner.errors import UserInputError
 from scanner.model import ScanResult
 from scanner.report._view import ReportView
@@ -112,8 +113,9 @@ def render(
     # One view for every format: sorting, counting and the policy views are
     # passes over every finding, done once rather than once per format.
     view = ReportView(result)
-    for fmt in parse_formats(formats if isinstance(formats, str) else list(formats)):
-        renderer = RENDERERS[fmt]
-        options = sarif_options if fmt == "sarif" else None
-        written[fmt] = renderer.write(result, out / renderer.filename, options, view=view)
+    with gc_pause.paused():
+        for fmt in parse_formats(formats if isinstance(formats, str) else list(formats)):
+            renderer = RENDERERS[fmt]
+            options = sarif_options if fmt == "sarif" else None
+            written[fmt] = renderer.write(result, out / renderer.filename, options, view=view)
     return written
