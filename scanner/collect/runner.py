@@ -1,7 +1,8 @@
 """Run every collector over (account, region) with a bounded thread pool.
 
-First the accounts: resolve the targets (own account, ``accounts`` or
-``org``), assume the role in each, and list its regions when ``all_regions``.
+First the accounts (``accounts.py``): resolve the targets (own account,
+``accounts`` or ``org``), assume the role in each, and list its regions when
+``all_regions``.
 
 Then one task per (account, region, resource type) runs the paginated list,
 and every call that depends on a listing is submitted to the same pool as soon
@@ -18,8 +19,8 @@ otherwise hold back every dependent call behind it):
 
 The scheduling state (what was submitted, what was seen) lives on the calling
 thread, which receives every page and finished task through one queue; the
-workers only make calls.  Clients are built once per (account, region,
-service) and shared by the workers (botocore clients are thread-safe).  Every
+workers only make calls, through the clients the run shares
+(``context.py``: one per credentials, region and service).  Every
 failed call becomes a CollectionError naming what it leaves incomplete, and
 collection goes on.
 """
@@ -29,168 +30,31 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import queue
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import boto3
-import botocore.session
-from botocore.config import Config
-from botocore.credentials import RefreshableCredentials
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
-from botocore.loaders import create_loader
+from botocore.exceptions import BotoCoreError, ClientError
 
-from scanner.collect import guard
+from scanner.collect import accounts
 from scanner.collect._calls import error_code_and_message, jsonable
+from scanner.collect.context import AccountTarget, Ctx, Run, is_unreachable
 from scanner.collect.options import CollectOptions, ProgressEvent
 from scanner.collect.registry import DEPENDENT, LISTED
 from scanner.collect.spec import CallFailed, DependentSpec, Record, ResourceSpec
 from scanner.errors import UserInputError
-from scanner.model import CollectionError, Resource, Snapshot
+from scanner.model import Resource, Snapshot
 from scanner.vocabulary import RESOURCE_TYPES
 
 __all__ = ["CollectOptions", "ProgressEvent", "collect"]
 
 T = TypeVar("T")
 
-
-@dataclass
-class AccountTarget:
-    account: str
-    # None: the caller's own credential chain.  Otherwise botocore
-    # RefreshableCredentials from AssumeRole, shared by every client of the
-    # account (they are thread-safe) and re-assumed before they expire, so an
-    # organisation scan longer than the role session still succeeds.
-    credentials: Any = None
-    regions: tuple[str, ...] = ()
-    via: str = "own credentials"
-
-
-@dataclass
-class _Run:
-    """Shared state of one collection run (written under ``lock``)."""
-
-    options: CollectOptions
-    partition: str
-    types: frozenset[str]
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    errors: list[CollectionError] = field(default_factory=list)
-    missing: list[dict[str, str]] = field(default_factory=list)
-    failed_augments: set[tuple[str, str, str]] = field(default_factory=set)
-    # (account, region, service) -> the first connection error seen there
-    unreachable: dict[tuple[str, str, str], str] = field(default_factory=dict)
-    # One client per (account, region, service), shared by every worker:
-    # building one per thread cost ~8 ms of CPU per (thread, service).
-    clients: dict[tuple[str, str, str], Any] = field(default_factory=dict)
-    sessions: dict[str, boto3.session.Session] = field(default_factory=dict)
-    # boto3 sessions are not thread-safe: clients are built under this lock.
-    client_lock: threading.Lock = field(default_factory=threading.Lock)
-    # One botocore data loader for the run: every session shares the parsed
-    # service models instead of re-reading them.
-    loader: Any = field(default_factory=create_loader)
-
-    def add_error(self, error: CollectionError) -> None:
-        with self.lock:
-            self.errors.append(error)
-
-    def botocore_config(self) -> Config:
-        o = self.options
-        return Config(
-            retries={"mode": "adaptive", "max_attempts": o.max_attempts},
-            connect_timeout=o.connect_timeout,
-            read_timeout=o.read_timeout,
-            user_agent_extra="aurora-scan",
-            # Every worker may share one client: keep a connection per worker.
-            max_pool_connections=max(10, o.max_workers),
-        )
-
-    def client(self, target: AccountTarget | None, region: str, service: str) -> Any:
-        """The run's client for (credentials, region, service), built once, guard installed.
-
-        The caller's own credentials are keyed "" whichever account they
-        belong to, so clients can be built before GetCallerIdentity answers.
-        """
-        key = (target.account if target and target.credentials else "", region, service)
-        client = self.clients.get(key)
-        if client is not None:
-            return client
-        with self.client_lock:
-            client = self.clients.get(key)
-            if client is None:
-                client = guard.install(
-                    self._session(target).client(
-                        service,
-                        region_name=region,
-                        endpoint_url=self.options.endpoint_url,
-                        config=self.botocore_config(),
-                    )
-                )
-                self.clients[key] = client
-        return client
-
-    def _session(self, target: AccountTarget | None) -> boto3.session.Session:
-        """One session per credential set (called under ``client_lock``)."""
-        creds = target.credentials if target else None
-        key = target.account if creds and target else ""
-        session = self.sessions.get(key)
-        if session is None:
-            core = botocore.session.get_session()
-            core.register_component("data_loader", self.loader)
-            if creds is None:
-                session = boto3.session.Session(
-                    botocore_session=core, profile_name=self.options.profile
-                )
-            else:
-                # botocore has no public setter for refreshable credentials.
-                core._credentials = creds
-                session = boto3.session.Session(botocore_session=core)
-            self.sessions[key] = session
-        return session
-
-
-class _Ctx:
-    """The CallContext handed to collectors and augment functions."""
-
-    def __init__(self, run: _Run, target: AccountTarget, region: str) -> None:
-        self.run = run
-        self.target = target
-        self.account = target.account
-        self.region = region
-        self.partition = run.partition
-        self.page_size = run.options.page_size
-
-    def client(self, service: str) -> Any:
-        return self.run.client(self.target, self.region, service)
-
-    def record_error(
-        self, exc: BaseException, service: str, operation: str, resource_types: Iterable[str]
-    ) -> None:
-        code, message = error_code_and_message(exc)
-        self.record(code, message, service, operation, resource_types)
-
-    def record(
-        self, code: str, message: str, service: str, operation: str, types: Iterable[str]
-    ) -> None:
-        self.run.add_error(
-            CollectionError(
-                account=self.account,
-                region=self.region,
-                service=service,
-                operation=operation,
-                error_code=code,
-                message=message,
-                resource_types=tuple(sorted(set(types) & self.run.types)),
-            )
-        )
+# tests/reliability/test_rel_readonly.py builds clients the way a run does.
+_Run = Run
 
 
 def _now() -> str:
@@ -208,22 +72,16 @@ AUGMENT_BATCH = 25
 
 @dataclass
 class _Listing:
-    ctx: _Ctx
+    ctx: Ctx
     spec: ResourceSpec
     records: list[dict[str, Any]]
     failed: bool = False
 
 
-def _unreachable(exc: BaseException) -> bool:
-    # A read timeout has already outlasted every retry: a hanging endpoint
-    # would make each later listing wait max_attempts x read_timeout again.
-    return isinstance(exc, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError)
-
-
 PageFn = Callable[[list[Record]], None]
 
 
-def list_records(ctx: _Ctx, spec: ResourceSpec, on_page: PageFn | None = None) -> _Listing:
+def list_records(ctx: Ctx, spec: ResourceSpec, on_page: PageFn | None = None) -> _Listing:
     """Paginate ``spec``'s operation; on failure keep the pages already read.
 
     ``on_page`` gets each page's kept records as soon as it arrives, so that
@@ -265,13 +123,13 @@ def list_records(ctx: _Ctx, spec: ResourceSpec, on_page: PageFn | None = None) -
         # The type (and what its records reference) is marked incomplete.
         ctx.record_error(exc, spec.service, spec.operation, (spec.type, *spec.feeds))
         listing.failed = True
-        if _unreachable(exc):
+        if is_unreachable(exc):
             with ctx.run.lock:
                 ctx.run.unreachable.setdefault(where, error_code_and_message(exc)[1])
     return listing
 
 
-def augment_batch(ctx: _Ctx, spec: ResourceSpec, batch: list[Record]) -> None:
+def augment_batch(ctx: Ctx, spec: ResourceSpec, batch: list[Record]) -> None:
     """Run the spec's augment on one batch; the first failure per type is recorded once."""
     if spec.augment is None:
         return
@@ -311,7 +169,7 @@ def to_resources(listing: _Listing) -> list[Resource]:
     return out
 
 
-def fetch_dependents(ctx: _Ctx, spec: DependentSpec, values: Sequence[str]) -> list[Resource]:
+def fetch_dependents(ctx: Ctx, spec: DependentSpec, values: Sequence[str]) -> list[Resource]:
     """One describe per distinct referenced value, in the value's own region."""
     out: list[Resource] = []
     client = ctx.client(spec.service)
@@ -349,7 +207,7 @@ class _Scheduler:
     def __init__(
         self,
         pool: ThreadPoolExecutor,
-        run: _Run,
+        run: Run,
         listed: Sequence[ResourceSpec],
         dependents: Sequence[DependentSpec],
     ) -> None:
@@ -391,7 +249,7 @@ class _Scheduler:
         future.add_done_callback(lambda f: self.events.put((kind, label, f)))
 
     def start_listing(self, target: AccountTarget, region: str, spec: ResourceSpec) -> None:
-        ctx = _Ctx(self.run, target, region)
+        ctx = Ctx(self.run, target, region)
 
         def on_page(records: list[Record]) -> None:
             self.events.put(("page", ctx, (spec, records)))
@@ -407,12 +265,12 @@ class _Scheduler:
         for i in range(0, len(items), size):
             yield items[i : i + size]
 
-    def _augment(self, ctx: _Ctx, spec: ResourceSpec, records: list[Record]) -> None:
+    def _augment(self, ctx: Ctx, spec: ResourceSpec, records: list[Record]) -> None:
         label = (ctx.account, ctx.region, spec.type)
         for batch in self._batches(records):
             self.submit(label, _bind(augment_batch, ctx, spec, list(batch)), "augment")
 
-    def _augment_in_use(self, ctx: _Ctx, spec: ResourceSpec) -> None:
+    def _augment_in_use(self, ctx: Ctx, spec: ResourceSpec) -> None:
         """Augment the listed records now known to be in use (each once)."""
         label = (ctx.account, ctx.region, spec.type)
         by_name, seen = self.by_name[label], self.seen[label]
@@ -424,7 +282,7 @@ class _Scheduler:
         seen.update(fresh)
         self._augment(ctx, spec, [by_name[n] for n in fresh])
 
-    def _dependents(self, ctx: _Ctx, spec: ResourceSpec, records: list[Record]) -> None:
+    def _dependents(self, ctx: Ctx, spec: ResourceSpec, records: list[Record]) -> None:
         found = [Resource("", spec.type, ctx.account, ctx.region, r) for r in records]
         for dep in self.dependents:
             by_region: dict[str, list[str]] = defaultdict(list)
@@ -434,7 +292,7 @@ class _Scheduler:
                     seen.add(ref.value)
                     by_region[ref.region].append(ref.value)
             for region, values in sorted(by_region.items()):
-                dep_ctx = ctx if region == ctx.region else _Ctx(self.run, ctx.target, region)
+                dep_ctx = ctx if region == ctx.region else Ctx(self.run, ctx.target, region)
                 for batch in self._batches(sorted(values)):
                     self.submit(
                         (ctx.account, region, dep.type),
@@ -444,7 +302,7 @@ class _Scheduler:
 
     # -- reacting --
 
-    def _page(self, ctx: _Ctx, spec: ResourceSpec, records: list[Record]) -> None:
+    def _page(self, ctx: Ctx, spec: ResourceSpec, records: list[Record]) -> None:
         """A page of ``spec`` arrived: start every call it names."""
         # References first: an augment running on these records adds fields.
         self._dependents(ctx, spec, records)
@@ -520,130 +378,6 @@ class _Scheduler:
         return sorted(out, key=lambda u: (u["type"], u["account"], u["region"], u["name"]))
 
 
-# ----- accounts ------------------------------------------------------------------
-
-
-def _caller_identity(
-    run: _Run, region: str, meanwhile: Callable[[], None] = lambda: None
-) -> dict[str, str]:
-    """GetCallerIdentity; ``meanwhile`` runs once the client exists, before the call."""
-    try:
-        sts = run.client(None, region, "sts")
-        meanwhile()
-        ident = sts.get_caller_identity()
-    except Exception as exc:  # no credentials, bad profile, bad endpoint URL, unreachable
-        code, message = error_code_and_message(exc)
-        hint = "configure AWS credentials (or --profile), or --endpoint-url for a test endpoint"
-        endpoint = run.options.endpoint_url
-        if endpoint and _unreachable(exc):
-            # The credentials are not the problem when nothing answers.
-            hint = f"check that {endpoint} (--endpoint-url or AWS_ENDPOINT_URL) is up"
-        raise UserInputError(
-            f"cannot identify the AWS caller ({code}: {message})", hint=hint
-        ) from exc
-    return {k: str(ident[k]) for k in ("Account", "Arn", "UserId") if k in ident}
-
-
-def _org_accounts(run: _Run, region: str, own: str) -> list[str]:
-    client = run.client(None, region, "organizations")
-    accounts: list[str] = []
-    try:
-        for page in client.get_paginator("list_accounts").paginate():
-            accounts.extend(
-                a["Id"] for a in page.get("Accounts", []) if a.get("Status") == "ACTIVE"
-            )
-    except Exception as exc:
-        code, message = error_code_and_message(exc)
-        run.add_error(
-            CollectionError(
-                own, "*", "organizations", "ListAccounts", code, message, tuple(run.types)
-            )
-        )
-        return [own]
-    return sorted(set(accounts))
-
-
-def _assume(run: _Run, region: str, account: str) -> Any:
-    """RefreshableCredentials for the role in ``account`` (first AssumeRole happens now)."""
-    role_arn = f"arn:{run.partition}:iam::{account}:role/{run.options.role_name}"
-    params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "aurora-scan"}
-    if run.options.external_id:
-        params["ExternalId"] = run.options.external_id
-
-    def fetch() -> dict[str, str]:
-        creds = run.client(None, region, "sts").assume_role(**params)["Credentials"]
-        return {
-            "access_key": creds["AccessKeyId"],
-            "secret_key": creds["SecretAccessKey"],
-            "token": creds["SessionToken"],
-            "expiry_time": creds["Expiration"].isoformat(),
-        }
-
-    return RefreshableCredentials.create_from_metadata(
-        metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
-    )
-
-
-def _prepare_account(
-    run: _Run, target: AccountTarget, home_region: str, regions: tuple[str, ...]
-) -> AccountTarget | None:
-    """Assume the role (when needed) and resolve regions; None when the account is unusable."""
-    try:
-        if target.credentials is None and target.via != "own credentials":
-            target.credentials = _assume(run, home_region, target.account)
-    except Exception as exc:
-        code, message = error_code_and_message(exc)
-        run.add_error(
-            CollectionError(
-                target.account, "*", "sts", "AssumeRole", code, message, tuple(sorted(run.types))
-            )
-        )
-        return None
-    if not run.options.all_regions:
-        target.regions = regions
-        return target
-    try:
-        ec2 = run.client(target, home_region, "ec2")
-        found = ec2.describe_regions(AllRegions=False)["Regions"]
-        target.regions = tuple(sorted(r["RegionName"] for r in found))
-    except Exception as exc:
-        code, message = error_code_and_message(exc)
-        run.add_error(
-            CollectionError(
-                target.account,
-                "*",
-                "ec2",
-                "DescribeRegions",
-                code,
-                message,
-                tuple(sorted(run.types)),
-            )
-        )
-        return None
-    return target
-
-
-def _targets(run: _Run, caller: dict[str, str], home_region: str) -> list[AccountTarget]:
-    own = caller["Account"]
-    o = run.options
-    wanted: list[str] = []
-    if o.org:
-        wanted = _org_accounts(run, home_region, own)
-    elif o.accounts:
-        wanted = list(dict.fromkeys(o.accounts))
-    if not wanted:
-        return [AccountTarget(own, None)]
-    if not o.role_name:
-        raise UserInputError(
-            "--accounts and --org need --role-name", hint="e.g. --role-name AuroraScanReadOnly"
-        )
-    # The caller's own account is scanned with its own credentials.
-    return [
-        AccountTarget(a, None) if a == own else AccountTarget(a, None, via=f"role {o.role_name}")
-        for a in wanted
-    ]
-
-
 # ----- orchestration --------------------------------------------------------------
 
 
@@ -693,7 +427,7 @@ def collect(options: CollectOptions) -> Snapshot:
     started = _now()
     types = _selected_types(options)
     home = _home_region(options)
-    run = _Run(options=options, partition="aws", types=types)
+    run = Run(options=options, partition="aws", types=types)
     regions = tuple(dict.fromkeys(options.regions)) or (home,)
     listed = [s for s in LISTED if s.type in types]
     dependents = [s for s in DEPENDENT if s.type in types]
@@ -711,12 +445,15 @@ def collect(options: CollectOptions) -> Snapshot:
                 for service in services:
                     pool.submit(_prebuild, run, region, service)
 
-        caller = _caller_identity(run, home, build_clients)
+        caller = accounts.caller_identity(run, home, build_clients)
         if caller.get("Arn", "").startswith("arn:"):
             run.partition = caller["Arn"].split(":")[1]
         prepared = _run_all(
             pool,
-            [_bind(_prepare_account, run, t, home, regions) for t in _targets(run, caller, home)],
+            [
+                _bind(accounts.prepare_account, run, t, home, regions)
+                for t in accounts.targets(run, caller, home)
+            ],
         )
         targets = sorted((t for t in prepared if t is not None), key=lambda t: t.account)
         scheduler = _Scheduler(pool, run, listed, dependents)
@@ -727,7 +464,7 @@ def collect(options: CollectOptions) -> Snapshot:
         scheduler.drain(options.progress)
     resources = scheduler.collected()
 
-    all_targets = _targets_for_snapshot(prepared, run)
+    all_targets = accounts.targets_for_snapshot(prepared, run)
     scanned_regions = sorted({r for t in targets for r in t.regions} or set(regions))
     return Snapshot(
         collected_at=started,
@@ -753,7 +490,7 @@ def collect(options: CollectOptions) -> Snapshot:
     )
 
 
-def _regions_skipped(run: _Run) -> list[dict[str, str]]:
+def _regions_skipped(run: Run) -> list[dict[str, str]]:
     """Regions (per account and service) whose endpoint never answered."""
     return [
         {"account": account, "region": region, "service": service, "reason": reason}
@@ -761,14 +498,7 @@ def _regions_skipped(run: _Run) -> list[dict[str, str]]:
     ]
 
 
-def _targets_for_snapshot(prepared: list[AccountTarget | None], run: _Run) -> list[str]:
-    """Every account in scope, including those that failed (their errors say so)."""
-    accounts = {t.account for t in prepared if t is not None}
-    accounts.update(e.account for e in run.errors if e.region == "*" and e.account)
-    return sorted(accounts)
-
-
-def _prebuild(run: _Run, region: str, service: str) -> None:
+def _prebuild(run: Run, region: str, service: str) -> None:
     # A failure here is not recorded: the listing that needs the client
     # builds it again and records why it could not.
     with contextlib.suppress(Exception):

@@ -95,11 +95,11 @@ def test_dependent_calls_run_while_a_slow_listing_is_still_paging(server: Any) -
         }
 
         def answered() -> bool:
-            return all(counter.completed[op] >= n for op, n in expected.items())
+            done = all(counter.completed[op] >= n for op, n in expected.items())
+            return done and held.entered.is_set()
 
         try:
             reached = wait_until(answered)
-            assert held.entered.is_set()
             assert counter.completed[("rds", "DescribeDBInstances")] == 0
         finally:
             held.release()
@@ -136,8 +136,10 @@ def test_secrets_are_described_in_parallel_batches(server: Any) -> None:
     ):
         run = Background(options)
         try:
-            reached = wait_until(lambda: counter.completed[op] >= len(arns) - 1)
-            assert held.entered.is_set()
+            # The held call has arrived and every other secret is answered meanwhile.
+            reached = wait_until(
+                lambda: held.entered.is_set() and counter.completed[op] >= len(arns) - 1
+            )
         finally:
             held.release()
         assert reached, counter.completed[op]

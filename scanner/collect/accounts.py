@@ -1,0 +1,147 @@
+"""Who is scanned: the caller, other accounts through a role, an organisation's accounts.
+
+Resolves the targets (own account, ``accounts`` or ``org``), assumes the
+role in each (refreshable credentials) and lists its regions when
+``all_regions``.  A failed AssumeRole or DescribeRegions is recorded and
+leaves that account out; a caller that cannot be identified is a user error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from botocore.credentials import RefreshableCredentials
+
+from scanner.collect._calls import error_code_and_message
+from scanner.collect.context import AccountTarget, Run, is_unreachable
+from scanner.errors import UserInputError
+from scanner.model import CollectionError
+
+
+def caller_identity(
+    run: Run, region: str, meanwhile: Callable[[], None] = lambda: None
+) -> dict[str, str]:
+    """GetCallerIdentity; ``meanwhile`` runs once the client exists, before the call."""
+    try:
+        sts = run.client(None, region, "sts")
+        meanwhile()
+        ident = sts.get_caller_identity()
+    except Exception as exc:  # no credentials, bad profile, bad endpoint URL, unreachable
+        code, message = error_code_and_message(exc)
+        hint = "configure AWS credentials (or --profile), or --endpoint-url for a test endpoint"
+        endpoint = run.options.endpoint_url
+        if endpoint and is_unreachable(exc):
+            # The credentials are not the problem when nothing answers.
+            hint = f"check that {endpoint} (--endpoint-url or AWS_ENDPOINT_URL) is up"
+        raise UserInputError(
+            f"cannot identify the AWS caller ({code}: {message})", hint=hint
+        ) from exc
+    return {k: str(ident[k]) for k in ("Account", "Arn", "UserId") if k in ident}
+
+
+def org_accounts(run: Run, region: str, own: str) -> list[str]:
+    client = run.client(None, region, "organizations")
+    accounts: list[str] = []
+    try:
+        for page in client.get_paginator("list_accounts").paginate():
+            accounts.extend(
+                a["Id"] for a in page.get("Accounts", []) if a.get("Status") == "ACTIVE"
+            )
+    except Exception as exc:
+        code, message = error_code_and_message(exc)
+        run.add_error(
+            CollectionError(
+                own, "*", "organizations", "ListAccounts", code, message, tuple(run.types)
+            )
+        )
+        return [own]
+    return sorted(set(accounts))
+
+
+def assume(run: Run, region: str, account: str) -> Any:
+    """RefreshableCredentials for the role in ``account`` (first AssumeRole happens now)."""
+    role_arn = f"arn:{run.partition}:iam::{account}:role/{run.options.role_name}"
+    params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "aurora-scan"}
+    if run.options.external_id:
+        params["ExternalId"] = run.options.external_id
+
+    def fetch() -> dict[str, str]:
+        creds = run.client(None, region, "sts").assume_role(**params)["Credentials"]
+        return {
+            "access_key": creds["AccessKeyId"],
+            "secret_key": creds["SecretAccessKey"],
+            "token": creds["SessionToken"],
+            "expiry_time": creds["Expiration"].isoformat(),
+        }
+
+    return RefreshableCredentials.create_from_metadata(
+        metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
+    )
+
+
+def prepare_account(
+    run: Run, target: AccountTarget, home_region: str, regions: tuple[str, ...]
+) -> AccountTarget | None:
+    """Assume the role (when needed) and resolve regions; None when the account is unusable."""
+    try:
+        if target.credentials is None and target.via != "own credentials":
+            target.credentials = assume(run, home_region, target.account)
+    except Exception as exc:
+        code, message = error_code_and_message(exc)
+        run.add_error(
+            CollectionError(
+                target.account, "*", "sts", "AssumeRole", code, message, tuple(sorted(run.types))
+            )
+        )
+        return None
+    if not run.options.all_regions:
+        target.regions = regions
+        return target
+    try:
+        ec2 = run.client(target, home_region, "ec2")
+        found = ec2.describe_regions(AllRegions=False)["Regions"]
+        target.regions = tuple(sorted(r["RegionName"] for r in found))
+    except Exception as exc:
+        code, message = error_code_and_message(exc)
+        run.add_error(
+            CollectionError(
+                target.account,
+                "*",
+                "ec2",
+                "DescribeRegions",
+                code,
+                message,
+                tuple(sorted(run.types)),
+            )
+        )
+        return None
+    return target
+
+
+def targets(run: Run, caller: dict[str, str], home_region: str) -> list[AccountTarget]:
+    own = caller["Account"]
+    o = run.options
+    wanted: list[str] = []
+    if o.org:
+        wanted = org_accounts(run, home_region, own)
+    elif o.accounts:
+        wanted = list(dict.fromkeys(o.accounts))
+    if not wanted:
+        return [AccountTarget(own, None)]
+    if not o.role_name:
+        raise UserInputError(
+            "--accounts and --org need --role-name", hint="e.g. --role-name AuroraScanReadOnly"
+        )
+    # The caller's own account is scanned with its own credentials.
+    return [
+        AccountTarget(a, None) if a == own else AccountTarget(a, None, via=f"role {o.role_name}")
+        for a in wanted
+    ]
+
+
+def targets_for_snapshot(prepared: list[AccountTarget | None], run: Run) -> list[str]:
+    """Every account in scope, including those that failed (their errors say so)."""
+    accounts = {t.account for t in prepared if t is not None}
+    accounts.update(e.account for e in run.errors if e.region == "*" and e.account)
+    return sorted(accounts)
