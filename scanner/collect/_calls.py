@@ -22,6 +22,12 @@ def error_code_and_message(exc: BaseException) -> tuple[str, str]:
         code, message = "ReadOnlyGuard", str(exc)
     elif isinstance(exc, BotoCoreError):
         code, message = type(exc).__name__, str(exc)
+    elif isinstance(exc, KeyError):
+        # A collector read a field the answer should have had: botocore turns
+        # a truncated or odd JSON body into a partial dict, not an error.
+        field = exc.args[0] if exc.args else "?"
+        code = "MalformedResponse"
+        message = f"the answer has no {field!r} field (truncated, or not the documented shape)"
     else:
         # e.g. NotImplementedError from an in-process mock, or a bug: recorded
         # rather than aborting the whole collection.

@@ -44,6 +44,8 @@ def test_a_broken_response_is_a_recorded_gap(
     errors = [e for e in snapshot.errors if e.operation == operation]
     assert errors, snapshot.errors
     assert all(rtype in e.resource_types for e in errors)
+    # Said in AWS terms, not as the collector's internal exception.
+    assert not [e for e in errors if e.error_code in ("KeyError", "TypeError")], errors
     assert not [e for e in snapshot.errors if e.operation != operation], snapshot.errors
     result = evaluate(snapshot, policy_set)
     unknown = [f for f in result.findings if f.status is Status.UNKNOWN]
@@ -212,3 +214,11 @@ def test_the_moto_server_killed_mid_scan(estate: Any, tmp_path: Path, cli: Any) 
     assert run.code == 3, run.stderr
     results = json.loads((out / "results.json").read_text())
     assert len(results["errors"]) == len(data["errors"])
+
+
+def test_a_missing_field_in_an_answer_reads_as_a_malformed_response() -> None:
+    from scanner.collect._calls import error_code_and_message
+
+    code, message = error_code_and_message(KeyError("KeyMetadata"))
+    assert code == "MalformedResponse"
+    assert "'KeyMetadata'" in message and "truncated" in message
