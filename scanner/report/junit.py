@@ -39,6 +39,10 @@ def _xml(text: str) -> str:
     does for a template value, with str.replace (no Markup object per value)."""
     if not text.isprintable():  # printable text holds nothing XML 1.0 forbids
         text = strip_xml_invalid(text)
+    return _escape(text)
+
+
+def _escape(text: str) -> str:
     return (
         text.replace("&", "&amp;")
         .replace("<", "&lt;")
@@ -77,7 +81,9 @@ def _case_xml(f: Finding, classname: str) -> str:
     cli = f.remediation.get("cli")
     if cli:
         lines.append(f"remediation: {cli}")
-    body = "\n".join(map(_xml, lines))
+    body = "\n".join(lines)
+    # One escape pass for the whole body; the regex only if a line needs it.
+    body = _escape(body if all(map(str.isprintable, lines)) else strip_xml_invalid(body))
     if status is Status.FAIL:
         element = (
             f'<failure type="{_xml(f.severity.value)}" message="{message_xml}">{body}</failure>'
