@@ -38,14 +38,15 @@ if str(ROOT) not in sys.path:
 def measure(clusters: int, write_json: bool) -> dict[str, Any]:
     """One size, in this process."""
     from benchmarks.synthetic import synthetic_snapshot
+    from scanner import gc_pause
     from scanner.edges import build_graph
-    from scanner.policy.engine import evaluate, paused_gc
+    from scanner.policy.engine import evaluate
     from scanner.policy.loader import load_policies
 
     policy_set = load_policies()
     snapshot = synthetic_snapshot(clusters)
     wall0, cpu0 = time.perf_counter(), time.process_time()
-    with paused_gc():  # as evaluate() builds it
+    with gc_pause.paused():  # as evaluate() builds it
         graph = build_graph(snapshot.resources)
     wall1, cpu1 = time.perf_counter(), time.process_time()
     result = evaluate(snapshot, policy_set, graph=graph, snapshot_sha256="-")

@@ -211,15 +211,14 @@ def run_evaluation(
     policy_set: PolicySet | None = None,
 ) -> int:
     """Evaluate ``snapshot`` with the options in ``args``, write outputs, return the exit code."""
-    from scanner import report
-    from scanner.policy.engine import paused_gc
+    from scanner import gc_pause, report
 
     formats = report.parse_formats(args.format)
     ignored = baseline_fingerprints(args.baseline)
     # The result (up to millions of findings) lives until the process exits:
     # move it out of the collector's view (before the collector is back on,
     # so it never walks it) and rendering does not re-scan it either.
-    with paused_gc(freeze=True):
+    with gc_pause.paused(freeze=True):
         result, config = evaluate_snapshot(
             snapshot, args, snapshot_sha256=snapshot_sha256, policy_set=policy_set
         )

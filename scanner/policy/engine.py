@@ -25,15 +25,14 @@ scan start/end come from the snapshot, findings are sorted on output.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from scanner import gc_pause
 from scanner.errors import UserInputErrors
 from scanner.graph import ResourceGraph
 from scanner.model import CollectionError, Finding, Resource, ScanResult, Severity, Snapshot, Status
@@ -400,31 +399,6 @@ def snapshot_digest(snapshot: Snapshot) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@contextlib.contextmanager
-def paused_gc(*, freeze: bool = False) -> Iterator[None]:
-    """Pause the cyclic garbage collector while findings pile up.
-
-    Evaluation allocates millions of small acyclic objects (findings, evidence
-    dicts); every allocation burst triggers a full-heap collection that finds
-    nothing to free.  Measured at 1,000 clusters it was half the run time.
-
-    Re-enabling is not free either: the first allocation afterwards makes the
-    collector walk every object allocated meanwhile (1.6 s of CPU at 10,000
-    clusters).  ``freeze=True`` is for a caller whose result lives until the
-    process exits (the CLI): everything allocated so far moves out of the
-    collector's view first, so that walk never happens.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if freeze:
-            gc.freeze()
-        if was_enabled:
-            gc.enable()
-
-
 def evaluate(
     snapshot: Snapshot,
     policy_set: PolicySet,
@@ -446,7 +420,7 @@ def evaluate(
     config = config or Config()
     selected = select(policy_set, config)
     if graph is None:
-        with paused_gc():
+        with gc_pause.paused():
             graph = build_graph(snapshot.resources)
     now = parse_time(snapshot.collected_at)
     run = Run(
@@ -456,7 +430,7 @@ def evaluate(
         errors=snapshot.errors,
         regions=frozenset(config.regions),
     )
-    with paused_gc():  # through the ScanResult: waivers and sorting allocate per finding too
+    with gc_pause.paused():  # through the ScanResult: waivers and sorting allocate per finding too
         return _evaluate(
             snapshot,
             policy_set,
