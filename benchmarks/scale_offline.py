@@ -94,12 +94,20 @@ def count_clusters(snapshot: dict[str, Any]) -> int:
 
 # --------------------------------------------------------------------------- stages (child side)
 def stage_evaluate(snapshot: Path, out_dir: Path) -> dict[str, float]:
-    """Read, load, evaluate, then write results.json the way the CLI does."""
+    """Read, load, evaluate, then write results.json the way the CLI does:
+    the snapshot's digest taken from the file's bytes as it is read (not
+    re-encoded afterwards), the cyclic GC paused through evaluation and the
+    result frozen out of its view (it lives until the process exits)."""
     # By name: these modules are written in parallel by other engineers.
     evaluate = _attr("scanner.policy.engine", "evaluate")
     load_policies = _attr("scanner.policy.loader", "load_policies")
-    read_snapshot = _attr("scanner.snapshot_file", "read_snapshot")
+    read_snapshot_file = _attr("scanner.cli.evaluate", "read_snapshot_file")
+    paused = _attr("scanner.gc_pause", "paused")
     render = _attr("scanner.report", "render")
+
+    def evaluate_as_cli(snap: Any, policies: Any, digest: str) -> Any:
+        with paused(freeze=True):
+            return evaluate(snap, policies, snapshot_sha256=digest)
 
     t: dict[str, float] = {}
 
@@ -110,9 +118,9 @@ def stage_evaluate(snapshot: Path, out_dir: Path) -> dict[str, float]:
         t[f"{name} cpu"] = time.process_time() - c
         return value
 
-    snap = step("read snapshot", read_snapshot, snapshot)
+    snap, digest = step("read snapshot", read_snapshot_file, snapshot)
     policies = step("load policies", load_policies)
-    scan = step("evaluate", evaluate, snap, policies)
+    scan = step("evaluate", evaluate_as_cli, snap, policies, digest)
     step("write results.json", render, scan, ["json"], out_dir)
     t["findings"] = float(len(scan.findings))
     return t

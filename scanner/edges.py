@@ -204,11 +204,22 @@ def _ref_values(result: Any) -> Iterator[str]:
 
 def _spec_edges(spec: EdgeSpec, sources: Iterable[Resource], index: TargetIndex) -> Iterator[Edge]:
     path = _PATHS[spec.refs]
+    relation, target_type, lookup = spec.relation, spec.target, index.lookup
+    # Most refs are one plain field holding one string (KmsKeyId): read it
+    # directly; lists and nested paths go through the general walk.
+    single = path[0] if len(path) == 1 and not path[0].endswith("[]") else None
     for src in sources:
-        for value in _ref_values(_resolve(src.attrs, path)):
-            for target in index.lookup(spec.target, value, src.account, src.region):
+        if single is not None:
+            found = src.attrs.get(single)
+            values: Iterable[str] = (
+                ((found,) if found else ()) if type(found) is str else _ref_values(found)
+            )
+        else:
+            values = _ref_values(_resolve(src.attrs, path))
+        for value in values:
+            for target in lookup(target_type, value, src.account, src.region):
                 if target != src.id:
-                    yield src.id, spec.relation, target, {}
+                    yield src.id, relation, target, {}
 
 
 # ----- special relations ------------------------------------------------------

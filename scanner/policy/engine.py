@@ -130,6 +130,9 @@ def select(policy_set: PolicySet, config: Config) -> list[Selected]:
 
 
 Key = tuple[str, str]  # (account, region)
+# A resource's identity fields as every finding on it repeats them, and its id
+# as bytes (the resource half of the fingerprint's hashed text).
+Identity = tuple[dict[str, str], bytes]
 
 
 @dataclass
@@ -142,12 +145,11 @@ class Run:
     errors: Sequence[CollectionError]
     regions: frozenset[str] = frozenset()
     names: dict[str, str] = field(default_factory=dict)
+    identities: dict[str, Identity] = field(default_factory=dict)
     rows_by_type: dict[str, list[tuple[Resource, dict[str, str], bytes, Key]]] = field(
         default_factory=dict
     )
-    inherit_targets: dict[tuple[str, str], list[tuple[str, str, str, str, str]]] = field(
-        default_factory=dict
-    )
+    inherit_targets: dict[tuple[str, str], list[tuple[str, Identity]]] = field(default_factory=dict)
 
     def name(self, resource: Resource) -> str:
         cached = self.names.get(resource.id)
@@ -155,50 +157,48 @@ class Run:
             cached = self.names[resource.id] = resource_name(resource)
         return cached
 
-    def rows(self, resource_type: str) -> list[tuple[Resource, dict[str, str], bytes, Key]]:
-        """The resources of a type to evaluate, each with what every finding on it repeats.
+    def identity(self, resource: Resource) -> Identity:
+        """Worked out once per run instead of once per finding (see ``Identity``)."""
+        cached = self.identities.get(resource.id)
+        if cached is None:
+            fields = {
+                "resource_id": resource.id,
+                "resource_type": resource.type,
+                "resource_name": self.name(resource),
+                "account": resource.account,
+                "region": resource.region,
+            }
+            cached = self.identities[resource.id] = (fields, resource.id.encode())
+        return cached
 
-        Worked out once per run instead of once per policy: the identity
-        fields of its findings, its id as bytes for the fingerprint, and its
-        (account, region) for collection-error lookups.  Regions outside the
-        config's ``regions`` are left out here.
-        """
+    def rows(self, resource_type: str) -> list[tuple[Resource, dict[str, str], bytes, Key]]:
+        """The resources of a type to evaluate, with their identity and (account,
+        region) for collection-error lookups; regions outside the config's
+        ``regions`` are left out here."""
         cached = self.rows_by_type.get(resource_type)
         if cached is None:
             regions = self.regions
             cached = [
-                (
-                    resource,
-                    {
-                        "resource_id": resource.id,
-                        "resource_type": resource.type,
-                        "resource_name": self.name(resource),
-                        "account": resource.account,
-                        "region": resource.region,
-                    },
-                    resource.id.encode(),
-                    (resource.account, resource.region),
-                )
+                (resource, *self.identity(resource), (resource.account, resource.region))
                 for resource in self.graph.of_type(resource_type)
                 if not regions or resource.region in regions
             ]
             self.rows_by_type[resource_type] = cached
         return cached
 
-    def inheritors(self, owner_id: str, relation: str) -> list[tuple[str, str, str, str, str]]:
-        """(id, type, name, account, region) of the nodes that inherit ``owner_id``'s verdicts.
+    def inheritors(self, owner_id: str, relation: str) -> list[tuple[str, Identity]]:
+        """(id, identity) of the nodes that inherit ``owner_id``'s verdicts.
 
         Several policies are inherited along the same relation (a cluster's
-        members): the walk and the names are worked out once per owner.
+        members): the walk is worked out once per owner.
         """
         key = (owner_id, relation)
         cached = self.inherit_targets.get(key)
         if cached is None:
-            cached = []
-            for target_id, _data in self.graph.neighbours(owner_id, relation):
-                target = self.graph.resource(target_id)
-                name = self.name(target)
-                cached.append((target_id, target.type, name, target.account, target.region))
+            cached = [
+                (target_id, self.identity(self.graph.resource(target_id)))
+                for target_id, _data in self.graph.neighbours(owner_id, relation)
+            ]
             self.inherit_targets[key] = cached
         return cached
 
@@ -253,16 +253,20 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
     # fingerprint() inlined: the policy's half of the hashed text is encoded once.
     prefix = f"{policy.id}|".encode()
     sha256 = hashlib.sha256
+    # A complete collection (the usual case) leaves nothing UNKNOWN: no lookup per resource.
+    errors = bool(run.errors)
+    scope_unknown = unknown = None
     for rtype in policy.resources:
         for resource, identity, rid_bytes, key in run.rows(rtype):
             state.subject = resource
-            cached = unknown_cache.get(key)
-            if cached is None:
-                cached = unknown_cache[key] = (
-                    run.unknown_reason(program.scope_reach, *key),
-                    run.unknown_reason(program.reach, *key),
-                )
-            scope_unknown, unknown = cached
+            if errors:
+                cached = unknown_cache.get(key)
+                if cached is None:
+                    cached = unknown_cache[key] = (
+                        run.unknown_reason(program.scope_reach, *key),
+                        run.unknown_reason(program.reach, *key),
+                    )
+                scope_unknown, unknown = cached
             name = identity["resource_name"]
             attrs = resource.attrs
             rid = resource.id
@@ -322,26 +326,23 @@ def _inherit(
     owner_name: str,
     out: dict[str, Finding],
 ) -> None:
+    targets = run.inheritors(owner.id, str(policy.inherited_by))
+    if not targets:
+        return
     word = type_word(owner.type)
-    reason = f"inherited from {word} {owner_name}"
-    message = f"{policy.title}: judged on {word} {owner_name}"
-    prefix = f"{policy.id}|"
+    # What every member's finding shares is set once per owner.
+    owner_fields = base.copy()
+    owner_fields["status"] = Status.NOT_APPLICABLE
+    owner_fields["reason"] = f"inherited from {word} {owner_name}"
+    owner_fields["message"] = f"{policy.title}: judged on {word} {owner_name}"
+    prefix = f"{policy.id}|".encode()
     sha256 = hashlib.sha256
-    for target_id, target_type, target_name, account, region in run.inheritors(
-        owner.id, str(policy.inherited_by)
-    ):
+    for target_id, (identity, id_bytes) in targets:
         if target_id in out:
             continue
-        fields = base.copy()
-        fields["resource_id"] = target_id
-        fields["resource_type"] = target_type
-        fields["resource_name"] = target_name
-        fields["account"] = account
-        fields["region"] = region
-        fields["status"] = Status.NOT_APPLICABLE
-        fields["message"] = message
-        fields["fingerprint"] = sha256((prefix + target_id).encode()).hexdigest()
-        fields["reason"] = reason
+        fields = owner_fields.copy()
+        fields.update(identity)
+        fields["fingerprint"] = sha256(prefix + id_bytes).hexdigest()
         out[target_id] = new_finding(fields)
 
 
