@@ -75,3 +75,25 @@ def evidence_line(ev: Mapping[str, Any]) -> str:
         counts = f"{ev.get('matched_count', 0)} of {ev.get('count', 0)} items match"
         return f"{ev.get('attr', '')}: {counts} — {value_text(ev.get('matched', []))}"
     return value_text(dict(ev))
+
+
+class EvidenceLines:
+    """A finding's evidence as lines, each distinct evidence tuple worked out once.
+
+    Evaluation shares one evidence tuple between every finding that saw the
+    same thing (a million findings at 10,000 clusters hold ~180k distinct
+    tuples), so a render keeps the lines by the tuple's identity.  One
+    instance per render: the findings it reads keep the tuples alive, so an
+    id is never reused while the memo holds it.
+    """
+
+    __slots__ = ("_memo",)
+
+    def __init__(self) -> None:
+        self._memo: dict[int, list[str]] = {}
+
+    def __call__(self, evidence: tuple[Mapping[str, Any], ...]) -> list[str]:
+        lines = self._memo.get(id(evidence))
+        if lines is None:
+            lines = self._memo[id(evidence)] = [evidence_line(ev) for ev in evidence]
+        return lines

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from markupsafe import Markup
 
 from scanner.model import Finding, ScanResult, Severity, Status
 from scanner.report._env import html_env, render_stream, script_json, write_chunks
-from scanner.report._evidence import evidence_line
+from scanner.report._evidence import EvidenceLines
 from scanner.report._text import one_line
 from scanner.report._view import (
     SEVERITY_ORDER,
@@ -121,9 +120,11 @@ class _Data:
                     f.account,
                     f.region,
                 )
-        self.accounts = sorted(set(map(attrgetter("account"), findings)))
-        self.regions = sorted(set(map(attrgetter("region"), findings)))
-        self.types = sorted(set(map(attrgetter("resource_type"), findings)))
+        # Every finding's account, region and type are its resource's: read
+        # them from the resources (tens of thousands), not every finding.
+        self.accounts = sorted({r[2] for r in resources.values()})
+        self.regions = sorted({r[3] for r in resources.values()})
+        self.types = sorted({r[1] for r in resources.values()})
         self.resource_ids = sorted(resources)
         self.resource_index = {rid: i for i, rid in enumerate(self.resource_ids)}
         self.resources = resources
@@ -176,7 +177,8 @@ class _Data:
     ) -> Callable[[Finding], list[Any]]:
         """The function that turns one finding into its row (run a million times
         at 10,000 clusters: lookups bound to locals, nothing built when empty)."""
-        policy_index, resource_index, line = self.policy_index, self.resource_index, evidence_line
+        policy_index, resource_index = self.policy_index, self.resource_index
+        lines = EvidenceLines()
 
         def row(f: Finding) -> list[Any]:
             evidence, waiver = f.evidence, f.waiver
@@ -187,7 +189,7 @@ class _Data:
                 sev[f.severity],
                 f.message,
                 f.reason,
-                [line(ev) for ev in evidence] if evidence else [],
+                lines(evidence) if evidence else [],
                 waiver_text(waiver) if waiver else "",
                 str(f.remediation.get("cli", "")),
             ]
@@ -213,7 +215,7 @@ def _context(result: ScanResult, view: ReportView) -> dict[str, Any]:
     by_status = counts["by_status"]
     if by_status[Status.FAIL.value]:
         verdict = ("fail", f"{by_status[Status.FAIL.value]} failing findings")
-    elif result.incomplete:
+    elif view.incomplete:
         verdict = ("unknown", "Incomplete: nothing failed, but some checks could not be evaluated")
     else:
         verdict = ("pass", "No failing findings")

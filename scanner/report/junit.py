@@ -16,11 +16,15 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
-
 from scanner.model import Finding, ScanResult, Status
-from scanner.report._env import render_stream, strip_xml_invalid, write_chunks, xml_env
-from scanner.report._evidence import evidence_line
+from scanner.report._env import (
+    CheckedXml,
+    render_stream,
+    strip_xml_invalid,
+    write_chunks,
+    xml_env,
+)
+from scanner.report._evidence import EvidenceLines
 from scanner.report._text import one_line, truncate
 from scanner.report._view import ReportView, waiver_text
 
@@ -52,7 +56,7 @@ def _escape(text: str) -> str:
     )
 
 
-def _case_xml(f: Finding, classname: str) -> str:
+def _case_xml(f: Finding, classname: str, evidence_lines: EvidenceLines) -> str:
     """One ``<testcase>``, escaped as the XML environment escapes a value.
 
     FAIL is a failure and UNKNOWN an error, both with the resource, evidence
@@ -76,8 +80,7 @@ def _case_xml(f: Finding, classname: str) -> str:
     lines = [f"resource: {f.resource_id}", f"account: {f.account}", f"region: {f.region}"]
     if status is Status.UNKNOWN and f.reason:
         lines.append(f"reason: {f.reason}")
-    for ev in f.evidence:
-        lines.append(evidence_line(ev))
+    lines.extend(evidence_lines(f.evidence))
     cli = f.remediation.get("cli")
     if cli:
         lines.append(f"remediation: {cli}")
@@ -94,8 +97,16 @@ def _case_xml(f: Finding, classname: str) -> str:
 
 
 class _Suite:
-    def __init__(self, name: str, title: str, severity: str, findings: Sequence[Finding]) -> None:
+    def __init__(
+        self,
+        name: str,
+        title: str,
+        severity: str,
+        findings: Sequence[Finding],
+        evidence_lines: EvidenceLines,
+    ) -> None:
         self.name = name
+        self._evidence_lines = evidence_lines
         self.title = title
         self.severity = severity
         self._findings = findings
@@ -106,12 +117,13 @@ class _Suite:
         self.skipped = kinds.count("skipped")
 
     @property
-    def chunks(self) -> Iterator[Markup]:
+    def chunks(self) -> Iterator[CheckedXml]:
         # Built lazily so a 500k-finding result never holds every case at once.
         classname = _xml(self.name)
         cases = iter(self._findings)
+        evidence_lines = self._evidence_lines
         while batch := list(islice(cases, _CASES_PER_CHUNK)):
-            yield Markup("".join([_case_xml(f, classname) for f in batch]))
+            yield CheckedXml("".join([_case_xml(f, classname, evidence_lines) for f in batch]))
 
 
 def _suites(result: ScanResult, view: ReportView) -> list[_Suite]:
@@ -119,8 +131,9 @@ def _suites(result: ScanResult, view: ReportView) -> list[_Suite]:
     by_policy: dict[str, list[Finding]] = {pid: [] for pid in policies}
     for f in view.sorted_findings:
         by_policy[f.policy_id].append(f)
+    evidence_lines = EvidenceLines()  # shared: suites are written one after another
     return [
-        _Suite(pid, policies[pid].title, policies[pid].severity.value, findings)
+        _Suite(pid, policies[pid].title, policies[pid].severity.value, findings, evidence_lines)
         for pid, findings in by_policy.items()
     ]
 

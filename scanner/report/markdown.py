@@ -37,7 +37,7 @@ def _context(result: ScanResult, view: ReportView) -> dict[str, Any]:
         verdict = (
             f"❌ **{by_status[Status.FAIL.value]} failing finding(s)** in {len(failing)} policies."
         )
-    elif result.incomplete:
+    elif view.incomplete:
         verdict = "⚠️ **Incomplete scan:** nothing failed, but some checks could not be evaluated."
     else:
         verdict = "✅ **No failing findings.**"

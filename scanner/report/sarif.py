@@ -433,7 +433,7 @@ def _context(
             "snapshotSha256": header["snapshot_sha256"],
             "policySetSha256": header["policy_set_sha256"],
             "waiversSha256": header["waivers_sha256"],
-            "incomplete": result.incomplete,
+            "incomplete": view.incomplete,
             "summary": counts["by_status"],
         },
     }
