@@ -496,6 +496,7 @@ def main(argv: list[str] | None = None) -> int:
             [int(s) for s in offline.split(",")],
             scratch / "offline",
             stage_timeout=args.stage_timeout,
+            runs=runs,
         )
         print()
         print(scale_offline.table(offline_rows))

@@ -60,7 +60,11 @@ class Field(str):
 
 
 class Template:
-    __slots__ = ("constant", "parts", "steps", "text")
+    __slots__ = ("constant", "parts", "render", "steps", "text")
+
+    # Runs once per finding (a million times at 10,000 clusters): a function
+    # generated for this template's parts (see _renderer).
+    render: Callable[[State, str], str]
 
     def __init__(self, text: str, parts: list[Part]) -> None:
         self.text = text
@@ -70,23 +74,43 @@ class Template:
         self.steps: list[tuple[int, Any]] = [
             (1 if type(p) is Field else 0, p) if isinstance(p, str) else (2, p) for p in parts
         ]
+        self.render = _renderer(self.steps)
 
-    def render(self, state: State, name: str) -> str:
-        # Runs once per finding: plain loops and type() checks, no per-part calls
-        # for literal text and bare fields.
-        if self.constant is not None:
-            return self.constant
-        attrs = state.subject.attrs
-        out: list[str] = []
-        for kind, part in self.steps:
-            if kind == 0:
-                out.append(part)
-            elif kind == 1:
-                value = attrs.get(part)
-                out.append(value if type(value) is str else format_value(value))
-            else:
-                out.append(part(state, name))
-        return "".join(out)
+
+def _renderer(steps: list[tuple[int, Any]]) -> Callable[[State, str], str]:
+    """One straight-line function for a template's parts: no loop over the
+    parts, no per-part dispatch (about half the cost of walking ``steps``).
+
+    Only names go into the generated source; every literal, field name and
+    placeholder function is bound through the namespace, never pasted in.
+    """
+    namespace: dict[str, Any] = {"format_value": format_value}
+    body: list[str] = []
+    pieces: list[str] = []
+    for i, (kind, part) in enumerate(steps):
+        if kind == 0:
+            namespace[f"text{i}"] = str(part)
+            pieces.append(f"text{i}")
+        elif kind == 1:
+            namespace[f"key{i}"] = str(part)
+            body.append(f"    v{i} = attrs.get(key{i})")
+            body.append(f"    if type(v{i}) is not str:\n        v{i} = format_value(v{i})")
+            pieces.append(f"v{i}")
+        else:
+            namespace[f"part{i}"] = part
+            pieces.append(f"part{i}(state, name)")
+    if not pieces:
+        result = "''"
+    elif len(pieces) == 1:
+        result = pieces[0]
+    else:
+        result = "''.join((" + ", ".join(pieces) + ",))"
+    head = ["def render(state, name):"]
+    if any(kind == 1 for kind, _ in steps):
+        head.append("    attrs = state.subject.attrs")
+    exec("\n".join([*head, *body, f"    return {result}"]), namespace)
+    render: Callable[[State, str], str] = namespace["render"]
+    return render
 
 
 def compile_template(
