@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -76,10 +77,15 @@ def test_new_finding_equals_the_dataclass() -> None:
         "reason": "",
         "waiver": None,
     }
-    fast = new_finding(dict(fields))
-    assert fast == Finding(**fields)
-    assert fast.to_dict() == Finding(**fields).to_dict()
-    assert set(fields) == set(Finding.__dataclass_fields__)
+    assert list(fields) == list(Finding.__dataclass_fields__)
+    fast = new_finding(*fields.values())
+    slow = Finding(**fields)
+    assert type(fast) is Finding
+    assert fast == slow
+    assert fast.to_dict() == slow.to_dict()
+    assert dataclasses.replace(fast, reason="r").reason == "r"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.reason = "changed"  # type: ignore[misc]
 
 
 VIA_RESOURCES: list[dict[str, Any]] = [
