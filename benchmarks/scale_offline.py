@@ -210,6 +210,8 @@ def median_run(argv: list[str], timeout: float, runs: int) -> dict[str, Any]:
         done.append(m)
         if m["rc"] not in (0, 1, 3) or m["timed_out"]:
             return m
+    if len(done) == 1:
+        return done[0]
     done.sort(key=lambda m: m["seconds"])
     middle = dict(done[len(done) // 2])
     middle["runs"] = len(done)
