@@ -404,7 +404,10 @@ def main() -> int:
         "--stage-timeout", type=float, default=900, help="seconds per stage, e.g. 900"
     )
     parser.add_argument(
-        "--runs", type=int, default=3, help="runs of the evaluate and CLI stages (median), e.g. 3"
+        "--runs",
+        type=int,
+        default=3,
+        help="runs of the evaluate and CLI stages, e.g. 3 (odd: the middle run is the median)",
     )
     parser.add_argument("--stage", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -19,7 +19,7 @@ import dataclasses
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from itertools import islice
 from json.encoder import c_make_encoder  # type: ignore[attr-defined]
@@ -69,13 +69,25 @@ def result_chunks(result: ScanResult, view: Any = None) -> Iterator[str]:
     for index, key in enumerate(keys):
         yield _encode(key) + ":"
         if key == "findings":
-            evidence_json: dict[int, str] = {}
-            yield from _lines(finding_json(f, evidence_json) for f in findings)
+            yield from _lines(_findings_json(findings))
         elif key in _LINE_ARRAYS:
             yield from _lines(map(_encode, rest[key]))
         else:
             yield _encode(rest[key])
         yield ",\n" if index < len(keys) - 1 else "\n}\n"
+
+
+def _findings_json(findings: Iterable[Finding]) -> Iterator[str]:
+    """finding_json for each, with a memo of encoded evidence per policy:
+    evaluation shares evidence tuples within a policy only, so the memo stays
+    bounded by one policy's findings (also for a result read from a file,
+    where nothing is shared)."""
+    memo: dict[int, str] = {}
+    policy = None
+    for f in findings:
+        if f.policy_id != policy:
+            memo, policy = {}, f.policy_id
+        yield finding_json(f, memo)
 
 
 def _lines(encoded: Iterator[str]) -> Iterator[str]:

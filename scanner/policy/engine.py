@@ -28,9 +28,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Protocol
 
 from scanner import gc_pause
 from scanner.errors import UserInputErrors
@@ -214,7 +214,31 @@ class Run:
         return None
 
 
-def _finding_constructor() -> Callable[..., Finding]:
+class NewFinding(Protocol):
+    """The signature of ``new_finding``: Finding's fields, positional, in
+    declaration order (a test checks the names against the dataclass)."""
+
+    def __call__(
+        self,
+        policy_id: str,
+        resource_id: str,
+        resource_type: str,
+        resource_name: str,
+        account: str,
+        region: str,
+        status: Status,
+        severity: Severity,
+        message: str,
+        evidence: tuple[Mapping[str, Any], ...],
+        remediation: Mapping[str, str],
+        fingerprint: str,
+        reason: str,
+        waiver: Mapping[str, Any] | None,
+        /,
+    ) -> Finding: ...
+
+
+def _finding_constructor() -> NewFinding:
     """``new_finding(policy_id, resource_id, ..., waiver)``: a Finding from its
     field values in declaration order, without the dataclass ``__init__``.
 
@@ -242,7 +266,7 @@ def _finding_constructor() -> Callable[..., Finding]:
     )
     namespace: dict[str, Any] = {"_new": object.__new__, "_Twin": twin, "Finding": Finding}
     exec(source, namespace)
-    constructor: Callable[..., Finding] = namespace["new_finding"]
+    constructor: NewFinding = namespace["new_finding"]
     return constructor
 
 

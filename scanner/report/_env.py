@@ -9,6 +9,7 @@ an explicit filter (``tojson`` / ``md``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -74,15 +75,24 @@ def script_json(value: Any, *, indent: int | None = None) -> str:
 class CheckedXml(Markup):
     """Markup a renderer built already escaped and stripped of what XML 1.0
     forbids (JUnit's test cases): the XML environment passes it through
-    instead of scanning megabytes of cases a second time."""
+    instead of scanning megabytes of cases a second time.
 
-    __slots__ = ()
+    Only what ``checked()`` made is trusted: Markup's operations (``+``,
+    ``join``, ``format``...) return new instances of the same class, and
+    those carry no mark, so they are stripped like any other value.
+    """
+
+    @classmethod
+    def checked(cls, text: str) -> CheckedXml:
+        made = cls(text)
+        made.__dict__["checked"] = True
+        return made
 
 
 def _xml_finalize(value: Any) -> Any:
     if value is None:
         return ""
-    if type(value) is CheckedXml:
+    if type(value) is CheckedXml and value.__dict__.get("checked"):
         return value
     if isinstance(value, str):
         return type(value)(strip_xml_invalid(value))
@@ -170,15 +180,16 @@ class _BlockWriter:
     """Writes blocks to ``out`` (and hands them to ``observe``) on its own thread.
 
     The queue is bounded, so at most a few blocks wait in memory.  A write
-    error stops the thread and is raised in the caller at its next ``put`` or
-    at the end of the ``with``; an error in the caller stops the thread
-    without waiting for the rest.
+    error stops the writing and is raised in the caller at its next ``put`` or
+    at the end of the ``with``; an error in the caller (an exception, Ctrl-C)
+    drops the blocks still queued and stops the thread without writing them.
     """
 
     def __init__(self, out: Any, observe: Callable[[bytes], None] | None) -> None:
         self._out, self._observe = out, observe
         self._blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=4)  # None: no more
         self._error: BaseException | None = None
+        self._abandoned = False
         self._thread = threading.Thread(target=self._run, name="report-writer", daemon=True)
 
     def __enter__(self) -> _BlockWriter:
@@ -194,7 +205,7 @@ class _BlockWriter:
     def _run(self) -> None:
         blocks, out, observe = self._blocks, self._out, self._observe
         while (block := blocks.get()) is not None:
-            if self._error is not None:
+            if self._error is not None or self._abandoned:
                 continue  # drain, so a producer blocked on a full queue wakes up
             try:
                 out.write(block)
@@ -208,7 +219,17 @@ class _BlockWriter:
             raise self._error
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        self._blocks.put(None)
+        if exc_type is None:
+            self._blocks.put(None)
+        else:
+            # The file is about to be deleted: nothing queued is written, and
+            # the end mark must go in even if the queue was full (a blocking
+            # put interrupted here would leave the thread waiting forever).
+            self._abandoned = True
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    self._blocks.get_nowait()
+            self._blocks.put_nowait(None)
         self._thread.join()
         if exc_type is None:
             self._raise_error()

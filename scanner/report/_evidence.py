@@ -80,19 +80,25 @@ def evidence_line(ev: Mapping[str, Any]) -> str:
 class EvidenceLines:
     """A finding's evidence as lines, each distinct evidence tuple worked out once.
 
-    Evaluation shares one evidence tuple between every finding that saw the
-    same thing (a million findings at 10,000 clusters hold ~180k distinct
-    tuples), so a render keeps the lines by the tuple's identity.  One
-    instance per render: the findings it reads keep the tuples alive, so an
-    id is never reused while the memo holds it.
+    Evaluation shares one evidence tuple between the findings of a policy
+    that saw the same thing (a million findings at 10,000 clusters hold ~180k
+    distinct tuples), so a render keeps the lines by the tuple's identity.
+    Tuples are never shared across policies, so ``policy`` starts a new memo:
+    what is kept stays bounded by one policy's findings, also for a result
+    read back from a file, where nothing is shared.  The findings being
+    rendered keep the tuples alive, so an id is never reused while the memo
+    holds it.
     """
 
-    __slots__ = ("_memo",)
+    __slots__ = ("_memo", "_policy")
 
     def __init__(self) -> None:
         self._memo: dict[int, list[str]] = {}
+        self._policy: str | None = None
 
-    def __call__(self, evidence: tuple[Mapping[str, Any], ...]) -> list[str]:
+    def __call__(self, evidence: tuple[Mapping[str, Any], ...], policy: str = "") -> list[str]:
+        if policy != self._policy:
+            self._memo, self._policy = {}, policy
         lines = self._memo.get(id(evidence))
         if lines is None:
             lines = self._memo[id(evidence)] = [evidence_line(ev) for ev in evidence]

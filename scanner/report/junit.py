@@ -103,10 +103,10 @@ class _Suite:
         title: str,
         severity: str,
         findings: Sequence[Finding],
-        evidence_lines: EvidenceLines,
     ) -> None:
         self.name = name
-        self._evidence_lines = evidence_lines
+        # Evidence tuples are shared within one policy only: a memo per suite.
+        self._evidence_lines = EvidenceLines()
         self.title = title
         self.severity = severity
         self._findings = findings
@@ -123,7 +123,8 @@ class _Suite:
         cases = iter(self._findings)
         evidence_lines = self._evidence_lines
         while batch := list(islice(cases, _CASES_PER_CHUNK)):
-            yield CheckedXml("".join([_case_xml(f, classname, evidence_lines) for f in batch]))
+            cases_xml = "".join([_case_xml(f, classname, evidence_lines) for f in batch])
+            yield CheckedXml.checked(cases_xml)
 
 
 def _suites(result: ScanResult, view: ReportView) -> list[_Suite]:
@@ -131,9 +132,8 @@ def _suites(result: ScanResult, view: ReportView) -> list[_Suite]:
     by_policy: dict[str, list[Finding]] = {pid: [] for pid in policies}
     for f in view.sorted_findings:
         by_policy[f.policy_id].append(f)
-    evidence_lines = EvidenceLines()  # shared: suites are written one after another
     return [
-        _Suite(pid, policies[pid].title, policies[pid].severity.value, findings, evidence_lines)
+        _Suite(pid, policies[pid].title, policies[pid].severity.value, findings)
         for pid, findings in by_policy.items()
     ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import inspect
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from scanner.edges import build_graph
 from scanner.model import Finding, Severity, Status
 from scanner.policy.conditions import Compiler, State
-from scanner.policy.engine import new_finding
+from scanner.policy.engine import NewFinding, new_finding
 from scanner.policy.operators import OpContext
 from scanner.policy.templates import compile_template
 from scanner.policy.testing import case_resources
@@ -78,6 +79,9 @@ def test_new_finding_equals_the_dataclass() -> None:
         "waiver": None,
     }
     assert list(fields) == list(Finding.__dataclass_fields__)
+    # The typed signature mypy checks callers against names the same fields.
+    signature = inspect.signature(NewFinding.__call__)
+    assert [n for n in signature.parameters if n != "self"] == list(fields)
     fast = new_finding(*fields.values())
     slow = Finding(**fields)
     assert type(fast) is Finding

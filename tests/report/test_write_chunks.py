@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from scanner.report._env import write_chunks
+from scanner.report._env import CheckedXml, _xml_finalize, write_chunks
 
 
 def many_chunks(blocks: int) -> Iterator[str]:
@@ -71,3 +71,13 @@ def test_a_render_error_stops_the_writer_and_leaves_no_debris(tmp_path: Path) ->
     with pytest.raises(ValueError, match="template blew up"):
         write_chunks(tmp_path / "out.txt", broken())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_only_checked_xml_skips_the_finalizer_not_what_is_derived_from_it() -> None:
+    checked = CheckedXml.checked("<testcase/>")
+    assert _xml_finalize(checked) is checked
+    # Markup operations return the same class; the result was never checked.
+    derived = checked + "bad\x01byte"
+    assert type(derived) is CheckedXml
+    assert _xml_finalize(derived) == "<testcase/>badbyte"
+    assert _xml_finalize(CheckedXml("x\x02")) == "x"
