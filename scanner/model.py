@@ -8,8 +8,10 @@ records are kept exactly as boto3 returns them (``Resource.attrs``).
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 SNAPSHOT_SCHEMA_VERSION = "1.0"
@@ -274,6 +276,9 @@ class Finding:
         return (self.policy_id, self.account, self.region, self.resource_id)
 
 
+_SEVERITY_AND_STATUS = attrgetter("severity", "status")
+
+
 @dataclass(frozen=True, slots=True)
 class ScanResult:
     """Findings plus everything an auditor needs to trust them.
@@ -301,9 +306,11 @@ class ScanResult:
     def counts(self) -> dict[str, Any]:
         by_status = {s.value: 0 for s in Status}
         by_severity = {sev.value: {s.value: 0 for s in Status} for sev in Severity}
-        for f in self.findings:
-            by_status[f.status.value] += 1
-            by_severity[f.severity.value][f.status.value] += 1
+        # Counted in C (a Counter over attrgetter tuples): a Python loop per
+        # finding was ~0.4 s at a million findings.
+        for (severity, status), n in Counter(map(_SEVERITY_AND_STATUS, self.findings)).items():
+            by_status[status.value] += n
+            by_severity[severity.value][status.value] += n
         return {
             "total": len(self.findings),
             "by_status": by_status,

@@ -228,9 +228,7 @@ def run_evaluation(
         allow_incomplete=config.allow_incomplete,
         ignore_fingerprints=ignored,
     )
-    from scanner.report._view import counts as counted_in_c
-
-    counts = counted_in_c(result)["by_status"]
+    counts = result.counts()["by_status"]
     summary = ", ".join(f"{counts[s.value]} {s.value}" for s in Status if counts[s.value])
     sys.stderr.write(
         f"aurora-scan: {len(result.findings)} findings ({summary or 'none'}); "

@@ -60,7 +60,7 @@ class Field(str):
 
 
 class Template:
-    __slots__ = ("constant", "parts", "render", "steps", "text")
+    __slots__ = ("parts", "render", "text")
 
     # Runs once per finding (a million times at 10,000 clusters): a function
     # generated for this template's parts (see _renderer).
@@ -69,33 +69,30 @@ class Template:
     def __init__(self, text: str, parts: list[Part]) -> None:
         self.text = text
         self.parts = parts
-        self.constant = parts[0] if len(parts) == 1 and type(parts[0]) is str else None
-        # (0, text) literal, (1, key) bare field, (2, fn) anything else.
-        self.steps: list[tuple[int, Any]] = [
-            (1 if type(p) is Field else 0, p) if isinstance(p, str) else (2, p) for p in parts
-        ]
-        self.render = _renderer(self.steps)
+        self.render = _renderer(parts)
 
 
-def _renderer(steps: list[tuple[int, Any]]) -> Callable[[State, str], str]:
+def _renderer(parts: list[Part]) -> Callable[[State, str], str]:
     """One straight-line function for a template's parts: no loop over the
-    parts, no per-part dispatch (about half the cost of walking ``steps``).
+    parts, no per-part dispatch (about half the cost of walking them).
 
-    Only names go into the generated source; every literal, field name and
-    placeholder function is bound through the namespace, never pasted in.
+    Literal text is pasted as is, a bare field (``Field``) is one dict
+    lookup, anything else is called.  Only names go into the generated
+    source; every literal, field name and placeholder function is bound
+    through the namespace, never pasted in.
     """
     namespace: dict[str, Any] = {"format_value": format_value}
     body: list[str] = []
     pieces: list[str] = []
-    for i, (kind, part) in enumerate(steps):
-        if kind == 0:
-            namespace[f"text{i}"] = str(part)
-            pieces.append(f"text{i}")
-        elif kind == 1:
+    for i, part in enumerate(parts):
+        if type(part) is Field:
             namespace[f"key{i}"] = str(part)
             body.append(f"    v{i} = attrs.get(key{i})")
             body.append(f"    if type(v{i}) is not str:\n        v{i} = format_value(v{i})")
             pieces.append(f"v{i}")
+        elif isinstance(part, str):
+            namespace[f"text{i}"] = str(part)
+            pieces.append(f"text{i}")
         else:
             namespace[f"part{i}"] = part
             pieces.append(f"part{i}(state, name)")
@@ -106,7 +103,7 @@ def _renderer(steps: list[tuple[int, Any]]) -> Callable[[State, str], str]:
     else:
         result = "''.join((" + ", ".join(pieces) + ",))"
     head = ["def render(state, name):"]
-    if any(kind == 1 for kind, _ in steps):
+    if body:
         head.append("    attrs = state.subject.attrs")
     exec("\n".join([*head, *body, f"    return {result}"]), namespace)
     render: Callable[[State, str], str] = namespace["render"]
