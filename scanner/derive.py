@@ -142,6 +142,26 @@ def _derive_route_table(attrs: Attrs) -> None:
         attrs["x_is_main"] = value
 
 
+# The raw fields each local fact is computed from: when a failed call left a
+# raw field out of a record (``scanner.provenance``), the fact is missing too.
+DERIVED_FROM: dict[str, tuple[str, ...]] = {
+    "x_parameters": ("Parameters",),
+    "x_restore": ("DBClusterSnapshotAttributes",),
+    "x_ingress": ("IpPermissions",),
+    "x_ingress_groups": ("IpPermissions",),
+}
+
+
+def with_derived(missing: Mapping[str, str]) -> dict[str, str]:
+    """``missing`` plus every derived fact whose raw source is in it."""
+    out = dict(missing)
+    for fact, sources in DERIVED_FROM.items():
+        for source in sources:
+            if source in missing and fact not in out:
+                out[fact] = missing[source]
+    return out
+
+
 _LOCAL: dict[str, Callable[[Attrs], None]] = {
     "aws.ec2.security_group": _derive_security_group,
     "aws.rds.db_cluster_parameter_group": _derive_parameter_group,

@@ -31,16 +31,36 @@ RESOURCE_TYPES: dict[str, str] = {
 }
 
 
+# Fields an extra call adds to a listed record (type -> operation -> fields).
+# When that call fails the records it did not reach lack these fields, and a
+# policy reading them is UNKNOWN for those records only: the listing itself
+# answered everything else (a failed DescribeDBClusterSnapshotAttributes says
+# nothing about a snapshot's StorageEncrypted).
+AUGMENTED_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "aws.rds.db_cluster_snapshot": {
+        "DescribeDBClusterSnapshotAttributes": ("DBClusterSnapshotAttributes",),
+    },
+    "aws.rds.db_cluster_parameter_group": {"DescribeDBClusterParameters": ("Parameters",)},
+}
+
+
 @dataclass(frozen=True)
 class Relation:
     name: str
     sources: tuple[str, ...]
     target: str
     description: str
+    # A lookup finds its targets by searching the target type (AWS Backup's
+    # protected resources for a cluster's ARN), not by an id the source
+    # names: finding none is an answer only when the target type was
+    # collected completely in the source's account and region.
+    lookup: bool = False
 
 
-def _rel(name: str, sources: tuple[str, ...], target: str, description: str) -> Relation:
-    return Relation(name, sources, target, description)
+def _rel(
+    name: str, sources: tuple[str, ...], target: str, description: str, *, lookup: bool = False
+) -> Relation:
+    return Relation(name, sources, target, description, lookup)
 
 
 _CLUSTER = "aws.rds.db_cluster"
@@ -66,13 +86,14 @@ RELATIONS: dict[str, Relation] = {
             ("aws.ec2.subnet",),
             "aws.ec2.route_table",
             "subnet -> its route table (explicit association, else the VPC's main table)",
+            lookup=True,
         ),
         _rel(
             "routes_to",
             ("aws.ec2.route_table",),
             "aws.ec2.internet_gateway",
-            "route table -> internet gateway; edge attrs DestinationCidrBlock or "
-            "DestinationIpv6CidrBlock (one edge per route)",
+            "route table -> internet gateway, one edge per route whatever its destination; "
+            "edge attrs DestinationCidrBlock, DestinationIpv6CidrBlock or DestinationPrefixListId",
         ),
         _rel(
             "routes_via_nat",
@@ -129,6 +150,7 @@ RELATIONS: dict[str, Relation] = {
             (_CLUSTER,),
             "aws.backup.protected_resource",
             "cluster -> its AWS Backup protected-resource record",
+            lookup=True,
         ),
         _rel(
             "notified_by",
@@ -136,6 +158,7 @@ RELATIONS: dict[str, Relation] = {
             "aws.rds.event_subscription",
             "cluster -> event subscriptions of source type db-cluster that cover it "
             "(same account and region; empty SourceIdsList covers all clusters)",
+            lookup=True,
         ),
         _rel(
             "uses_certificate",
