@@ -7,7 +7,7 @@ hand-written policy test cases get the same facts as a real scan.
 Two kinds of derivation:
 
 * local ones read one record (security-group rules, parameters, tags, restore
-  attributes, main route table) - ``derive_local``;
+  attributes, main route table, storage encryption) - ``derive_local``;
 * cross-resource ones need the member edges (``x_writer`` on clusters and
   ``x_is_cluster_writer`` on instances) - ``writer_facts``, called by
   ``scanner.edges.build_graph`` once edges exist.
@@ -119,6 +119,43 @@ def is_main_route_table(attrs: Mapping[str, Any]) -> bool | None:
     return any(bool(a.get("Main")) for a in assocs)
 
 
+def storage_encryption(attrs: Mapping[str, Any]) -> str | None:
+    """How a cluster, cluster snapshot, global cluster or instance encrypts data at rest.
+
+    One of RDS's ``StorageEncryptionType`` values: ``none`` (not encrypted),
+    ``sse-kms`` (an AWS managed or customer managed KMS key, named by
+    ``KmsKeyId``) or ``sse-rds`` (an AWS owned key: no ``KmsKeyId``, nothing to
+    describe in the account).
+
+    Rule (botocore RDS model, ``DBCluster.StorageEncrypted`` /
+    ``DBClusterSnapshot.StorageEncrypted`` and ``StorageEncryptionType`` of
+    DBCluster, DBClusterSnapshot, GlobalCluster and DBInstance): a resource
+    encrypted with an AWS owned key reports ``StorageEncrypted: false`` and
+    ``StorageEncryptionType: sse-rds`` and "the data at rest is still
+    encrypted. To determine how the data at rest is protected, use
+    StorageEncryptionType".  So ``StorageEncryptionType`` decides when the
+    record carries it; an older record without it is judged by
+    ``StorageEncrypted``, which then means an AWS managed or customer managed
+    key (``sse-kms``) or none.  A record with neither field gets no value
+    (None): nothing is invented.
+    """
+    kind = attrs.get("StorageEncryptionType")
+    if isinstance(kind, str) and kind:
+        return kind
+    encrypted = attrs.get("StorageEncrypted")
+    if encrypted is True:
+        return "sse-kms"
+    if encrypted is False:
+        return "none"
+    return None
+
+
+def _derive_encryption(attrs: Attrs) -> None:
+    value = storage_encryption(attrs)
+    if value is not None:
+        attrs["x_encryption"] = value
+
+
 def _derive_security_group(attrs: Attrs) -> None:
     if "IpPermissions" in attrs:
         attrs["x_ingress"], attrs["x_ingress_groups"] = security_group_ingress(attrs)
@@ -134,6 +171,7 @@ def _derive_snapshot(attrs: Attrs) -> None:
     value = restore_values(attrs)
     if value is not None:
         attrs["x_restore"] = value
+    _derive_encryption(attrs)
 
 
 def _derive_route_table(attrs: Attrs) -> None:
@@ -166,6 +204,8 @@ _LOCAL: dict[str, Callable[[Attrs], None]] = {
     "aws.ec2.security_group": _derive_security_group,
     "aws.rds.db_cluster_parameter_group": _derive_parameter_group,
     "aws.rds.db_cluster_snapshot": _derive_snapshot,
+    "aws.rds.db_cluster": _derive_encryption,
+    "aws.rds.global_cluster": _derive_encryption,
     "aws.ec2.route_table": _derive_route_table,
 }
 

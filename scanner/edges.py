@@ -328,12 +328,24 @@ def _routes(
 def _notified_by(
     by_type: Mapping[str, list[Resource]], index: TargetIndex, gaps: Gaps
 ) -> Iterator[Edge]:
-    """cluster -> event subscriptions of source type db-cluster that cover it."""
-    del index, gaps  # a lookup: no references to resolve
+    """cluster -> event subscriptions in its account and region that cover it.
+
+    A subscription covers a cluster when its SourceType is db-cluster and its
+    SourceIdsList is empty (every cluster) or names the cluster, or when it has
+    no SourceType at all (absent, null or empty): RDS then sends events "from
+    all RDS sources belonging to your customer account" (CreateEventSubscription
+    API reference), and SourceIds cannot be given without a SourceType, so a
+    SourceIdsList does not narrow it.  A lookup: no references to resolve.
+    """
+    del index, gaps
     cover_all: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_source: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for sub in by_type.get("aws.rds.event_subscription", ()):
-        if sub.attrs.get("SourceType") != "db-cluster":
+        source_type = sub.attrs.get("SourceType")
+        if not source_type:
+            cover_all[(sub.account, sub.region)].append(sub.id)
+            continue
+        if source_type != "db-cluster":
             continue
         sources = sub.attrs.get("SourceIdsList") or []
         if not sources:

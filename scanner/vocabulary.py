@@ -156,8 +156,9 @@ RELATIONS: dict[str, Relation] = {
             "notified_by",
             (_CLUSTER,),
             "aws.rds.event_subscription",
-            "cluster -> event subscriptions of source type db-cluster that cover it "
-            "(same account and region; empty SourceIdsList covers all clusters)",
+            "cluster -> event subscriptions that cover it (same account and region): "
+            "source type db-cluster with an empty SourceIdsList or one naming the cluster, "
+            "or no SourceType at all (every source of the account and region)",
             lookup=True,
         ),
         _rel(

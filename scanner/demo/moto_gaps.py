@@ -111,8 +111,13 @@ def protect_resource(
     resource_type: str = "Aurora",
     last_backup: dt.datetime | None = None,
 ) -> None:
-    """Record ``resource_arn`` as protected by AWS Backup (see the next function)."""
-    when = last_backup or dt.datetime(2026, 11, 27, 3, 0, tzinfo=dt.UTC)
+    """Record ``resource_arn`` as protected by AWS Backup (see the next function).
+
+    ``last_backup`` defaults to six hours before now: a scan collects with the
+    wall clock, and aurora.cluster.backup_plan judges LastBackupTime against
+    that collection time, so a fixed date would turn stale as days pass.
+    """
+    when = last_backup or dt.datetime.now(dt.UTC) - dt.timedelta(hours=6)
     name = resource_arn.rsplit(":", 1)[-1]
     with _lock:
         _PROTECTED.setdefault((account, region), []).append(

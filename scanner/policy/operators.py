@@ -264,6 +264,18 @@ def op_older_than_days(observed: Any, expected: Any, ctx: OpContext) -> bool:
     return (ctx.now - when) > dt.timedelta(days=days)
 
 
+def op_within_last_days(observed: Any, expected: Any, ctx: OpContext) -> bool:
+    """The observed time is at most ``expected`` days before now (a later time counts too).
+
+    The complement of ``older_than_days`` for a parseable time; an unparseable
+    one is false for both, so "recent enough" is never assumed.
+    """
+    when, days = _parse_time(observed), _as_number(expected)
+    if when is None or days is None:
+        return False
+    return (ctx.now - when) <= dt.timedelta(days=days)
+
+
 def op_expires_within_days(observed: Any, expected: Any, ctx: OpContext) -> bool:
     """The observed time is already past, or within ``expected`` days of now."""
     when, days = _parse_time(observed), _as_number(expected)
@@ -404,6 +416,13 @@ _OPS: tuple[Operator, ...] = (
     ),
     Operator(
         "older_than_days", op_older_than_days, False, "timestamp older than N days", _need_number
+    ),
+    Operator(
+        "within_last_days",
+        op_within_last_days,
+        False,
+        "timestamp at most N days before now",
+        _need_number,
     ),
     Operator(
         "expires_within_days",

@@ -89,6 +89,18 @@ ROWS: list[tuple[str, Any, Any, bool]] = [
     ("older_than_days", "2025-11-01T00:00:00Z", 30, True),
     ("older_than_days", "2025-12-20T00:00:00+00:00", 30, False),
     ("older_than_days", "yesterday", 30, False),
+    ("within_last_days", "2025-12-31T00:00:00Z", 2, True),
+    ("within_last_days", "2025-12-30T00:00:00Z", 2, True),  # exactly N days
+    ("within_last_days", "2025-12-29T23:59:59Z", 2, False),
+    ("within_last_days", "2026-01-02T00:00:00Z", 2, True),  # after now
+    # What a snapshot stores: boto3 datetimes become ISO with Z (and microseconds);
+    # some services give plain timestamps without a zone, read as UTC.
+    ("within_last_days", "2025-12-31T03:00:00.087000Z", 2, True),
+    ("within_last_days", "2025-12-31 04:08:23.406", 2, True),
+    ("within_last_days", "2025-12-20 04:08:23.406", 2, False),
+    ("within_last_days", "2025-12-30T01:00:00+02:00", 2, False),  # 2025-12-29 23:00 UTC
+    ("within_last_days", "last week", 2, False),
+    ("within_last_days", 1767225600, 2, False),  # not a time the snapshot stores
     ("expires_within_days", "2026-01-20T00:00:00Z", 30, True),
     ("expires_within_days", "2025-01-01T00:00:00Z", 30, True),  # already expired
     ("expires_within_days", "2027-01-01T00:00:00Z", 30, False),
