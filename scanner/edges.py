@@ -375,6 +375,7 @@ def _writer_facts(resources: list[Resource], edges: list[Edge]) -> dict[str, Att
         member_records = [(i, by_id[i].attrs) for i in members.get(r.id, ())]
         writer = derive.writer_facts(r.attrs, member_records)
         extra[r.id]["x_writer"] = writer
+        extra[r.id].update(derive.member_facts(r.attrs, member_records))
         if writer is not None:
             for rid, attrs in member_records:
                 if writer["DBInstanceIdentifier"] in (rid, attrs.get("DBInstanceIdentifier")):
