@@ -439,6 +439,19 @@ def _writer_facts(resources: list[Resource], edges: list[Edge]) -> dict[str, Att
         member_records = [(i, by_id[i].attrs) for i in members.get(r.id, ())]
         writer = derive.writer_facts(r.attrs, member_records)
         extra[r.id]["x_writer"] = writer
+        facts = derive.member_facts(r.attrs, member_records)
+        extra[r.id].update(facts)
+        listed = {
+            str(m.get("DBInstanceIdentifier"))
+            for m in r.attrs.get("DBClusterMembers") or ()
+            if isinstance(m, Mapping) and m.get("DBInstanceIdentifier")
+        }
+        found_ids = {str(a.get("DBInstanceIdentifier", i)) for i, a in member_records}
+        absent = sorted(listed - found_ids - {i for i, _ in member_records})
+        if absent:
+            # Facts over every member are not known while one is not in the snapshot.
+            why = f"member instance {', '.join(absent)} is not in the snapshot"
+            extra[r.id].setdefault(MISSING, {}).update(dict.fromkeys(facts, why))
         if writer is not None:
             found = False
             for rid, attrs in member_records:
@@ -446,10 +459,9 @@ def _writer_facts(resources: list[Resource], edges: list[Edge]) -> dict[str, Att
                     writers.add(rid)
                     found = True
             if not found:
-                extra[r.id][MISSING] = {
-                    "x_writer": f"writer instance {writer['DBInstanceIdentifier']} "
-                    "is not in the snapshot"
-                }
+                extra[r.id].setdefault(MISSING, {})["x_writer"] = (
+                    f"writer instance {writer['DBInstanceIdentifier']} is not in the snapshot"
+                )
     in_cluster = {i for ids in members.values() for i in ids}
     for r in resources:
         if r.type != _I:

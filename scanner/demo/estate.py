@@ -94,6 +94,8 @@ class ClusterSpec:
     engine_mode: str = "provisioned"
     serverless_v2: bool = False
     global_cluster: str | None = None
+    # A secondary of global_cluster: on AWS it has no writer member (gap helper).
+    global_secondary: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
     # Filled in by gap helpers (moto cannot represent them through its API).
     activity_stream_key: str | None = None  # key ref; None -> no activity stream
@@ -601,7 +603,8 @@ CLUSTERS: tuple[ClusterSpec, ...] = (
             InstanceSpec("audit-prod-2", "us-east-1b", tier=1),
         ),
     ),
-    # Secondary region of the unencrypted reporting global database.
+    # Secondary region of the unencrypted reporting global database: two
+    # readers in two AZs and, as on AWS, no writer member.
     ClusterSpec(
         name="reports-eu",
         engine="aurora-mysql",
@@ -614,9 +617,13 @@ CLUSTERS: tuple[ClusterSpec, ...] = (
         key=None,
         managed_secret=False,
         global_cluster="reporting-global",
+        global_secondary=True,
         master_username="reports_owner",
         tags=_tags("production", "team-bi"),
-        instances=(InstanceSpec("reports-eu-1", "eu-west-1a", tier=0),),
+        instances=(
+            InstanceSpec("reports-eu-1", "eu-west-1a", tier=0),
+            InstanceSpec("reports-eu-2", "eu-west-1b", tier=1),
+        ),
         lifecycle_support="open-source-rds-extended-support",
     ),
 )

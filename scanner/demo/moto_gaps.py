@@ -212,6 +212,29 @@ def set_member_parameter_group_status(
     instance.aurora_scan_parameter_group_status = status
 
 
+def make_global_secondary_readers_only(account: str, region: str, cluster_id: str) -> None:
+    """Gap: moto makes one member of every cluster its writer (``DBCluster.designate_writer``
+    runs whenever the members are read), also in the secondary cluster of a global database.
+    On AWS a secondary is "made up entirely of Aurora Replicas": every DBClusterMembers entry
+    has IsClusterWriter false.  Installs (once) a designate_writer that leaves clusters marked
+    as secondaries alone, marks ``cluster_id`` and clears its members' writer flag."""
+    from moto.rds.models import DBCluster, rds_backends
+
+    if _once("global_secondary_readers_only"):
+        original = DBCluster.designate_writer
+
+        def designate_writer(self: Any) -> None:
+            if not getattr(self, "aurora_scan_global_secondary", False):
+                original(self)
+
+        cluster_class: Any = DBCluster
+        cluster_class.designate_writer = designate_writer
+    cluster: Any = rds_backends[account][region].clusters[cluster_id]
+    cluster.aurora_scan_global_secondary = True
+    for member in cluster._members:
+        member.is_cluster_writer = False
+
+
 # The RDS certificate authorities, with the validity dates AWS documents.
 RDS_CA_CERTIFICATES: tuple[tuple[str, str, str], ...] = (
     ("rds-ca-2019", "2019-08-22T17:08:50+00:00", "2024-08-22T17:08:50+00:00"),

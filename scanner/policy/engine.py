@@ -339,7 +339,9 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
                     None,
                 )
             )
-            if inherits and in_scope:
+            if inherits and in_scope is not False:
+                # A cluster-owned setting is never judged on a member, also when
+                # the cluster's own scope could not be decided.
                 _inherit(run, policy, no_remediation, resource, name, inherited)
     if inherited:
         subjects = {f.resource_id for f in findings}

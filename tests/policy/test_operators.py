@@ -24,6 +24,13 @@ TABLE = [
     },
 ]
 
+# A feature's minimum version per major version (version_below_minimum).
+MIN = [
+    {"engine": "aurora", "major_version": "5.6", "min_version": None},
+    {"engine": "aurora-mysql", "major_version": "5.7", "min_version": "5.7.mysql_aurora.2.11.0"},
+    {"engine": "aurora-postgresql", "major_version": "11", "min_version": "11.6"},
+]
+
 # (operator, observed, expected, result)
 ROWS: list[tuple[str, Any, Any, bool]] = [
     ("eq", True, True, True),
@@ -120,6 +127,40 @@ ROWS: list[tuple[str, Any, Any, bool]] = [
     ("version_supported", "11.9", {"engine": "aurora-postgresql", "table": TABLE}, True),  # longest
     ("version_supported", "17.1", {"engine": "aurora-postgresql", "table": TABLE}, True),  # unknown
     ("version_supported", "5.7.x", {"engine": "aurora-postgresql", "table": TABLE}, True),
+    (
+        "version_below_minimum",
+        "5.7.mysql_aurora.2.10.2",
+        {"engine": "aurora-mysql", "table": MIN},
+        True,
+    ),
+    (
+        "version_below_minimum",
+        "5.7.mysql_aurora.2.08.3",
+        {"engine": "aurora-mysql", "table": MIN},
+        True,
+    ),
+    (
+        "version_below_minimum",
+        "5.7.mysql_aurora.2.11.0",
+        {"engine": "aurora-mysql", "table": MIN},
+        False,
+    ),
+    (
+        "version_below_minimum",
+        "5.7.mysql_aurora.2.12.1",
+        {"engine": "aurora-mysql", "table": MIN},
+        False,
+    ),
+    (
+        "version_below_minimum",
+        "8.0.mysql_aurora.3.08.0",
+        {"engine": "aurora-mysql", "table": MIN},
+        False,
+    ),
+    ("version_below_minimum", "5.6.10a", {"engine": "aurora", "table": MIN}, True),  # no minimum
+    ("version_below_minimum", "11.21", {"engine": "aurora-postgresql", "table": MIN}, False),
+    ("version_below_minimum", "11.4", {"engine": "aurora-postgresql", "table": MIN}, True),
+    ("version_below_minimum", "5.7.mysql_aurora.2.10.2", {"engine": "aurora", "table": MIN}, False),
 ]
 
 
@@ -141,7 +182,11 @@ def test_every_operator_has_rows() -> None:
 
 @pytest.mark.parametrize("op", sorted(OPERATORS))
 def test_a_missing_attribute_is_false_except_for_exists(op: str) -> None:
-    expected: Any = {"engine": "x", "table": []} if op == "version_supported" else "x"
+    expected: Any = (
+        {"engine": "x", "table": []}
+        if op in ("version_supported", "version_below_minimum")
+        else "x"
+    )
     if op == "exists":
         assert apply(op, None, None, CTX) is False
         assert apply(op, None, False, CTX) is True
