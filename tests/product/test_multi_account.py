@@ -209,7 +209,7 @@ def test_org_scans_every_active_account_and_skips_suspended_ones(
         made.append(status["CreateAccountStatus"]["AccountId"])
     org.close_account(AccountId=made[2])
     listed = [a for p in org.get_paginator("list_accounts").paginate() for a in p["Accounts"]]
-    active = {a["Id"] for a in listed if a["Status"] == "ACTIVE"}
+    active = {a["Id"] for a in listed if a["State"] == "ACTIVE"}
     assert made[2] not in active and {made[0], made[1], ACCOUNT} <= active
 
     # a cluster in one org account, seeded through the role like the scanner reaches it
