@@ -85,7 +85,9 @@ def _cluster_parameter_group(cluster: Record) -> Iterator[str]:
         yield str(name)
 
 
-def _rds(rtype: str, operation: str, items_key: str, arn_field: str, **extra: Any) -> ResourceSpec:
+def _rds(
+    rtype: str, operation: str, items_key: str, arn_field: str | None, **extra: Any
+) -> ResourceSpec:
     """One RDS listing: every RDS Describe* pages with MaxRecords and names its ARN field."""
     return ResourceSpec(
         type=rtype,
@@ -145,5 +147,18 @@ SPECS = (
         "EventSubscriptionsList",
         "EventSubscriptionArn",
     ),
-    _rds("aws.rds.certificate", "DescribeCertificates", "Certificates", "CertificateArn"),
+    # Every account gets the same CA certificates, and the CertificateArn AWS
+    # returns leaves the account field empty (arn:aws:rds:us-east-1::cert:rds-ca-2019),
+    # so that ARN names one certificate in all accounts: one resource per id
+    # would keep a single account's copy, and the other accounts' instances,
+    # which resolve CACertificateIdentifier in their own account, would find
+    # none.  The id is the RDS ARN syntax with the scanned account filled in;
+    # the record keeps CertificateArn as returned.
+    _rds(
+        "aws.rds.certificate",
+        "DescribeCertificates",
+        "Certificates",
+        None,
+        arn_format="arn:{partition}:rds:{region}:{account}:cert:{CertificateIdentifier}",
+    ),
 )
