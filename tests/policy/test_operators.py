@@ -108,6 +108,37 @@ ROWS: list[tuple[str, Any, Any, bool]] = [
     ("version_supported", "11.9", {"engine": "aurora-postgresql", "table": TABLE}, True),  # longest
     ("version_supported", "17.1", {"engine": "aurora-postgresql", "table": TABLE}, True),  # unknown
     ("version_supported", "5.7.x", {"engine": "aurora-postgresql", "table": TABLE}, True),
+    # The date is the last day of standard support (CTX is 2026-01-01 00:00 UTC).
+    (
+        "version_supported",
+        "16.4",
+        {
+            "engine": "aurora-postgresql",
+            "table": [
+                {
+                    "engine": "aurora-postgresql",
+                    "major_version": "16",
+                    "end_of_standard_support": "2026-01-01",
+                }
+            ],
+        },
+        True,
+    ),
+    (
+        "version_supported",
+        "16.4",
+        {
+            "engine": "aurora-postgresql",
+            "table": [
+                {
+                    "engine": "aurora-postgresql",
+                    "major_version": "16",
+                    "end_of_standard_support": "2025-12-31",
+                }
+            ],
+        },
+        False,
+    ),
 ]
 
 
