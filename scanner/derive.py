@@ -6,9 +6,10 @@ hand-written policy test cases get the same facts as a real scan.
 
 Two kinds of derivation:
 
-* local ones read one record (security-group rules, parameters, tags, restore
-  attributes, main route table, storage encryption, a cluster's Region from its
-  ARN) - ``derive_local``;
+* local ones read one record (security-group rules, parameters and the
+  pgaudit classes they log, tags, restore attributes, main route table, storage
+  encryption, a cluster's Region from its ARN and its engine major version, a
+  major version's support dates) - ``derive_local``;
 * cross-resource ones need the member edges (``x_writer``,
   ``x_failover_target`` and ``x_reader_azs`` on clusters, ``x_is_cluster_writer``
   on instances) - ``writer_facts`` and ``member_facts``, called by
@@ -164,10 +165,101 @@ def _derive_security_group(attrs: Attrs) -> None:
         attrs["x_ingress"], attrs["x_ingress_groups"] = security_group_ingress(attrs)
 
 
+# pgaudit.log statement classes (pgaudit README, "pgaudit.log"); "all" means every one.
+PGAUDIT_CLASSES = ("read", "write", "function", "role", "ddl", "misc", "misc_set")
+
+
+def pgaudit_log_classes(value: str) -> list[str]:
+    """The statement classes pgaudit logs for a ``pgaudit.log`` value; [] when none.
+
+    As pgaudit's own check of the setting: a comma-separated list of class
+    names, case-insensitive, applied left to right; ``all`` adds every class,
+    ``none`` adds nothing, a leading ``-`` subtracts (``all, -misc``).  pgaudit
+    refuses a value with an unknown class or an empty list item, and then
+    keeps its default ``none``: such a value logs nothing.
+    """
+    if not value.strip():
+        return []
+    logged: set[str] = set()
+    for item in value.split(","):
+        token = item.strip().strip('"').lower()
+        subtract = token.startswith("-")
+        name = token[1:] if subtract else token
+        if name == "none":
+            classes: set[str] = set()
+        elif name == "all":
+            classes = set(PGAUDIT_CLASSES)
+        elif name in PGAUDIT_CLASSES:
+            classes = {name}
+        else:
+            return []
+        logged = logged - classes if subtract else logged | classes
+    return sorted(logged)
+
+
 def _derive_parameter_group(attrs: Attrs) -> None:
     value = parameters(attrs)
-    if value is not None:
-        attrs["x_parameters"] = value
+    if value is None:
+        return
+    attrs["x_parameters"] = value
+    audit = value.get("pgaudit.log")
+    if isinstance(audit, str):
+        attrs["x_pgaudit_log"] = pgaudit_log_classes(audit)
+
+
+def major_engine_version(engine: Any, version: Any) -> str | None:
+    """The major version of an Aurora ``EngineVersion``, as DescribeDBMajorEngineVersions names it.
+
+    Aurora MySQL majors have two numbers (``8.0.mysql_aurora.3.05.2`` is 8.0,
+    the legacy ``aurora`` engine's ``5.6.10a`` is 5.6).  PostgreSQL names its
+    majors by the first number from version 10 on (``15.4`` is 15) and by the
+    first two before (``9.6.22`` is 9.6).
+    """
+    if not isinstance(engine, str) or not isinstance(version, str):
+        return None
+    parts = version.split(".")
+    if engine == "aurora-postgresql" and parts[0].isdigit() and int(parts[0]) >= 10:
+        return parts[0]
+    if engine in ("aurora", "aurora-mysql", "aurora-postgresql") and len(parts) >= 2:
+        return f"{parts[0]}.{parts[1]}"
+    return None
+
+
+def engine_major(engine: str, major: str) -> str:
+    """The key joining a cluster to its engine major version's record: ``aurora-mysql 8.0``."""
+    return f"{engine} {major}"
+
+
+def _derive_engine_major(attrs: Attrs) -> None:
+    major = major_engine_version(attrs.get("Engine"), attrs.get("EngineVersion"))
+    if major is not None:
+        attrs["x_major_engine_version"] = major
+        attrs["x_engine_major"] = engine_major(str(attrs["Engine"]), major)
+
+
+STANDARD_SUPPORT = "open-source-rds-standard-support"
+EXTENDED_SUPPORT = "open-source-rds-extended-support"
+
+
+def lifecycle_end(attrs: Mapping[str, Any], name: str) -> Any:
+    """LifecycleSupportEndDate of the SupportedEngineLifecycles entry named ``name``, or None."""
+    for lifecycle in attrs.get("SupportedEngineLifecycles") or ():
+        if lifecycle.get("LifecycleSupportName") == name:
+            return lifecycle.get("LifecycleSupportEndDate")
+    return None
+
+
+def _derive_major_engine_version(attrs: Attrs) -> None:
+    engine, major = attrs.get("Engine"), attrs.get("MajorEngineVersion")
+    if isinstance(engine, str) and isinstance(major, str):
+        attrs["x_engine_major"] = engine_major(engine, major)
+    for fact, name in (
+        ("x_standard_support_end", STANDARD_SUPPORT),
+        ("x_extended_support_end", EXTENDED_SUPPORT),
+    ):
+        end = lifecycle_end(attrs, name)
+        if end is not None:
+            attrs[fact] = end
 
 
 def _derive_snapshot(attrs: Attrs) -> None:
@@ -187,6 +279,7 @@ def _derive_route_table(attrs: Attrs) -> None:
 # raw field out of a record (``scanner.provenance``), the fact is missing too.
 DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "x_parameters": ("Parameters",),
+    "x_pgaudit_log": ("Parameters",),
     "x_restore": ("DBClusterSnapshotAttributes",),
     "x_ingress": ("IpPermissions",),
     "x_ingress_groups": ("IpPermissions",),
@@ -218,12 +311,15 @@ def _derive_cluster(attrs: Attrs) -> None:
     if value is not None:
         attrs["x_region"] = value
     _derive_encryption(attrs)
+    _derive_engine_major(attrs)
 
 
 _LOCAL: dict[str, Callable[[Attrs], None]] = {
     "aws.rds.db_cluster": _derive_cluster,
     "aws.ec2.security_group": _derive_security_group,
     "aws.rds.db_cluster_parameter_group": _derive_parameter_group,
+    "aws.rds.db_parameter_group": _derive_parameter_group,
+    "aws.rds.major_engine_version": _derive_major_engine_version,
     "aws.rds.db_cluster_snapshot": _derive_snapshot,
     "aws.rds.global_cluster": _derive_encryption,
     "aws.ec2.route_table": _derive_route_table,

@@ -59,6 +59,8 @@ TARGET_KEYS: dict[str, tuple[str, ...]] = {
     "aws.rds.global_cluster": ("GlobalClusterIdentifier", "GlobalClusterArn"),
     "aws.rds.event_subscription": ("CustSubscriptionId", "EventSubscriptionArn"),
     "aws.rds.certificate": ("CertificateIdentifier", "CertificateArn"),
+    "aws.rds.db_parameter_group": ("DBParameterGroupName", "DBParameterGroupArn"),
+    "aws.rds.major_engine_version": ("x_engine_major",),
     "aws.ec2.security_group": ("GroupId", "SecurityGroupArn"),
     "aws.ec2.subnet": ("SubnetId", "SubnetArn"),
     "aws.ec2.route_table": ("RouteTableId",),
@@ -108,6 +110,13 @@ EDGE_SPECS: tuple[EdgeSpec, ...] = (
     EdgeSpec("in_vpc", "aws.ec2.route_table", "VpcId", "aws.ec2.vpc"),
     EdgeSpec("backed_up_by", _C, "DBClusterArn", "aws.backup.protected_resource"),
     EdgeSpec("uses_certificate", _I, "CACertificateIdentifier", "aws.rds.certificate"),
+    EdgeSpec(
+        "uses_db_parameter_group",
+        _I,
+        "DBParameterGroups[].DBParameterGroupName",
+        "aws.rds.db_parameter_group",
+    ),
+    EdgeSpec("major_engine_version", _C, "x_engine_major", "aws.rds.major_engine_version"),
 )
 
 
@@ -211,7 +220,7 @@ def _spec_edges(
     relation, target_type, lookup = spec.relation, spec.target, index.lookup
     # A lookup relation's value is a search key, not a reference: finding
     # nothing is an answer (or an incomplete type), never a dangling reference.
-    references = not RELATIONS[relation].lookup
+    references = not (RELATIONS[relation].lookup or RELATIONS[relation].optional)
     # Most refs are one plain field holding one string (KmsKeyId): read it
     # directly; lists and nested paths go through the general walk.
     single = path[0] if len(path) == 1 and not path[0].endswith("[]") else None

@@ -16,9 +16,16 @@ RESOURCE_TYPES: dict[str, str] = {
     "aws.rds.db_cluster_snapshot": "Manual DB cluster snapshot with its restore attributes",
     "aws.rds.db_subnet_group": "DB subnet group (DescribeDBSubnetGroups)",
     "aws.rds.db_cluster_parameter_group": "DB cluster parameter group with its Parameters",
+    "aws.rds.db_parameter_group": (
+        "DB (instance) parameter group with its user-set Parameters (Source user), "
+        "which override the cluster parameter group on the instances that use it"
+    ),
     "aws.rds.global_cluster": "Aurora global database (DescribeGlobalClusters)",
     "aws.rds.event_subscription": "RDS event notification subscription",
     "aws.rds.certificate": "RDS CA certificate (DescribeCertificates)",
+    "aws.rds.major_engine_version": (
+        "Aurora engine major version with its support dates (DescribeDBMajorEngineVersions)"
+    ),
     "aws.ec2.security_group": "VPC security group, with x_ingress flattened rules",
     "aws.ec2.subnet": "VPC subnet",
     "aws.ec2.route_table": "VPC route table",
@@ -41,6 +48,7 @@ AUGMENTED_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "DescribeDBClusterSnapshotAttributes": ("DBClusterSnapshotAttributes",),
     },
     "aws.rds.db_cluster_parameter_group": {"DescribeDBClusterParameters": ("Parameters",)},
+    "aws.rds.db_parameter_group": {"DescribeDBParameters": ("Parameters",)},
 }
 
 
@@ -55,12 +63,23 @@ class Relation:
     # names: finding none is an answer only when the target type was
     # collected completely in the source's account and region.
     lookup: bool = False
+    # An optional enrichment: policies fall back to their own data when it
+    # finds nothing (a major version's support dates, where DescribeDB-
+    # MajorEngineVersions was denied or does not list a retired major), so
+    # neither a missing target nor an incomplete type makes a path UNKNOWN.
+    optional: bool = False
 
 
 def _rel(
-    name: str, sources: tuple[str, ...], target: str, description: str, *, lookup: bool = False
+    name: str,
+    sources: tuple[str, ...],
+    target: str,
+    description: str,
+    *,
+    lookup: bool = False,
+    optional: bool = False,
 ) -> Relation:
-    return Relation(name, sources, target, description, lookup)
+    return Relation(name, sources, target, description, lookup, optional)
 
 
 _CLUSTER = "aws.rds.db_cluster"
@@ -131,6 +150,20 @@ RELATIONS: dict[str, Relation] = {
             (_CLUSTER,),
             "aws.rds.db_cluster_parameter_group",
             "cluster -> its DB cluster parameter group",
+        ),
+        _rel(
+            "uses_db_parameter_group",
+            (_INSTANCE,),
+            "aws.rds.db_parameter_group",
+            "instance -> its DB parameter group (DBParameterGroups[].DBParameterGroupName)",
+        ),
+        _rel(
+            "major_engine_version",
+            (_CLUSTER,),
+            "aws.rds.major_engine_version",
+            "cluster -> the support dates of its Engine and major version (x_engine_major); "
+            "optional: the lifecycle table is the fallback",
+            optional=True,
         ),
         _rel("global_member", ("aws.rds.global_cluster",), _CLUSTER, "global -> member clusters"),
         _rel("master_secret", (_CLUSTER,), "aws.secretsmanager.secret", "MasterUserSecret"),

@@ -25,6 +25,9 @@ GAP_HELPERS_BY_POLICY: dict[str, tuple[str, ...]] = {
     "aurora.cluster.no_extended_support": ("set_engine_lifecycle_support",),
     "aurora.cluster.parameter_group_in_sync": ("set_member_parameter_group_status",),
     "aurora.instance.ca_certificate_current": ("add_rds_describe_certificates",),
+    # Its verdicts would be the same from the shipped lifecycle table; the
+    # helper is what makes the demo read the support dates AWS reports.
+    "aurora.cluster.engine_version_supported": ("add_rds_describe_db_major_engine_versions",),
     "aurora.cluster.backup_plan": ("add_backup_list_protected_resources", "protect_resource"),
     # reports-eu, a global database secondary, has no writer only thanks to the helper.
     "aurora.cluster.multi_az": ("make_global_secondary_readers_only",),
@@ -35,6 +38,7 @@ GAP_HELPERS_BY_POLICY: dict[str, tuple[str, ...]] = {
 def install_server_gaps() -> None:
     """Patches moto needs before it serves its first request (new operations and routes)."""
     moto_gaps.add_rds_describe_certificates()
+    moto_gaps.add_rds_describe_db_major_engine_versions()
     moto_gaps.add_backup_list_protected_resources()
 
 

@@ -274,8 +274,86 @@ def add_rds_describe_certificates() -> None:
     response_class.describe_certificates = describe_certificates
 
 
+# DescribeDBMajorEngineVersions as AWS answers it for Aurora: (engine, major
+# version, start of standard support, last day of standard support, last day
+# of RDS Extended Support).  The end dates are the Aurora release calendars'
+# (AuroraMySQL.release-calendars.html, aurorapostgresql-release-calendar.html);
+# standard support starts on the Aurora release date of the major version.
+# AWS reports an end as the last millisecond of its day and Extended Support
+# as starting the next day, as in the response example of the Aurora User
+# Guide's "Viewing support dates for engine versions in Amazon RDS Extended
+# Support".
+RDS_MAJOR_ENGINE_VERSIONS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("aurora-mysql", "5.7", "2018-02-06", "2024-10-31", "2029-06-30"),
+    ("aurora-mysql", "8.0", "2021-11-18", "2028-04-30", "2029-07-31"),
+    ("aurora-postgresql", "11", "2019-11-26", "2024-02-29", "2027-03-31"),
+    ("aurora-postgresql", "12", "2020-12-23", "2025-02-28", "2028-02-29"),
+    ("aurora-postgresql", "13", "2021-08-26", "2026-02-28", "2029-02-28"),
+    # The calendar prints "29 February 2030" as 14's end of Extended Support, a
+    # day that does not exist; the last day of that February stands in for it.
+    ("aurora-postgresql", "14", "2022-02-24", "2027-02-28", "2030-02-28"),
+    ("aurora-postgresql", "15", "2023-02-08", "2028-02-29", "2031-02-28"),
+    ("aurora-postgresql", "16", "2024-01-31", "2029-02-28", "2032-02-28"),
+    ("aurora-postgresql", "17", "2025-05-01", "2030-02-28", "2033-02-28"),
+)
+
+
+def major_engine_version_record(
+    engine: str, major: str, start: str, standard_end: str, extended_end: str
+) -> dict[str, Any]:
+    """One DBMajorEngineVersion with both SupportedEngineLifecycles, in AWS's form."""
+
+    def day(text: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+    def last_moment(text: str) -> dt.datetime:
+        return day(text) + dt.timedelta(days=1, milliseconds=-1)
+
+    return {
+        "Engine": engine,
+        "MajorEngineVersion": major,
+        "SupportedEngineLifecycles": [
+            {
+                "LifecycleSupportName": "open-source-rds-standard-support",
+                "LifecycleSupportStartDate": day(start),
+                "LifecycleSupportEndDate": last_moment(standard_end),
+            },
+            {
+                "LifecycleSupportName": "open-source-rds-extended-support",
+                "LifecycleSupportStartDate": day(standard_end) + dt.timedelta(days=1),
+                "LifecycleSupportEndDate": last_moment(extended_end),
+            },
+        ],
+    }
+
+
+def add_rds_describe_db_major_engine_versions() -> None:
+    """Gap: RDS ``DescribeDBMajorEngineVersions`` is not implemented in moto
+    (NotImplementedError in-process, HTTP 500 over the server).  Answers it with
+    ``RDS_MAJOR_ENGINE_VERSIONS`` in one page, filtered by ``Engine`` and
+    ``MajorEngineVersion`` when given.  Idempotent."""
+    if not _once("rds_describe_db_major_engine_versions"):
+        return
+    from moto.core.responses import ActionResult
+    from moto.rds.responses import RDSResponse
+
+    def describe_db_major_engine_versions(self: Any) -> Any:
+        engine = self.params.get("Engine")
+        major = self.params.get("MajorEngineVersion")
+        versions = [
+            major_engine_version_record(*row)
+            for row in RDS_MAJOR_ENGINE_VERSIONS
+            if (not engine or engine == row[0]) and (not major or major == row[1])
+        ]
+        return ActionResult({"DBMajorEngineVersions": versions})
+
+    response_class: Any = RDSResponse
+    response_class.describe_db_major_engine_versions = describe_db_major_engine_versions
+
+
 def apply_all() -> None:
-    """Every process-wide patch above (pagination, backup route, certificates)."""
+    """Every process-wide patch above (pagination, backup route, certificates, major versions)."""
     patch_describe_db_clusters_pagination()
     add_backup_list_protected_resources()
     add_rds_describe_certificates()
+    add_rds_describe_db_major_engine_versions()

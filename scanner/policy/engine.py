@@ -55,6 +55,8 @@ NAME_FIELDS: dict[str, tuple[str, ...]] = {
     "aws.rds.global_cluster": ("GlobalClusterIdentifier",),
     "aws.rds.event_subscription": ("CustSubscriptionId",),
     "aws.rds.certificate": ("CertificateIdentifier",),
+    "aws.rds.db_parameter_group": ("DBParameterGroupName",),
+    "aws.rds.major_engine_version": ("x_engine_major",),
     "aws.ec2.security_group": ("GroupId",),
     "aws.ec2.subnet": ("SubnetId",),
     "aws.ec2.route_table": ("RouteTableId",),

@@ -291,7 +291,10 @@ def op_version_supported(observed: Any, expected: Any, ctx: OpContext) -> bool:
     ``{engine, major_version, end_of_standard_support: YYYY-MM-DD}``.  The
     row whose ``major_version`` is the longest dotted prefix of the observed
     version decides; a version the table does not know counts as supported
-    (it is newer than the table), so the table never invents failures.
+    (it is newer than the table), so the table never invents failures.  The
+    date is the last day of standard support, as in the release calendars:
+    DescribeDBMajorEngineVersions reports that day's last millisecond as its
+    LifecycleSupportEndDate, so the version is supported until the day ends.
     """
     if not isinstance(observed, str) or not isinstance(expected, Mapping):
         return False
@@ -332,7 +335,7 @@ def _version_supported(observed: str, engine: str, table: Any, ctx: OpContext) -
     end = _parse_time(best.get("end_of_standard_support"))
     if end is None:
         return True
-    return ctx.now < end
+    return ctx.now < end + dt.timedelta(days=1)
 
 
 def _version_key(version: str) -> tuple[int, ...]:

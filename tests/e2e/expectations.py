@@ -160,6 +160,9 @@ EXPECTATIONS: tuple[tuple[str, str, str], ...] = (
     ("aurora.postgresql.query_logging", "catalog-v2", PASS),  # log_min_duration_statement
     ("aurora.postgresql.query_logging", "analytics-staging", FAIL),  # none / -1
     ("aurora.postgresql.query_logging", "search-dev", FAIL),  # default.* group
+    # the cluster group logs DDL, but the reader's own DB parameter group sets
+    # log_statement none (and pgaudit is loaded with no pgaudit.log)
+    ("aurora.postgresql.query_logging", "ledger-prod", FAIL),
     ("aurora.postgresql.query_logging", "orders-prod", NA),
     ("aurora.cluster.activity_stream", "orders-prod", PASS),
     ("aurora.cluster.activity_stream", "inventory-prod", PASS),

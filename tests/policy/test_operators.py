@@ -161,6 +161,37 @@ ROWS: list[tuple[str, Any, Any, bool]] = [
     ("version_below_minimum", "11.21", {"engine": "aurora-postgresql", "table": MIN}, False),
     ("version_below_minimum", "11.4", {"engine": "aurora-postgresql", "table": MIN}, True),
     ("version_below_minimum", "5.7.mysql_aurora.2.10.2", {"engine": "aurora", "table": MIN}, False),
+    # The date is the last day of standard support (CTX is 2026-01-01 00:00 UTC).
+    (
+        "version_supported",
+        "16.4",
+        {
+            "engine": "aurora-postgresql",
+            "table": [
+                {
+                    "engine": "aurora-postgresql",
+                    "major_version": "16",
+                    "end_of_standard_support": "2026-01-01",
+                }
+            ],
+        },
+        True,
+    ),
+    (
+        "version_supported",
+        "16.4",
+        {
+            "engine": "aurora-postgresql",
+            "table": [
+                {
+                    "engine": "aurora-postgresql",
+                    "major_version": "16",
+                    "end_of_standard_support": "2025-12-31",
+                }
+            ],
+        },
+        False,
+    ),
 ]
 
 

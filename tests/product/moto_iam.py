@@ -159,8 +159,7 @@ def seed_small_estate(
         Engine="aurora-mysql",
         DBInstanceClass="db.r6g.large",
         AvailabilityZone=f"{region}a",
-        # moto's own default (rds-ca-default) is no CA AWS lists; a real
-        # instance always names one DescribeCertificates returns.
+        # moto's default (rds-ca-default) is no CA that DescribeCertificates lists.
         CACertificateIdentifier="rds-ca-rsa2048-g1",
     )
     rds.create_db_cluster_snapshot(
