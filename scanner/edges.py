@@ -31,6 +31,8 @@ from typing import Any
 from scanner import derive
 from scanner.graph import ResourceGraph
 from scanner.model import Resource
+from scanner.provenance import MISSING, Gaps, merge_missing
+from scanner.vocabulary import RELATIONS
 
 Attrs = dict[str, Any]
 Edge = tuple[str, str, str, dict[str, Any]]  # source id, relation, target id, edge data
@@ -57,6 +59,8 @@ TARGET_KEYS: dict[str, tuple[str, ...]] = {
     "aws.rds.global_cluster": ("GlobalClusterIdentifier", "GlobalClusterArn"),
     "aws.rds.event_subscription": ("CustSubscriptionId", "EventSubscriptionArn"),
     "aws.rds.certificate": ("CertificateIdentifier", "CertificateArn"),
+    "aws.rds.db_parameter_group": ("DBParameterGroupName", "DBParameterGroupArn"),
+    "aws.rds.major_engine_version": ("x_engine_major",),
     "aws.ec2.security_group": ("GroupId", "SecurityGroupArn"),
     "aws.ec2.subnet": ("SubnetId", "SubnetArn"),
     "aws.ec2.route_table": ("RouteTableId",),
@@ -106,6 +110,13 @@ EDGE_SPECS: tuple[EdgeSpec, ...] = (
     EdgeSpec("in_vpc", "aws.ec2.route_table", "VpcId", "aws.ec2.vpc"),
     EdgeSpec("backed_up_by", _C, "DBClusterArn", "aws.backup.protected_resource"),
     EdgeSpec("uses_certificate", _I, "CACertificateIdentifier", "aws.rds.certificate"),
+    EdgeSpec(
+        "uses_db_parameter_group",
+        _I,
+        "DBParameterGroups[].DBParameterGroupName",
+        "aws.rds.db_parameter_group",
+    ),
+    EdgeSpec("major_engine_version", _C, "x_engine_major", "aws.rds.major_engine_version"),
 )
 
 
@@ -202,9 +213,14 @@ def _ref_values(result: Any) -> Iterator[str]:
         yield str(result)
 
 
-def _spec_edges(spec: EdgeSpec, sources: Iterable[Resource], index: TargetIndex) -> Iterator[Edge]:
+def _spec_edges(
+    spec: EdgeSpec, sources: Iterable[Resource], index: TargetIndex, gaps: Gaps
+) -> Iterator[Edge]:
     path = _PATHS[spec.refs]
     relation, target_type, lookup = spec.relation, spec.target, index.lookup
+    # A lookup relation's value is a search key, not a reference: finding
+    # nothing is an answer (or an incomplete type), never a dangling reference.
+    references = not (RELATIONS[relation].lookup or RELATIONS[relation].optional)
     # Most refs are one plain field holding one string (KmsKeyId): read it
     # directly; lists and nested paths go through the general walk.
     single = path[0] if len(path) == 1 and not path[0].endswith("[]") else None
@@ -217,7 +233,14 @@ def _spec_edges(spec: EdgeSpec, sources: Iterable[Resource], index: TargetIndex)
         else:
             values = _ref_values(_resolve(src.attrs, path))
         for value in values:
-            for target in lookup(target_type, value, src.account, src.region):
+            targets = lookup(target_type, value, src.account, src.region)
+            if not targets and references:
+                gaps.add_dangling(
+                    src.id,
+                    relation,
+                    gaps.dangling_reason(relation, value, src.account, src.region),
+                )
+            for target in targets:
                 if target != src.id:
                     yield src.id, relation, target, {}
 
@@ -225,8 +248,15 @@ def _spec_edges(spec: EdgeSpec, sources: Iterable[Resource], index: TargetIndex)
 # ----- special relations ------------------------------------------------------
 
 
-def _routed_by(by_type: Mapping[str, list[Resource]], index: TargetIndex) -> Iterator[Edge]:
-    """subnet -> route table: its explicit association, else its VPC's main table."""
+def _routed_by(
+    by_type: Mapping[str, list[Resource]], index: TargetIndex, gaps: Gaps
+) -> Iterator[Edge]:
+    """subnet -> route table: its explicit association, else its VPC's main table.
+
+    Every VPC has a main route table, so a subnet that reaches no table at all
+    is missing data (route tables not collected, or owned by an account that
+    was not scanned), recorded as a dangling reference.
+    """
     explicit: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     main: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for rt in by_type.get("aws.ec2.route_table", ()):
@@ -250,6 +280,11 @@ def _routed_by(by_type: Mapping[str, list[Resource]], index: TargetIndex) -> Ite
         if not tables:
             vpc = subnet.attrs.get("VpcId")
             tables = main.get((subnet.account, subnet.region, vpc), []) if vpc else []
+        if not tables:
+            why = gaps.incomplete("aws.ec2.route_table", subnet.account, subnet.region)
+            name = subnet.attrs.get("SubnetId", subnet.id)
+            text = f"no route table of subnet {name} is in the snapshot"
+            gaps.add_dangling(subnet.id, "routed_by", f"{text} ({why})" if why else text)
         for table in tables:
             yield subnet.id, "routed_by", table, {}
 
@@ -257,37 +292,69 @@ def _routed_by(by_type: Mapping[str, list[Resource]], index: TargetIndex) -> Ite
 _DESTINATIONS = ("DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId")
 
 
-def _routes(by_type: Mapping[str, list[Resource]], index: TargetIndex) -> Iterator[Edge]:
+# Route targets by the id prefix AWS gives each kind of gateway.  Only an
+# internet gateway (igw-) makes a subnet public; an egress-only internet
+# gateway has its own field (EgressOnlyInternetGatewayId) and, like NAT and
+# transit gateways, admits no connection from the internet.
+_ROUTE_TARGETS = (
+    ("GatewayId", "igw-", "routes_to", "aws.ec2.internet_gateway"),
+    ("NatGatewayId", "nat-", "routes_via_nat", "aws.ec2.nat_gateway"),
+)
+
+
+def _routes(
+    by_type: Mapping[str, list[Resource]], index: TargetIndex, gaps: Gaps
+) -> Iterator[Edge]:
     """route table -> internet gateway / NAT gateway, one edge per route.
 
-    Only a GatewayId that resolves to an internet gateway counts for
-    ``routes_to`` ("local", virtual private gateways and egress-only gateways
-    do not make a subnet reachable from the internet).  Blackhole routes lead
-    nowhere and are skipped.
+    Every destination counts - 0.0.0.0/0, split routes such as 0.0.0.0/1 and
+    128.0.0.0/1, a single CIDR, a prefix list: a subnet with any route to an
+    internet gateway is a public subnet (VPC user guide, "Subnet types").  The
+    destination is kept as edge data for evidence.  Only a GatewayId that is an
+    internet gateway counts for ``routes_to`` ("local" and virtual private
+    gateways do not make a subnet reachable from the internet); an ``igw-``
+    that is not in the snapshot is a dangling reference.  Blackhole routes
+    lead nowhere and are skipped.
     """
     for rt in by_type.get("aws.ec2.route_table", ()):
         for route in rt.attrs.get("Routes") or ():
             if route.get("State") == "blackhole":
                 continue
             data = {k: route[k] for k in _DESTINATIONS if route.get(k)}
-            for field_name, relation, target_type in (
-                ("GatewayId", "routes_to", "aws.ec2.internet_gateway"),
-                ("NatGatewayId", "routes_via_nat", "aws.ec2.nat_gateway"),
-            ):
+            for field_name, prefix, relation, target_type in _ROUTE_TARGETS:
                 ref = route.get(field_name)
-                if not ref:
+                if not ref or not isinstance(ref, str):
                     continue
-                for target in index.lookup(target_type, ref, rt.account, rt.region):
+                targets = index.lookup(target_type, ref, rt.account, rt.region)
+                if not targets and ref.startswith(prefix):
+                    gaps.add_dangling(
+                        rt.id, relation, gaps.dangling_reason(relation, ref, rt.account, rt.region)
+                    )
+                for target in targets:
                     yield rt.id, relation, target, dict(data)
 
 
-def _notified_by(by_type: Mapping[str, list[Resource]], index: TargetIndex) -> Iterator[Edge]:
-    """cluster -> event subscriptions of source type db-cluster that cover it."""
-    del index
+def _notified_by(
+    by_type: Mapping[str, list[Resource]], index: TargetIndex, gaps: Gaps
+) -> Iterator[Edge]:
+    """cluster -> event subscriptions in its account and region that cover it.
+
+    A subscription covers a cluster when its SourceType is db-cluster and its
+    SourceIdsList is empty (every cluster) or names the cluster, or when it has
+    no SourceType at all (absent, null or empty): RDS then sends events "from
+    all RDS sources belonging to your customer account" (CreateEventSubscription
+    API reference), and SourceIds cannot be given without a SourceType, so a
+    SourceIdsList does not narrow it.  A lookup: no references to resolve.
+    """
+    del index, gaps
     cover_all: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_source: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for sub in by_type.get("aws.rds.event_subscription", ()):
-        if sub.attrs.get("SourceType") != "db-cluster":
+        source_type = sub.attrs.get("SourceType")
+        if not source_type:
+            cover_all[(sub.account, sub.region)].append(sub.id)
+            continue
+        if source_type != "db-cluster":
             continue
         sources = sub.attrs.get("SourceIdsList") or []
         if not sources:
@@ -312,7 +379,7 @@ def _notified_by(by_type: Mapping[str, list[Resource]], index: TargetIndex) -> I
                 yield cluster.id, "notified_by", sub_id, {}
 
 
-SpecialFn = Callable[[Mapping[str, list[Resource]], TargetIndex], Iterator[Edge]]
+SpecialFn = Callable[[Mapping[str, list[Resource]], TargetIndex, Gaps], Iterator[Edge]]
 SPECIAL: dict[str, SpecialFn] = {
     "routed_by": _routed_by,
     "routes_to": _routes,  # also yields routes_via_nat
@@ -339,17 +406,19 @@ def _unique(resources: Iterable[Resource]) -> list[Resource]:
     return out
 
 
-def compute_edges(resources: list[Resource]) -> list[Edge]:
-    """Every edge between ``resources`` (already carrying their local x_ facts)."""
+def compute_edges(resources: list[Resource], gaps: Gaps | None = None) -> list[Edge]:
+    """Every edge between ``resources`` (already carrying their local x_ facts);
+    references that resolve to nothing are recorded in ``gaps``."""
+    gaps = gaps if gaps is not None else Gaps()
     by_type: dict[str, list[Resource]] = defaultdict(list)
     for r in resources:
         by_type[r.type].append(r)
     index = TargetIndex(resources)
     edges: list[Edge] = []
     for spec in EDGE_SPECS:
-        edges.extend(_spec_edges(spec, by_type.get(spec.source, ()), index))
+        edges.extend(_spec_edges(spec, by_type.get(spec.source, ()), index, gaps))
     for fn in dict.fromkeys(SPECIAL.values()):  # each function once, in order
-        edges.extend(fn(by_type, index))
+        edges.extend(fn(by_type, index, gaps))
     # member and member_of are two views of one fact; a record may state it
     # on one side only (moto omits DBClusterIdentifier nowhere, but a test
     # case may), so each direction is completed from the other.
@@ -361,7 +430,11 @@ def compute_edges(resources: list[Resource]) -> list[Edge]:
 
 
 def _writer_facts(resources: list[Resource], edges: list[Edge]) -> dict[str, Attrs]:
-    """Extra attrs per resource id: x_writer on clusters, x_is_cluster_writer on instances."""
+    """Extra attrs per resource id: x_writer on clusters, x_is_cluster_writer on instances.
+
+    A fact that cannot be worked out because a record is not in the snapshot
+    (the writer instance, an instance's cluster) is listed in ``x_missing``.
+    """
     by_id = {r.id: r for r in resources}
     members: dict[str, list[str]] = defaultdict(list)
     for s, rel, t, _ in edges:
@@ -375,10 +448,29 @@ def _writer_facts(resources: list[Resource], edges: list[Edge]) -> dict[str, Att
         member_records = [(i, by_id[i].attrs) for i in members.get(r.id, ())]
         writer = derive.writer_facts(r.attrs, member_records)
         extra[r.id]["x_writer"] = writer
+        facts = derive.member_facts(r.attrs, member_records)
+        extra[r.id].update(facts)
+        listed = {
+            str(m.get("DBInstanceIdentifier"))
+            for m in r.attrs.get("DBClusterMembers") or ()
+            if isinstance(m, Mapping) and m.get("DBInstanceIdentifier")
+        }
+        found_ids = {str(a.get("DBInstanceIdentifier", i)) for i, a in member_records}
+        absent = sorted(listed - found_ids - {i for i, _ in member_records})
+        if absent:
+            # Facts over every member are not known while one is not in the snapshot.
+            why = f"member instance {', '.join(absent)} is not in the snapshot"
+            extra[r.id].setdefault(MISSING, {}).update(dict.fromkeys(facts, why))
         if writer is not None:
+            found = False
             for rid, attrs in member_records:
                 if writer["DBInstanceIdentifier"] in (rid, attrs.get("DBInstanceIdentifier")):
                     writers.add(rid)
+                    found = True
+            if not found:
+                extra[r.id].setdefault(MISSING, {})["x_writer"] = (
+                    f"writer instance {writer['DBInstanceIdentifier']} is not in the snapshot"
+                )
     in_cluster = {i for ids in members.values() for i in ids}
     for r in resources:
         if r.type != _I:
@@ -389,26 +481,41 @@ def _writer_facts(resources: list[Resource], edges: list[Edge]) -> dict[str, Att
             extra[r.id]["x_is_cluster_writer"] = False  # a standalone instance
         else:
             extra[r.id]["x_is_cluster_writer"] = None  # its cluster is not in the snapshot
+            extra[r.id][MISSING] = {
+                "x_is_cluster_writer": f"cluster {r.attrs['DBClusterIdentifier']} "
+                "is not in the snapshot"
+            }
     return extra
 
 
-def build_graph(resources: Iterable[Resource]) -> ResourceGraph:
-    """Add ``resources`` with their derived facts and derive every relation."""
-    local = [
-        Resource(r.id, r.type, r.account, r.region, derive.derive_local(r.type, r.attrs))
-        for r in _unique(resources)
-    ]
-    edges = compute_edges(local)
+def build_graph(resources: Iterable[Resource], gaps: Gaps | None = None) -> ResourceGraph:
+    """Add ``resources`` with their derived facts and derive every relation.
+
+    ``gaps`` (collection errors and the collected types) marks the fields
+    failed calls left out of records (``x_missing``) and collects the
+    references that resolve to nothing; the graph keeps it for evaluation.
+    """
+    gaps = gaps if gaps is not None else Gaps()
+    local = []
+    for r in _unique(resources):
+        attrs = derive.derive_local(r.type, r.attrs)
+        missing = gaps.missing_fields(r)
+        if missing:
+            attrs = merge_missing(attrs, derive.with_derived(missing))
+        local.append(Resource(r.id, r.type, r.account, r.region, attrs))
+    edges = compute_edges(local, gaps)
     extra = _writer_facts(local, edges)
-    graph = ResourceGraph()
+    graph = ResourceGraph(gaps)
     for r in local:
         more = extra.get(r.id)
         if more:
             attrs = dict(r.attrs)
             for key, value in more.items():
+                if key == MISSING:
+                    attrs = merge_missing(attrs, value)
                 # A test case may state the fact directly; derive only what is missing
                 # or computable (a cluster with DBClusterMembers always recomputes).
-                if key not in attrs or value is not None:
+                elif key not in attrs or value is not None:
                     attrs[key] = value
             r = Resource(r.id, r.type, r.account, r.region, attrs)
         graph.add_resource(r)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from scanner.model import Resource
+from scanner.provenance import Gaps
 
 EdgeFilter = Callable[[Mapping[str, Any]], bool]
 if TYPE_CHECKING:
@@ -49,7 +50,9 @@ class WitnessPath:
 
 
 class ResourceGraph:
-    def __init__(self) -> None:
+    def __init__(self, gaps: Gaps | None = None) -> None:
+        # What the snapshot behind this graph does not know (scanner.provenance).
+        self.gaps = gaps if gaps is not None else Gaps()
         self._nx: nx.MultiDiGraph[str] | None = None
         self._resources: dict[str, Resource] = {}
         self._by_type: dict[str, list[Resource]] = defaultdict(list)

@@ -34,9 +34,11 @@ from scanner.policy.loader import PolicySet
 from scanner.vocabulary import RELATIONS
 
 # Derived facts computed from *another* type's records (scanner/derive.py,
-# writer_facts): a policy that reads one needs that other type collected too.
+# writer_facts, member_facts): a policy that reads one needs that other type collected too.
 CROSS_TYPE_FACTS: Mapping[str, str] = {
     "x_writer": "aws.rds.db_instance",
+    "x_failover_target": "aws.rds.db_instance",
+    "x_reader_azs": "aws.rds.db_instance",
     "x_is_cluster_writer": "aws.rds.db_cluster",
 }
 

@@ -16,9 +16,16 @@ RESOURCE_TYPES: dict[str, str] = {
     "aws.rds.db_cluster_snapshot": "Manual DB cluster snapshot with its restore attributes",
     "aws.rds.db_subnet_group": "DB subnet group (DescribeDBSubnetGroups)",
     "aws.rds.db_cluster_parameter_group": "DB cluster parameter group with its Parameters",
+    "aws.rds.db_parameter_group": (
+        "DB (instance) parameter group with its user-set Parameters (Source user), "
+        "which override the cluster parameter group on the instances that use it"
+    ),
     "aws.rds.global_cluster": "Aurora global database (DescribeGlobalClusters)",
     "aws.rds.event_subscription": "RDS event notification subscription",
     "aws.rds.certificate": "RDS CA certificate (DescribeCertificates)",
+    "aws.rds.major_engine_version": (
+        "Aurora engine major version with its support dates (DescribeDBMajorEngineVersions)"
+    ),
     "aws.ec2.security_group": "VPC security group, with x_ingress flattened rules",
     "aws.ec2.subnet": "VPC subnet",
     "aws.ec2.route_table": "VPC route table",
@@ -31,16 +38,48 @@ RESOURCE_TYPES: dict[str, str] = {
 }
 
 
+# Fields an extra call adds to a listed record (type -> operation -> fields).
+# When that call fails the records it did not reach lack these fields, and a
+# policy reading them is UNKNOWN for those records only: the listing itself
+# answered everything else (a failed DescribeDBClusterSnapshotAttributes says
+# nothing about a snapshot's StorageEncrypted).
+AUGMENTED_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "aws.rds.db_cluster_snapshot": {
+        "DescribeDBClusterSnapshotAttributes": ("DBClusterSnapshotAttributes",),
+    },
+    "aws.rds.db_cluster_parameter_group": {"DescribeDBClusterParameters": ("Parameters",)},
+    "aws.rds.db_parameter_group": {"DescribeDBParameters": ("Parameters",)},
+}
+
+
 @dataclass(frozen=True)
 class Relation:
     name: str
     sources: tuple[str, ...]
     target: str
     description: str
+    # A lookup finds its targets by searching the target type (AWS Backup's
+    # protected resources for a cluster's ARN), not by an id the source
+    # names: finding none is an answer only when the target type was
+    # collected completely in the source's account and region.
+    lookup: bool = False
+    # An optional enrichment: policies fall back to their own data when it
+    # finds nothing (a major version's support dates, where DescribeDB-
+    # MajorEngineVersions was denied or does not list a retired major), so
+    # neither a missing target nor an incomplete type makes a path UNKNOWN.
+    optional: bool = False
 
 
-def _rel(name: str, sources: tuple[str, ...], target: str, description: str) -> Relation:
-    return Relation(name, sources, target, description)
+def _rel(
+    name: str,
+    sources: tuple[str, ...],
+    target: str,
+    description: str,
+    *,
+    lookup: bool = False,
+    optional: bool = False,
+) -> Relation:
+    return Relation(name, sources, target, description, lookup, optional)
 
 
 _CLUSTER = "aws.rds.db_cluster"
@@ -66,13 +105,14 @@ RELATIONS: dict[str, Relation] = {
             ("aws.ec2.subnet",),
             "aws.ec2.route_table",
             "subnet -> its route table (explicit association, else the VPC's main table)",
+            lookup=True,
         ),
         _rel(
             "routes_to",
             ("aws.ec2.route_table",),
             "aws.ec2.internet_gateway",
-            "route table -> internet gateway; edge attrs DestinationCidrBlock or "
-            "DestinationIpv6CidrBlock (one edge per route)",
+            "route table -> internet gateway, one edge per route whatever its destination; "
+            "edge attrs DestinationCidrBlock, DestinationIpv6CidrBlock or DestinationPrefixListId",
         ),
         _rel(
             "routes_via_nat",
@@ -111,6 +151,20 @@ RELATIONS: dict[str, Relation] = {
             "aws.rds.db_cluster_parameter_group",
             "cluster -> its DB cluster parameter group",
         ),
+        _rel(
+            "uses_db_parameter_group",
+            (_INSTANCE,),
+            "aws.rds.db_parameter_group",
+            "instance -> its DB parameter group (DBParameterGroups[].DBParameterGroupName)",
+        ),
+        _rel(
+            "major_engine_version",
+            (_CLUSTER,),
+            "aws.rds.major_engine_version",
+            "cluster -> the support dates of its Engine and major version (x_engine_major); "
+            "optional: the lifecycle table is the fallback",
+            optional=True,
+        ),
         _rel("global_member", ("aws.rds.global_cluster",), _CLUSTER, "global -> member clusters"),
         _rel("master_secret", (_CLUSTER,), "aws.secretsmanager.secret", "MasterUserSecret"),
         _rel(
@@ -129,13 +183,16 @@ RELATIONS: dict[str, Relation] = {
             (_CLUSTER,),
             "aws.backup.protected_resource",
             "cluster -> its AWS Backup protected-resource record",
+            lookup=True,
         ),
         _rel(
             "notified_by",
             (_CLUSTER,),
             "aws.rds.event_subscription",
-            "cluster -> event subscriptions of source type db-cluster that cover it "
-            "(same account and region; empty SourceIdsList covers all clusters)",
+            "cluster -> event subscriptions that cover it (same account and region): "
+            "source type db-cluster with an empty SourceIdsList or one naming the cluster, "
+            "or no SourceType at all (every source of the account and region)",
+            lookup=True,
         ),
         _rel(
             "uses_certificate",

@@ -13,6 +13,9 @@
 * ``clusters`` Aurora clusters alternating aurora-mysql / aurora-postgresql,
   ``instances_per_cluster`` instances each, ``snapshots_per_cluster`` manual
   snapshots each (the first one public), plus one Neptune cluster;
+* the ``default.*`` DB parameter group of each engine with instances (moto
+  makes them on the first instance), the Aurora major versions' support dates
+  (moto gap);
 * one global cluster, one event subscription, the first cluster's managed
   master password (a Secrets Manager secret), activity stream and AWS Backup
   protection, and its first instance's Performance Insights (moto gaps, see
@@ -275,6 +278,10 @@ def seed_estate(
             "aws.kms.key": (1 if clusters else 0)
             + (1 if clusters > 1 or (extras and clusters) else 0),
             "aws.rds.certificate": len(moto_gaps.RDS_CA_CERTIFICATES),
+            # moto makes an engine's default.* DB parameter group when an
+            # instance of it is created (AWS has them in every account)
+            "aws.rds.db_parameter_group": min(clusters, 2) if instances_per_cluster else 0,
+            "aws.rds.major_engine_version": len(moto_gaps.RDS_MAJOR_ENGINE_VERSIONS),
         }
     )
     return seeded

@@ -40,23 +40,55 @@ def caller_identity(
     return {k: str(ident[k]) for k in ("Account", "Arn", "UserId") if k in ident}
 
 
+# Account.State replaces Account.Status, which botocore's organizations model
+# documents as retired on 2026-09-09 (both are returned until then).
+ACTIVE = "ACTIVE"
+
+
+def account_state(account: dict[str, Any]) -> str | None:
+    """``State``, else the retired ``Status`` (records from before ``State`` existed)."""
+    state = account.get("State")
+    if state is None:
+        state = account.get("Status")
+    return None if state is None else str(state)
+
+
 def org_accounts(run: Run, region: str, own: str) -> list[str]:
+    """The organisation's ACTIVE accounts; the caller's own account when that cannot be known.
+
+    A failed ListAccounts, or a listing with no ACTIVE account (an organisation
+    always has its ACTIVE management account), is a recorded error that
+    covers every type: the scan of the caller's account that follows is then
+    reported incomplete, never mistaken for an organisation scan.
+    """
     client = run.client(None, region, "organizations")
-    accounts: list[str] = []
+    listed: list[dict[str, Any]] = []
     try:
         for page in client.get_paginator("list_accounts").paginate():
-            accounts.extend(
-                a["Id"] for a in page.get("Accounts", []) if a.get("Status") == "ACTIVE"
-            )
+            listed.extend(page.get("Accounts", []))
     except Exception as exc:
         code, message = error_code_and_message(exc)
-        run.add_error(
-            CollectionError(
-                own, "*", "organizations", "ListAccounts", code, message, tuple(run.types)
-            )
-        )
+        _org_error(run, own, code, message)
         return [own]
-    return sorted(set(accounts))
+    accounts = sorted({str(a["Id"]) for a in listed if account_state(a) == ACTIVE and a.get("Id")})
+    if not accounts:
+        states = sorted({account_state(a) or "(none)" for a in listed})
+        message = (
+            f"ListAccounts returned {len(listed)} account(s) and none is ACTIVE "
+            f"(State or Status: {', '.join(states) or 'no accounts'}); "
+            "only the caller's own account was scanned"
+        )
+        _org_error(run, own, "NoActiveAccounts", message)
+        return [own]
+    return accounts
+
+
+def _org_error(run: Run, own: str, code: str, message: str) -> None:
+    run.add_error(
+        CollectionError(
+            own, "*", "organizations", "ListAccounts", code, message, tuple(sorted(run.types))
+        )
+    )
 
 
 def assume(run: Run, region: str, account: str) -> Any:

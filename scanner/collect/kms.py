@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from scanner.collect.spec import DependentSpec, Record, Reference, arn_region
+from scanner.derive import storage_encryption
 from scanner.model import Resource
 
 _ENCRYPTED_TYPES = ("aws.rds.db_cluster", "aws.rds.db_instance", "aws.rds.db_cluster_snapshot")
@@ -13,9 +14,12 @@ _ENCRYPTED_TYPES = ("aws.rds.db_cluster", "aws.rds.db_instance", "aws.rds.db_clu
 
 def _key_refs(r: Resource) -> Iterator[str]:
     a = r.attrs
-    encrypted = a.get("StorageEncrypted") is not False
-    # KmsKeyId of an unencrypted resource names no key in use.
-    if r.type in _ENCRYPTED_TYPES and encrypted and a.get("KmsKeyId"):
+    # KmsKeyId of an unencrypted resource names no key in use, and an AWS owned
+    # key (sse-rds) is not a key of the account that DescribeKey could describe.
+    # A record that says neither (no StorageEncrypted, no StorageEncryptionType)
+    # still has its key described: the key policies need it to decide.
+    in_use = storage_encryption(a) not in ("none", "sse-rds")
+    if r.type in _ENCRYPTED_TYPES and in_use and a.get("KmsKeyId"):
         yield str(a["KmsKeyId"])
     # Not MasterUserSecret.KmsKeyId: no relation leads from a cluster or its
     # secret to that key, so no policy could read it (a DescribeKey per

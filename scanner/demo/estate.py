@@ -67,6 +67,9 @@ class InstanceSpec:
     auto_minor_version_upgrade: bool = True
     # DBClusterParameterGroupStatus reported for this member (moto: always in-sync)
     parameter_group_status: str = "in-sync"
+    # The instance's own DB parameter group (DB_PARAMETER_GROUPS); None -> the
+    # engine's default.* group, which overrides nothing.
+    db_parameter_group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ class ClusterSpec:
     engine_mode: str = "provisioned"
     serverless_v2: bool = False
     global_cluster: str | None = None
+    # A secondary of global_cluster: on AWS it has no writer member (gap helper).
+    global_secondary: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
     # Filled in by gap helpers (moto cannot represent them through its API).
     activity_stream_key: str | None = None  # key ref; None -> no activity stream
@@ -148,6 +153,7 @@ class SeededEstate:
     instances: dict[str, str] = field(default_factory=dict)  # name -> ARN
     snapshots: dict[str, str] = field(default_factory=dict)
     parameter_groups: dict[str, str] = field(default_factory=dict)
+    db_parameter_groups: dict[str, str] = field(default_factory=dict)  # name@region -> ARN
     keys: dict[str, str] = field(default_factory=dict)  # key ref -> key ARN
     key_ids: dict[str, str] = field(default_factory=dict)  # key ref -> key id
     security_groups: dict[str, str] = field(default_factory=dict)  # name -> sg id
@@ -321,6 +327,18 @@ PARAMETER_GROUPS: tuple[ParameterGroupSpec, ...] = (
     ParameterGroupSpec("default.aurora-mysql5.7", "aurora-mysql5.7", {}, region=DR_REGION),
     ParameterGroupSpec("default.aurora-postgresql11", "aurora-postgresql11", {}),
     ParameterGroupSpec("default.neptune1.3", "neptune1.3", {}),
+)
+
+
+# Instance-level DB parameter groups: a parameter a user sets here overrides the
+# cluster parameter group on the instances that use the group.
+DB_PARAMETER_GROUPS: tuple[ParameterGroupSpec, ...] = (
+    # A reader tuned on its own, whose statement logging was switched off with it.
+    ParameterGroupSpec(
+        "pg15-reader-quiet",
+        "aurora-postgresql15",
+        {"log_statement": "none", "work_mem": "65536"},
+    ),
 )
 
 
@@ -548,7 +566,8 @@ CLUSTERS: tuple[ClusterSpec, ...] = (
         backup_protected=True,
     ),
     # Managed password whose rotation was never turned on; no backup plan;
-    # the only reader is in promotion tier 5.
+    # the only reader is in promotion tier 5, and its own DB parameter group
+    # turns off the statement logging the cluster parameter group sets.
     ClusterSpec(
         name="ledger-prod",
         engine="aurora-postgresql",
@@ -563,7 +582,9 @@ CLUSTERS: tuple[ClusterSpec, ...] = (
         tags=_tags("production", "team-finance"),
         instances=(
             InstanceSpec("ledger-prod-1", "us-east-1a", tier=0),
-            InstanceSpec("ledger-prod-2", "us-east-1b", tier=5),
+            InstanceSpec(
+                "ledger-prod-2", "us-east-1b", tier=5, db_parameter_group="pg15-reader-quiet"
+            ),
         ),
     ),
     # Private, but its security group opens 3000-4000 to the world.
@@ -601,7 +622,8 @@ CLUSTERS: tuple[ClusterSpec, ...] = (
             InstanceSpec("audit-prod-2", "us-east-1b", tier=1),
         ),
     ),
-    # Secondary region of the unencrypted reporting global database.
+    # Secondary region of the unencrypted reporting global database: two
+    # readers in two AZs and, as on AWS, no writer member.
     ClusterSpec(
         name="reports-eu",
         engine="aurora-mysql",
@@ -614,9 +636,13 @@ CLUSTERS: tuple[ClusterSpec, ...] = (
         key=None,
         managed_secret=False,
         global_cluster="reporting-global",
+        global_secondary=True,
         master_username="reports_owner",
         tags=_tags("production", "team-bi"),
-        instances=(InstanceSpec("reports-eu-1", "eu-west-1a", tier=0),),
+        instances=(
+            InstanceSpec("reports-eu-1", "eu-west-1a", tier=0),
+            InstanceSpec("reports-eu-2", "eu-west-1b", tier=1),
+        ),
         lifecycle_support="open-source-rds-extended-support",
     ),
 )
@@ -742,6 +768,7 @@ def seed_estate(endpoint_url: str) -> SeededEstate:
     _seed_keys(clients, estate)
     _seed_network(clients, estate)
     _seed_parameter_groups(clients, estate)
+    _seed_db_parameter_groups(clients, estate)
     _seed_subnet_groups(clients, estate)
     _seed_global_clusters(clients, estate)
     for spec in CLUSTERS:
@@ -909,6 +936,25 @@ def _seed_parameter_groups(clients: _Clients, estate: SeededEstate) -> None:
             )
 
 
+def _seed_db_parameter_groups(clients: _Clients, estate: SeededEstate) -> None:
+    for spec in DB_PARAMETER_GROUPS:
+        rds = clients("rds", spec.region)
+        group = rds.create_db_parameter_group(
+            DBParameterGroupName=spec.name,
+            DBParameterGroupFamily=spec.family,
+            Description=f"aurora-scan demo: {spec.name}",
+        )["DBParameterGroup"]
+        estate.db_parameter_groups[f"{spec.name}@{spec.region}"] = group["DBParameterGroupArn"]
+        if spec.parameters:
+            rds.modify_db_parameter_group(
+                DBParameterGroupName=spec.name,
+                Parameters=[
+                    {"ParameterName": k, "ParameterValue": v, "ApplyMethod": "immediate"}
+                    for k, v in spec.parameters.items()
+                ],
+            )
+
+
 def _seed_subnet_groups(clients: _Clients, estate: SeededEstate) -> None:
     for name, (region, subnets) in SUBNET_GROUPS.items():
         ec2 = clients("ec2", region)
@@ -1015,6 +1061,9 @@ def _seed_cluster(clients: _Clients, estate: SeededEstate, spec: ClusterSpec) ->
                 {"MonitoringRoleArn": f"arn:aws:iam::{ACCOUNT}:role/rds-monitoring-role"}
                 if inst.monitoring_interval
                 else {}
+            ),
+            **(
+                {"DBParameterGroupName": inst.db_parameter_group} if inst.db_parameter_group else {}
             ),
         )["DBInstance"]
         estate.instances[inst.name] = created["DBInstanceArn"]

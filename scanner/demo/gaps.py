@@ -25,13 +25,20 @@ GAP_HELPERS_BY_POLICY: dict[str, tuple[str, ...]] = {
     "aurora.cluster.no_extended_support": ("set_engine_lifecycle_support",),
     "aurora.cluster.parameter_group_in_sync": ("set_member_parameter_group_status",),
     "aurora.instance.ca_certificate_current": ("add_rds_describe_certificates",),
+    # Its verdicts would be the same from the shipped lifecycle table; the
+    # helper is what makes the demo read the support dates AWS reports.
+    "aurora.cluster.engine_version_supported": ("add_rds_describe_db_major_engine_versions",),
     "aurora.cluster.backup_plan": ("add_backup_list_protected_resources", "protect_resource"),
+    # reports-eu, a global database secondary, has no writer only thanks to the helper.
+    "aurora.cluster.multi_az": ("make_global_secondary_readers_only",),
+    "aurora.cluster.failover_capacity": ("make_global_secondary_readers_only",),
 }
 
 
 def install_server_gaps() -> None:
     """Patches moto needs before it serves its first request (new operations and routes)."""
     moto_gaps.add_rds_describe_certificates()
+    moto_gaps.add_rds_describe_db_major_engine_versions()
     moto_gaps.add_backup_list_protected_resources()
 
 
@@ -55,6 +62,8 @@ def apply_estate_gaps(estate: SeededEstate) -> None:
         if spec.activity_stream_key is not None:
             moto_gaps.set_activity_stream(account, region, spec.name, key(spec.activity_stream_key))
         moto_gaps.set_engine_lifecycle_support(account, region, spec.name, spec.lifecycle_support)
+        if spec.global_secondary:
+            moto_gaps.make_global_secondary_readers_only(account, region, spec.name)
         if spec.backup_protected:
             moto_gaps.protect_resource(account, region, estate.clusters[spec.name])
         for inst in spec.instances:

@@ -111,8 +111,13 @@ def protect_resource(
     resource_type: str = "Aurora",
     last_backup: dt.datetime | None = None,
 ) -> None:
-    """Record ``resource_arn`` as protected by AWS Backup (see the next function)."""
-    when = last_backup or dt.datetime(2026, 11, 27, 3, 0, tzinfo=dt.UTC)
+    """Record ``resource_arn`` as protected by AWS Backup (see the next function).
+
+    ``last_backup`` defaults to six hours before now: a scan collects with the
+    wall clock, and aurora.cluster.backup_plan judges LastBackupTime against
+    that collection time, so a fixed date would turn stale as days pass.
+    """
+    when = last_backup or dt.datetime.now(dt.UTC) - dt.timedelta(hours=6)
     name = resource_arn.rsplit(":", 1)[-1]
     with _lock:
         _PROTECTED.setdefault((account, region), []).append(
@@ -207,6 +212,29 @@ def set_member_parameter_group_status(
     instance.aurora_scan_parameter_group_status = status
 
 
+def make_global_secondary_readers_only(account: str, region: str, cluster_id: str) -> None:
+    """Gap: moto makes one member of every cluster its writer (``DBCluster.designate_writer``
+    runs whenever the members are read), also in the secondary cluster of a global database.
+    On AWS a secondary is "made up entirely of Aurora Replicas": every DBClusterMembers entry
+    has IsClusterWriter false.  Installs (once) a designate_writer that leaves clusters marked
+    as secondaries alone, marks ``cluster_id`` and clears its members' writer flag."""
+    from moto.rds.models import DBCluster, rds_backends
+
+    if _once("global_secondary_readers_only"):
+        original = DBCluster.designate_writer
+
+        def designate_writer(self: Any) -> None:
+            if not getattr(self, "aurora_scan_global_secondary", False):
+                original(self)
+
+        cluster_class: Any = DBCluster
+        cluster_class.designate_writer = designate_writer
+    cluster: Any = rds_backends[account][region].clusters[cluster_id]
+    cluster.aurora_scan_global_secondary = True
+    for member in cluster._members:
+        member.is_cluster_writer = False
+
+
 # The RDS certificate authorities, with the validity dates AWS documents.
 RDS_CA_CERTIFICATES: tuple[tuple[str, str, str], ...] = (
     ("rds-ca-2019", "2019-08-22T17:08:50+00:00", "2024-08-22T17:08:50+00:00"),
@@ -246,8 +274,86 @@ def add_rds_describe_certificates() -> None:
     response_class.describe_certificates = describe_certificates
 
 
+# DescribeDBMajorEngineVersions as AWS answers it for Aurora: (engine, major
+# version, start of standard support, last day of standard support, last day
+# of RDS Extended Support).  The end dates are the Aurora release calendars'
+# (AuroraMySQL.release-calendars.html, aurorapostgresql-release-calendar.html);
+# standard support starts on the Aurora release date of the major version.
+# AWS reports an end as the last millisecond of its day and Extended Support
+# as starting the next day, as in the response example of the Aurora User
+# Guide's "Viewing support dates for engine versions in Amazon RDS Extended
+# Support".
+RDS_MAJOR_ENGINE_VERSIONS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("aurora-mysql", "5.7", "2018-02-06", "2024-10-31", "2029-06-30"),
+    ("aurora-mysql", "8.0", "2021-11-18", "2028-04-30", "2029-07-31"),
+    ("aurora-postgresql", "11", "2019-11-26", "2024-02-29", "2027-03-31"),
+    ("aurora-postgresql", "12", "2020-12-23", "2025-02-28", "2028-02-29"),
+    ("aurora-postgresql", "13", "2021-08-26", "2026-02-28", "2029-02-28"),
+    # The calendar prints "29 February 2030" as 14's end of Extended Support, a
+    # day that does not exist; the last day of that February stands in for it.
+    ("aurora-postgresql", "14", "2022-02-24", "2027-02-28", "2030-02-28"),
+    ("aurora-postgresql", "15", "2023-02-08", "2028-02-29", "2031-02-28"),
+    ("aurora-postgresql", "16", "2024-01-31", "2029-02-28", "2032-02-28"),
+    ("aurora-postgresql", "17", "2025-05-01", "2030-02-28", "2033-02-28"),
+)
+
+
+def major_engine_version_record(
+    engine: str, major: str, start: str, standard_end: str, extended_end: str
+) -> dict[str, Any]:
+    """One DBMajorEngineVersion with both SupportedEngineLifecycles, in AWS's form."""
+
+    def day(text: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+    def last_moment(text: str) -> dt.datetime:
+        return day(text) + dt.timedelta(days=1, milliseconds=-1)
+
+    return {
+        "Engine": engine,
+        "MajorEngineVersion": major,
+        "SupportedEngineLifecycles": [
+            {
+                "LifecycleSupportName": "open-source-rds-standard-support",
+                "LifecycleSupportStartDate": day(start),
+                "LifecycleSupportEndDate": last_moment(standard_end),
+            },
+            {
+                "LifecycleSupportName": "open-source-rds-extended-support",
+                "LifecycleSupportStartDate": day(standard_end) + dt.timedelta(days=1),
+                "LifecycleSupportEndDate": last_moment(extended_end),
+            },
+        ],
+    }
+
+
+def add_rds_describe_db_major_engine_versions() -> None:
+    """Gap: RDS ``DescribeDBMajorEngineVersions`` is not implemented in moto
+    (NotImplementedError in-process, HTTP 500 over the server).  Answers it with
+    ``RDS_MAJOR_ENGINE_VERSIONS`` in one page, filtered by ``Engine`` and
+    ``MajorEngineVersion`` when given.  Idempotent."""
+    if not _once("rds_describe_db_major_engine_versions"):
+        return
+    from moto.core.responses import ActionResult
+    from moto.rds.responses import RDSResponse
+
+    def describe_db_major_engine_versions(self: Any) -> Any:
+        engine = self.params.get("Engine")
+        major = self.params.get("MajorEngineVersion")
+        versions = [
+            major_engine_version_record(*row)
+            for row in RDS_MAJOR_ENGINE_VERSIONS
+            if (not engine or engine == row[0]) and (not major or major == row[1])
+        ]
+        return ActionResult({"DBMajorEngineVersions": versions})
+
+    response_class: Any = RDSResponse
+    response_class.describe_db_major_engine_versions = describe_db_major_engine_versions
+
+
 def apply_all() -> None:
-    """Every process-wide patch above (pagination, backup route, certificates)."""
+    """Every process-wide patch above (pagination, backup route, certificates, major versions)."""
     patch_describe_db_clusters_pagination()
     add_backup_list_protected_resources()
     add_rds_describe_certificates()
+    add_rds_describe_db_major_engine_versions()

@@ -22,11 +22,15 @@ from typing import Any
 from scanner.graph import ResourceGraph
 from scanner.model import Resource
 from scanner.policy import operators
-from scanner.policy.expressions import ExpressionError, Getter, compile_expression
+from scanner.policy.expressions import ExpressionError, Getter, compile_expression, head_fields
 from scanner.policy.operators import OpContext
 from scanner.policy.validation import hint_for
 from scanner.policy.yaml_io import JsonPath
+from scanner.provenance import MISSING
 from scanner.vocabulary import RELATIONS, RESOURCE_TYPES
+
+# A condition's verdict in three-valued (Kleene) logic: None is UNKNOWN.
+Tri = bool | None
 
 MAX_WITNESSES = 10  # witness paths / matched items kept per condition
 MAX_EVIDENCE = 40  # evidence entries kept per finding
@@ -48,7 +52,7 @@ class State:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     # Verdicts of subject-independent `where`s on path end nodes, shared by
     # every subject of a run: 10,000 clusters on one subnet group judge it once.
-    cache: dict[tuple[int, str], tuple[bool, tuple[dict[str, Any], ...]]] = field(
+    cache: dict[tuple[int, str], tuple[Tri, tuple[dict[str, Any], ...], tuple[str, ...]]] = field(
         default_factory=dict
     )
     # Identical evidence is shared, not copied: most findings of a policy
@@ -57,6 +61,10 @@ class State:
     interned: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
     interned_ids: set[int] = field(default_factory=set)
     tuples: dict[tuple[int, ...], tuple[dict[str, Any], ...]] = field(default_factory=dict)
+    # Why the condition being tested cannot be decided: a condition that
+    # returns None (UNKNOWN) leaves its reasons here, one that returns a
+    # bool leaves the list as it found it (see Condition).
+    unknown: list[str] = field(default_factory=list)
 
     def intern(self, key: tuple[Any, ...], make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         item = self.interned.get(key)
@@ -194,6 +202,8 @@ class Compiler:
     data: Mapping[str, Any]
     problems: list[tuple[JsonPath, str, str | None]] = field(default_factory=list)
     reach: set[str] = field(default_factory=set)  # resource types paths can reach
+    # (resource type, top-level field) read by attribute tests on resources
+    reads: set[tuple[str, str]] = field(default_factory=set)
     params_used: set[str] = field(default_factory=set)
     subject_refs: int = 0  # how many {ref: subject.X} were compiled (for purity)
 
@@ -282,6 +292,7 @@ class Compiler:
             self.problem(path, "a condition must be a non-empty mapping")
             return Const(False)
         if "attr" in raw:
+            self.reads.update((t, h) for t in at_types for h in head_fields(str(raw["attr"])))
             return self.attr(raw, path)
         if "all" in raw or "any" in raw:
             key = "all" if "all" in raw else "any"
@@ -293,9 +304,10 @@ class Compiler:
         if "any_item" in raw:
             spec = raw["any_item"] if isinstance(raw["any_item"], dict) else {}
             attr = str(spec.get("attr", ""))
+            self.reads.update((t, h) for t in at_types for h in head_fields(attr))
             getter = self.expression(attr, (*path, "any_item", "attr"))
             where = self.condition(spec.get("where"), (*path, "any_item", "where"), at_types)
-            return AnyItem(attr, getter, where)
+            return AnyItem(attr, getter, where, head_fields(attr))
         if "path" in raw:
             return self.path(raw["path"], (*path, "path"), at_types)
         if "param_empty" in raw:
@@ -323,7 +335,7 @@ class Compiler:
             why = operators.check_value(op, value.const)
             if why is not None:
                 self.problem((*path, "value"), f"{op} needs {why}, found {value.const!r}")
-        return Attr(attr, getter, op, spec.fn, value, op == "exists")
+        return Attr(attr, getter, op, spec.fn, value, op == "exists", head_fields(attr))
 
     def path(self, raw: Any, path: JsonPath, at_types: Sequence[str]) -> Condition:
         spec = raw if isinstance(raw, dict) else {}
@@ -400,10 +412,28 @@ def _has_special(raw: Any) -> bool:
 
 
 class Condition:
+    """``test`` returns True, False or None (UNKNOWN: it read missing data).
+
+    Contract: a test that returns True or False leaves ``state.unknown`` as it
+    found it; one that returns None has appended why.
+    """
+
     __slots__ = ()
 
-    def test(self, state: State, record: Any, node: str) -> bool:
+    def test(self, state: State, record: Any, node: str) -> Tri:
         raise NotImplementedError
+
+
+def _missing_read(state: State, record: Any, heads: frozenset[str], attr: str) -> bool:
+    """Whether ``attr`` reads a field the record lists as missing; notes why if so."""
+    missing = record.get(MISSING) if type(record) is dict else None
+    if not missing or heads.isdisjoint(missing):
+        return False
+    reasons = [str(missing[h]) for h in sorted(heads.intersection(missing))]
+    state.unknown.extend(reasons)
+    if state.recording:
+        state.add({"kind": "missing", "attr": attr, "missing": reasons, "result": None})
+    return True
 
 
 class Const(Condition):
@@ -412,12 +442,12 @@ class Const(Condition):
     def __init__(self, result: bool) -> None:
         self.result = result
 
-    def test(self, state: State, record: Any, node: str) -> bool:
+    def test(self, state: State, record: Any, node: str) -> Tri:
         return self.result
 
 
 class Attr(Condition):
-    __slots__ = ("attr", "fast", "fn", "getter", "is_exists", "op", "value")
+    __slots__ = ("attr", "fast", "fn", "getter", "heads", "is_exists", "op", "value")
 
     def __init__(
         self,
@@ -427,12 +457,22 @@ class Attr(Condition):
         fn: operators.OpFn,
         value: Value,
         is_exists: bool,
+        heads: frozenset[str] = frozenset(),
     ) -> None:
         self.attr, self.getter, self.op, self.fn, self.value = attr, getter, op, fn, value
         self.is_exists = is_exists
+        # The record's top-level fields the attribute reads: if a failed call
+        # left one of them out (x_missing), the test is UNKNOWN.
+        self.heads = heads
         self.fast = operators.specialize(op, value.const) if value.is_const else None
 
-    def test(self, state: State, record: Any, node: str) -> bool:
+    def test(self, state: State, record: Any, node: str) -> Tri:
+        if (
+            type(record) is dict
+            and MISSING in record
+            and _missing_read(state, record, self.heads, self.attr)
+        ):
+            return None
         observed = self.getter(record)
         value = self.value
         expected = value.const if value.is_const else value.get(state)
@@ -499,7 +539,7 @@ class ParamEmpty(Condition):
             "result": result,
         }
 
-    def test(self, state: State, record: Any, node: str) -> bool:
+    def test(self, state: State, record: Any, node: str) -> Tri:
         result, entry = self.result, self.entry
         if result is None:  # computed ({ref: scan.accounts}): judged per run
             current = self.value.get(state)
@@ -520,12 +560,19 @@ class All(Condition):
     def __init__(self, subs: list[Condition]) -> None:
         self.subs = subs
 
-    def test(self, state: State, record: Any, node: str) -> bool:
+    def test(self, state: State, record: Any, node: str) -> Tri:
+        # Kleene: any False decides; else any UNKNOWN makes it UNKNOWN.
+        mark = len(state.unknown)
+        unknown = False
         # A loop, not all(genexpr): this runs per resource per policy; ~20% faster.
-        for sub in self.subs:  # noqa: SIM110
-            if not sub.test(state, record, node):
+        for sub in self.subs:
+            result = sub.test(state, record, node)
+            if result is None:
+                unknown = True
+            elif not result:
+                del state.unknown[mark:]
                 return False
-        return True
+        return None if unknown else True
 
 
 class Any_(Condition):
@@ -534,11 +581,18 @@ class Any_(Condition):
     def __init__(self, subs: list[Condition]) -> None:
         self.subs = subs
 
-    def test(self, state: State, record: Any, node: str) -> bool:
-        for sub in self.subs:  # noqa: SIM110 - see All.test
-            if sub.test(state, record, node):
+    def test(self, state: State, record: Any, node: str) -> Tri:
+        # Kleene: any True decides; else any UNKNOWN makes it UNKNOWN.
+        mark = len(state.unknown)
+        unknown = False
+        for sub in self.subs:
+            result = sub.test(state, record, node)
+            if result is None:
+                unknown = True
+            elif result:
+                del state.unknown[mark:]
                 return True
-        return False
+        return None if unknown else False
 
 
 class Not(Condition):
@@ -547,46 +601,74 @@ class Not(Condition):
     def __init__(self, sub: Condition) -> None:
         self.sub = sub
 
-    def test(self, state: State, record: Any, node: str) -> bool:
-        return not self.sub.test(state, record, node)
+    def test(self, state: State, record: Any, node: str) -> Tri:
+        result = self.sub.test(state, record, node)
+        return None if result is None else not result
 
 
 class AnyItem(Condition):
-    __slots__ = ("attr", "getter", "where")
+    __slots__ = ("attr", "getter", "heads", "where")
 
-    def __init__(self, attr: str, getter: Getter, where: Condition) -> None:
+    def __init__(
+        self, attr: str, getter: Getter, where: Condition, heads: frozenset[str] = frozenset()
+    ) -> None:
         self.attr, self.getter, self.where = attr, getter, where
+        self.heads = heads
 
-    def test(self, state: State, record: Any, node: str) -> bool:
+    def test(self, state: State, record: Any, node: str) -> Tri:
+        if (
+            type(record) is dict
+            and MISSING in record
+            and _missing_read(state, record, self.heads, self.attr)
+        ):
+            return None
         items = self.getter(record)
         if not isinstance(items, list):
             items = []
         recording = state.recording
         state.recording = False
+        mark = len(state.unknown)
+        matched: list[Any] = []
+        unknown = False
         try:
-            if not recording:
-                return any(self.where.test(state, item, node) for item in items)
-            matched = [item for item in items if self.where.test(state, item, node)]
+            for item in items:
+                result = self.where.test(state, item, node)
+                if result is None:
+                    unknown = True
+                elif result:
+                    matched.append(item)
+                    if not recording:
+                        break
         finally:
             state.recording = recording
-        state.add(
-            {
-                "kind": "any_item",
-                "attr": self.attr,
-                "matched": [bounded(m) for m in matched[:MAX_WITNESSES]],
-                "matched_count": len(matched),
-                "count": len(items),
-                "result": bool(matched),
-            }
-        )
-        return bool(matched)
+        verdict: Tri = True if matched else (None if unknown else False)
+        if verdict is not None:
+            del state.unknown[mark:]
+        if recording:
+            state.add(
+                {
+                    "kind": "any_item",
+                    "attr": self.attr,
+                    "matched": [bounded(m) for m in matched[:MAX_WITNESSES]],
+                    "matched_count": len(matched),
+                    "count": len(items),
+                    "result": verdict,
+                }
+            )
+        return verdict
 
 
 _TRUE: dict[str, Any] = {}
 
 
 class Path_(Condition):
-    __slots__ = ("pure", "steps", "to", "where")
+    """``path``: some walk along ``steps`` reaches a node of type ``to`` where
+    ``where`` holds.  Three-valued: True on a witness; else UNKNOWN when the
+    walk met missing data (a dangling reference, a lookup into a type that
+    was not collected completely, an edge or end node whose test is
+    UNKNOWN); else False."""
+
+    __slots__ = ("lookups", "pure", "steps", "to", "where")
 
     def __init__(
         self,
@@ -599,8 +681,13 @@ class Path_(Condition):
         self.steps, self.to, self.where = steps, to, where
         # pure: nothing below reads the subject, so `where` on a node has one answer.
         self.pure = pure
+        # Per step: the target type when the relation is a lookup (whose
+        # empty answer counts only if that type was collected completely).
+        self.lookups = tuple(
+            RELATIONS[name].target if RELATIONS[name].lookup else None for name, _ in steps
+        )
 
-    def _judge_end(self, state: State, end: Resource, recording: bool) -> tuple[bool, Any]:
+    def _judge_end(self, state: State, end: Resource, recording: bool) -> tuple[Tri, Any]:
         """Whether ``where`` holds on an end node, and its evidence when recording."""
         where = self.where
         if where is None:
@@ -611,25 +698,29 @@ class Path_(Condition):
             if hit is None:
                 hit = self._judge_recorded(state, end)
                 state.cache[key] = hit
-            return hit
+            if hit[0] is None:
+                state.unknown.extend(hit[2])
+            return hit[0], hit[1]
         if recording:
-            return self._judge_recorded(state, end)
+            ok, detail, _reasons = self._judge_recorded(state, end)
+            return ok, detail
         return where.test(state, end.attrs, end.id), ()
 
     def _judge_recorded(
         self, state: State, end: Resource
-    ) -> tuple[bool, tuple[dict[str, Any], ...]]:
+    ) -> tuple[Tri, tuple[dict[str, Any], ...], tuple[str, ...]]:
         assert self.where is not None
         detail: list[dict[str, Any]] = []
         saved, saved_recording = state.evidence, state.recording
         state.evidence, state.recording = detail, True
+        mark = len(state.unknown)
         try:
             ok = self.where.test(state, end.attrs, end.id)
         finally:
             state.evidence, state.recording = saved, saved_recording
-        return ok, tuple(detail)
+        return ok, tuple(detail), tuple(state.unknown[mark:])
 
-    def test(self, state: State, record: Any, node: str) -> bool:
+    def test(self, state: State, record: Any, node: str) -> Tri:
         recording = state.recording
         cap = MAX_WITNESSES if recording else 1
         found: list[dict[str, Any]] = []
@@ -637,18 +728,33 @@ class Path_(Condition):
         misses: list[tuple[tuple[str, ...], tuple[dict[str, Any], ...]]] | None = (
             [] if recording else None
         )
+        mark = len(state.unknown)
         state.recording = False
         try:
             self._walk(state, (node,), (), (), found, cap, recording, misses)
         finally:
             state.recording = recording
-        if recording:
-            if found:
+        if found:
+            del state.unknown[mark:]
+            if recording:
                 for item in found:
                     state.add(item)
-            else:
-                state.add(self._no_path(state, misses or []))
-        return bool(found)
+            return True
+        if len(state.unknown) > mark:
+            if recording:
+                state.add(
+                    {
+                        "kind": "no_path",
+                        "via": [name for name, _ in self.steps],
+                        "to": self.to,
+                        "missing": list(dict.fromkeys(state.unknown[mark:]))[:MAX_WITNESSES],
+                        "result": None,
+                    }
+                )
+            return None
+        if recording:
+            state.add(self._no_path(state, misses or []))
+        return False
 
     def _no_path(
         self,
@@ -700,8 +806,8 @@ class Path_(Condition):
             if end.type != self.to:
                 return
             ok, detail = self._judge_end(state, end, recording)
-            if not ok:
-                if misses is not None and not found and len(misses) < MAX_WITNESSES:
+            if not ok:  # False, or None with its reasons already noted
+                if ok is False and misses is not None and not found and len(misses) < MAX_WITNESSES:
                     misses.append((nodes[1:], detail))
                 return
             if recording:
@@ -719,10 +825,23 @@ class Path_(Condition):
                 found.append(_TRUE)
             return
         name, edge_where = self.steps[depth]
-        for target, data in state.graph.neighbours(nodes[-1], name):
+        here = nodes[-1]
+        graph = state.graph
+        gaps = graph.gaps
+        if gaps.dangling:
+            dangling = gaps.dangling.get((here, name))
+            if dangling:
+                state.unknown.extend(dangling)
+        lookup = self.lookups[depth]
+        if lookup is not None:
+            source = graph.resource(here)
+            why = gaps.incomplete(lookup, source.account, source.region)
+            if why is not None:
+                state.unknown.append(f"{name} from {here}: {why}")
+        for target, data in graph.neighbours(here, name):
             if target in nodes:
                 continue
-            if edge_where is not None and not edge_where.test(state, data, nodes[-1]):
+            if edge_where is not None and not edge_where.test(state, data, here):
                 continue
             self._walk(
                 state,

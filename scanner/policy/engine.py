@@ -2,22 +2,23 @@
 
 Per resource the verdict is decided in this order:
 
-1. ``scope`` first, when it can be decided without missing data (its paths
-   reach no type with a collection error in the resource's account and
-   region; a scope without paths reads only the subject): false ->
-   NOT_APPLICABLE ("out of scope").  If the scope's own paths reach an
-   errored type the verdict is UNKNOWN;
-2. UNKNOWN when a collection error in the resource's account and region
-   affects the policy's subject type or any type its paths can reach (never
-   PASS on missing data);
-3. PASS when ``require`` holds, else FAIL;
-4. a FAIL matched by an unexpired waiver becomes WAIVED.
+1. ``scope`` first: false -> NOT_APPLICABLE ("out of scope"); UNKNOWN when
+   the scope itself reads missing data;
+2. ``require``: true -> PASS, false -> FAIL, UNKNOWN -> UNKNOWN.
+3. a FAIL matched by an unexpired waiver becomes WAIVED.
+
+Conditions are three-valued (``scanner.policy.conditions``): a condition is
+UNKNOWN exactly when it reads a field a failed call left out of the record,
+follows a reference to an object that is not in the snapshot, or looks up a
+type that was not collected completely (``scanner.provenance``); ``all``,
+``any`` and ``not`` combine with Kleene logic.  So a finding is UNKNOWN only
+when the data it needs is missing - never PASS on missing data, and never
+UNKNOWN because of a gap it does not read.  The reason names each gap.
 
 A policy with ``inherited_by: RELATION`` also reports every resource reached
 from an in-scope subject by that relation as NOT_APPLICABLE ("inherited from
 cluster X").  Work is indexed: resources come from ``graph.of_type``,
-conditions are precompiled, the UNKNOWN test is cached per (policy, account,
-region), and nothing is recomputed per finding except the finding itself.
+conditions are precompiled, and nothing is recomputed per finding except the finding itself.
 
 The result is deterministic: ``ctx.now`` is the snapshot's collection time,
 scan start/end come from the snapshot, findings are sorted on output.
@@ -42,6 +43,7 @@ from scanner.policy.loader import PolicySet
 from scanner.policy.operators import OpContext
 from scanner.policy.policy import Policy, Program
 from scanner.policy.waivers import Waiver, Waivers
+from scanner.provenance import Gaps
 
 # The field that names each resource for people (ids and ARNs are for machines).
 NAME_FIELDS: dict[str, tuple[str, ...]] = {
@@ -53,6 +55,8 @@ NAME_FIELDS: dict[str, tuple[str, ...]] = {
     "aws.rds.global_cluster": ("GlobalClusterIdentifier",),
     "aws.rds.event_subscription": ("CustSubscriptionId",),
     "aws.rds.certificate": ("CertificateIdentifier",),
+    "aws.rds.db_parameter_group": ("DBParameterGroupName",),
+    "aws.rds.major_engine_version": ("x_engine_major",),
     "aws.ec2.security_group": ("GroupId",),
     "aws.ec2.subnet": ("SubnetId",),
     "aws.ec2.route_table": ("RouteTableId",),
@@ -203,16 +207,6 @@ class Run:
             self.inherit_targets[key] = cached
         return cached
 
-    def unknown_reason(self, reach: frozenset[str], account: str, region: str) -> str | None:
-        for error in self.errors:
-            hit = sorted(t for t in reach if error.affects(t, account, region))
-            if hit:
-                return (
-                    f"collection error {error.error_code} on {error.service} {error.operation} "
-                    f"in {error.account}/{error.region} leaves {', '.join(hit)} incomplete"
-                )
-        return None
-
 
 class NewFinding(Protocol):
     """The signature of ``new_finding``: Finding's fields, positional, in
@@ -276,7 +270,6 @@ new_finding = _finding_constructor()
 def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
     policy, program = selected.policy, selected.program
     state = State(run.graph, _PLACEHOLDER, OpContext(now=run.now), run.scan_facts)
-    unknown_cache: dict[tuple[str, str], tuple[str | None, str | None]] = {}
     findings: list[Finding] = []
     inherited: dict[str, Finding] = {}
     remediation_text = policy.remediation.get("text", "")
@@ -287,45 +280,40 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
     prefix = f"{policy.id}|".encode()
     sha256 = hashlib.sha256
     make = new_finding
-    # A complete collection (the usual case) leaves nothing UNKNOWN: no lookup per resource.
-    errors = bool(run.errors)
-    scope_unknown = unknown = None
+    unknown = state.unknown
     for rtype in policy.resources:
-        for resource, rid, type_, name, account, region, rid_bytes, key in run.rows(rtype):
+        for resource, rid, type_, name, account, region, rid_bytes, _key in run.rows(rtype):
             state.subject = resource
-            if errors:
-                cached = unknown_cache.get(key)
-                if cached is None:
-                    cached = unknown_cache[key] = (
-                        run.unknown_reason(program.scope_reach, *key),
-                        run.unknown_reason(program.reach, *key),
-                    )
-                scope_unknown, unknown = cached
             attrs = resource.attrs
             evidence: tuple[Mapping[str, Any], ...] = ()
             remediation = no_remediation
             reason = ""
-            in_scope = True
+            in_scope: bool | None = True
             if scope is not None:
-                # Scope evidence is only kept for NOT_APPLICABLE, so record it
-                # only then (most resources are in scope).
+                # Scope evidence is only kept for NOT_APPLICABLE and UNKNOWN, so
+                # record it only then (most resources are in scope).
                 state.recording = False
                 in_scope = scope.test(state, attrs, rid)
-            if scope_unknown is not None:
+            if in_scope is None:
                 # The scope itself reads missing data: not even NOT_APPLICABLE is known.
-                status, reason = Status.UNKNOWN, scope_unknown
-            elif not in_scope and scope is not None:
+                unknown.clear()
+                state.recording, state.evidence = True, []
+                scope.test(state, attrs, rid)  # type: ignore[union-attr]
+                status, reason = Status.UNKNOWN, _unknown_reason(unknown)
+                evidence = state.evidence_tuple()
+            elif not in_scope:
                 # Decided without the missing data: a Neptune cluster stays
                 # NOT_APPLICABLE whatever failed to collect elsewhere.
                 state.recording, state.evidence = True, []
-                scope.test(state, attrs, rid)
+                scope.test(state, attrs, rid)  # type: ignore[union-attr]
                 status, reason = Status.NOT_APPLICABLE, "out of scope"
                 evidence = state.evidence_tuple()
-            elif unknown is not None:
-                status, reason = Status.UNKNOWN, unknown
             else:
                 state.recording, state.evidence = True, []
-                if require.test(state, attrs, rid):
+                verdict = require.test(state, attrs, rid)
+                if verdict is None:
+                    status, reason = Status.UNKNOWN, _unknown_reason(unknown)
+                elif verdict:
                     status = Status.PASS
                 else:
                     status = Status.FAIL
@@ -333,6 +321,7 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
                     if cli is not None:
                         remediation["cli"] = cli.render(state, name)
                 evidence = state.evidence_tuple()
+            unknown.clear()
             state.recording = False
             findings.append(
                 make(
@@ -352,12 +341,24 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
                     None,
                 )
             )
-            if inherits and in_scope:
+            if inherits and in_scope is not False:
+                # A cluster-owned setting is never judged on a member, also when
+                # the cluster's own scope could not be decided.
                 _inherit(run, policy, no_remediation, resource, name, inherited)
     if inherited:
         subjects = {f.resource_id for f in findings}
         findings.extend(f for rid, f in inherited.items() if rid not in subjects)
     return findings
+
+
+def _unknown_reason(reasons: list[str]) -> str:
+    """The reason of an UNKNOWN finding: each distinct gap it read, a few at most."""
+    distinct = list(dict.fromkeys(reasons))
+    if not distinct:
+        return "missing data"
+    shown = "; ".join(distinct[:3])
+    more = len(distinct) - 3
+    return f"missing data: {shown}" + (f" (and {more} more)" if more > 0 else "")
 
 
 def _inherit(
@@ -446,6 +447,13 @@ def _waived(finding: Finding, waiver: Waiver) -> Finding:
 # ----- the public entry point ----------------------------------------------------------
 
 
+def snapshot_gaps(snapshot: Snapshot) -> Gaps:
+    """The snapshot's collection errors and, where it records them, its collected types."""
+    collected = snapshot.context.get("resource_types")
+    types = [str(t) for t in collected] if isinstance(collected, list) else None
+    return Gaps.of(snapshot.errors, types)
+
+
 def snapshot_digest(snapshot: Snapshot) -> str:
     """sha256 of the snapshot's canonical JSON (what `collect` writes)."""
     text = json.dumps(snapshot.to_dict(), sort_keys=True, separators=(",", ":"))
@@ -474,7 +482,7 @@ def evaluate(
     selected = select(policy_set, config)
     if graph is None:
         with gc_pause.paused():
-            graph = build_graph(snapshot.resources)
+            graph = build_graph(snapshot.resources, snapshot_gaps(snapshot))
     now = parse_time(snapshot.collected_at)
     run = Run(
         graph=graph,

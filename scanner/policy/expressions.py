@@ -189,3 +189,47 @@ def compile_expression(expr: str) -> Getter:
             return None
 
     return search
+
+
+# Node types whose first child is evaluated against the current record and
+# the rest against the first child's result (a.b, a[0], a[].b, a[?x].b, a | b).
+_CHAINED = frozenset(
+    {"subexpression", "index_expression", "projection", "value_projection", "flatten", "pipe"}
+)
+_FILTER = "filter_projection"
+
+
+def _root_fields(node: Any, out: set[str]) -> None:
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    children = node.get("children") or []
+    if kind == "field":
+        out.add(str(node.get("value")))
+    elif kind in _CHAINED or kind == _FILTER:
+        if children:
+            _root_fields(children[0], out)
+    else:  # functions, or/and/not, comparators, multi-selects: all read the record
+        for child in children:
+            _root_fields(child, out)
+
+
+def head_fields(expr: str) -> frozenset[str]:
+    """The top-level fields of a record that ``expr`` reads.
+
+    ``x_writer.AvailabilityZone`` -> {x_writer}; ``length(DBClusterMembers ||
+    `[]`)`` -> {DBClusterMembers}.  Used to tell whether an attribute reads a
+    field that a failed call left out (``scanner.provenance``).  An expression
+    that does not parse reads nothing (compilation reports it).
+    """
+    if _PLAIN.match(expr):
+        return frozenset((expr.split(".", 1)[0],))
+    if _QUOTED_CHAIN.match(expr):
+        return frozenset(_segments(expr)[:1])
+    try:
+        tree = jmespath.compile(expr).parsed
+    except jmespath.exceptions.JMESPathError:
+        return frozenset()
+    out: set[str] = set()
+    _root_fields(tree, out)
+    return frozenset(out)

@@ -132,7 +132,7 @@ def load_roots(roots: Sequence[Path]) -> PolicySet:
         for path in _yaml_files(root / "data") if (root / "data").is_dir() else []:
             doc = _load(path, errors, digest, root, root_index, what="data table")
             if doc is not None:
-                data[path.stem] = doc.data  # later directories override earlier ones
+                add_data_table(data, path.stem, doc.data)
         for path in _policy_files(root):
             doc = _load(path, errors, digest, root, root_index, what="policy")
             if doc is None:
@@ -189,6 +189,22 @@ def load_roots(roots: Sequence[Path]) -> PolicySet:
         sha256=digest.hexdigest(),
         directories=tuple(display_path(r) for r in roots),
     )
+
+
+def add_data_table(data: dict[str, Any], name: str, table: Any) -> None:
+    """Register ``data/<name>.yaml``; a mapping's keys also as ``<name>.<key>``.
+
+    One file can then hold a feature's related tables, each cited where it is
+    defined (``{data: activity_stream_support.unsupported_engine_modes}``).  A
+    later directory's file of the same name replaces the earlier one whole, its
+    sub-tables included.
+    """
+    for key in [k for k in data if k.startswith(name + ".")]:
+        del data[key]
+    data[name] = table
+    if isinstance(table, dict):
+        for key, value in table.items():
+            data[f"{name}.{key}"] = value
 
 
 def _load(

@@ -264,6 +264,18 @@ def op_older_than_days(observed: Any, expected: Any, ctx: OpContext) -> bool:
     return (ctx.now - when) > dt.timedelta(days=days)
 
 
+def op_within_last_days(observed: Any, expected: Any, ctx: OpContext) -> bool:
+    """The observed time is at most ``expected`` days before now (a later time counts too).
+
+    The complement of ``older_than_days`` for a parseable time; an unparseable
+    one is false for both, so "recent enough" is never assumed.
+    """
+    when, days = _parse_time(observed), _as_number(expected)
+    if when is None or days is None:
+        return False
+    return (ctx.now - when) <= dt.timedelta(days=days)
+
+
 def op_expires_within_days(observed: Any, expected: Any, ctx: OpContext) -> bool:
     """The observed time is already past, or within ``expected`` days of now."""
     when, days = _parse_time(observed), _as_number(expected)
@@ -279,7 +291,10 @@ def op_version_supported(observed: Any, expected: Any, ctx: OpContext) -> bool:
     ``{engine, major_version, end_of_standard_support: YYYY-MM-DD}``.  The
     row whose ``major_version`` is the longest dotted prefix of the observed
     version decides; a version the table does not know counts as supported
-    (it is newer than the table), so the table never invents failures.
+    (it is newer than the table), so the table never invents failures.  The
+    date is the last day of standard support, as in the release calendars:
+    DescribeDBMajorEngineVersions reports that day's last millisecond as its
+    LifecycleSupportEndDate, so the version is supported until the day ends.
     """
     if not isinstance(observed, str) or not isinstance(expected, Mapping):
         return False
@@ -299,7 +314,8 @@ def op_version_supported(observed: Any, expected: Any, ctx: OpContext) -> bool:
 _VERSION_MEMO: dict[tuple[int, str, str, dt.datetime], tuple[Any, bool]] = {}
 
 
-def _version_supported(observed: str, engine: str, table: Any, ctx: OpContext) -> bool:
+def _major_row(observed: str, engine: str, table: Any) -> Mapping[str, Any] | None:
+    """The ``engine`` row whose ``major_version`` is the longest dotted prefix of ``observed``."""
     best: Mapping[str, Any] | None = None
     for row in table if isinstance(table, list) else []:
         if not isinstance(row, Mapping) or str(row.get("engine", "")) != engine:
@@ -309,12 +325,46 @@ def _version_supported(observed: str, engine: str, table: Any, ctx: OpContext) -
             continue
         if best is None or len(major) > len(str(best.get("major_version", ""))):
             best = row
+    return best
+
+
+def _version_supported(observed: str, engine: str, table: Any, ctx: OpContext) -> bool:
+    best = _major_row(observed, engine, table)
     if best is None:
         return True
     end = _parse_time(best.get("end_of_standard_support"))
     if end is None:
         return True
-    return ctx.now < end
+    return ctx.now < end + dt.timedelta(days=1)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    """The numbers of a version string in order: 5.7.mysql_aurora.2.11.2 -> (5, 7, 2, 11, 2)."""
+    return tuple(int(n) for n in re.findall(r"[0-9]+", version))
+
+
+def op_version_below_minimum(observed: Any, expected: Any, ctx: OpContext) -> bool:
+    """The engine version is older than a feature's minimum for its major version.
+
+    ``expected`` is ``{engine: NAME, table: [ROW, ...]}`` where a row is
+    ``{engine, major_version, min_version}``; the row whose ``major_version`` is
+    the longest dotted prefix of the observed version decides (as for
+    ``version_supported``).  A row whose ``min_version`` is null or absent means
+    no version of that major has the feature: every version is below.  Versions
+    compare number by number (2.08 < 2.11).  A version no row matches is not
+    below (it is newer than the table), so the table never invents a gap.
+    """
+    if not isinstance(observed, str) or not isinstance(expected, Mapping):
+        return False
+    row = _major_row(observed, str(expected.get("engine", "")), expected.get("table") or [])
+    if row is None:
+        return False
+    minimum = row.get("min_version")
+    if minimum is None:
+        return True
+    have, need = _version_key(observed), _version_key(str(minimum))
+    width = max(len(have), len(need))
+    return have + (0,) * (width - len(have)) < need + (0,) * (width - len(need))
 
 
 # ----- literal value checks (used by the loader's meaning phase) -----------
@@ -406,6 +456,13 @@ _OPS: tuple[Operator, ...] = (
         "older_than_days", op_older_than_days, False, "timestamp older than N days", _need_number
     ),
     Operator(
+        "within_last_days",
+        op_within_last_days,
+        False,
+        "timestamp at most N days before now",
+        _need_number,
+    ),
+    Operator(
         "expires_within_days",
         op_expires_within_days,
         False,
@@ -417,6 +474,13 @@ _OPS: tuple[Operator, ...] = (
         op_version_supported,
         False,
         "engine version within standard support (lifecycle table)",
+        _need_lifecycle,
+    ),
+    Operator(
+        "version_below_minimum",
+        op_version_below_minimum,
+        False,
+        "engine version below the minimum a table gives for its major version",
         _need_lifecycle,
     ),
 )

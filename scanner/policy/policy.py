@@ -67,9 +67,9 @@ class Program:
     cli: Template | None
     reach: frozenset[str]
     params: dict[str, Any]
-    # Types the scope's own paths can reach: when none of them had a collection
-    # error, scope is decided first (NOT_APPLICABLE needs no missing data).
-    scope_reach: frozenset[str] = frozenset()
+    # (resource type, top-level field) of every attribute the conditions read:
+    # what a failed call must leave out for a finding to become UNKNOWN.
+    reads: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass
@@ -176,7 +176,6 @@ class Policy:
         types = list(self.resources)
         scope = self.doc.get("scope")
         scope_c = compiler.condition(scope, ("scope",), types) if scope is not None else None
-        scope_reach = frozenset(compiler.reach)
         require_c = compiler.condition(self.doc.get("require"), ("require",), types)
         message = compile_template(
             str(self.doc.get("message", "")), compiler, ("message",), self.resources
@@ -197,7 +196,7 @@ class Policy:
             cli=cli,
             reach=frozenset(compiler.reach) | frozenset(self.resources),
             params=compiler.params if isinstance(compiler.params, dict) else dict(compiler.params),
-            scope_reach=scope_reach,
+            reads=frozenset(compiler.reads),
         )
         return program, errors
 

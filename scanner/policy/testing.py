@@ -16,6 +16,7 @@ from scanner.model import CollectionError, Resource
 from scanner.policy.engine import Run, Selected, evaluate_policy, parse_time
 from scanner.policy.loader import PolicySet
 from scanner.policy.policy import Policy
+from scanner.provenance import Gaps
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -75,14 +76,15 @@ def run_case(
     if errors:
         raise UserInputErrors(errors)
     resources = case_resources(case)
-    graph = build_graph(resources)
+    gaps_of_case = case_errors(case)
+    graph = build_graph(resources, Gaps.of(gaps_of_case))
     accounts = sorted({r.account for r in resources}) or [DEFAULT_ACCOUNT]
     regions = sorted({r.region for r in resources}) or [DEFAULT_REGION]
     run = Run(
         graph=graph,
         now=parse_time(str(case.get("now", DEFAULT_NOW))),
         scan_facts={"accounts": accounts, "regions": regions},
-        errors=case_errors(case),
+        errors=gaps_of_case,
     )
     findings = evaluate_policy(run, Selected(policy, program, tuple(frameworks)))
     by_id = {f.resource_id: f for f in findings}

@@ -60,6 +60,13 @@ def evidence_line(ev: Mapping[str, Any]) -> str:
         text = "path " + " ".join(parts)
         end = [evidence_line(e) for e in ev.get("end") or () if isinstance(e, Mapping)]
         return text + (f" where {'; '.join(end)}" if end else "")
+    if kind == "missing":  # an attribute that reads a field a failed call left out
+        reasons = "; ".join(str(r) for r in ev.get("missing") or ())
+        return f"{ev.get('attr', '')}: not known — {reasons}"
+    if kind == "no_path" and ev.get("result") is None:  # the walk met missing data
+        via = " -> ".join(str(v) for v in ev.get("via") or ())
+        reasons = "; ".join(str(r) for r in ev.get("missing") or ())
+        return f"path via {via} to {ev.get('to', '')}: not known — {reasons}"
     if kind == "no_path":
         via = " -> ".join(str(v) for v in ev.get("via") or ())
         text = f"no path from {ev.get('from', '')} via {via} to {ev.get('to', '')}"

@@ -56,6 +56,8 @@ RECORD_SHAPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "aws.rds.global_cluster": ("rds", "GlobalCluster", ()),
     "aws.rds.event_subscription": ("rds", "EventSubscription", ()),
     "aws.rds.certificate": ("rds", "Certificate", ()),
+    "aws.rds.db_parameter_group": ("rds", "DBParameterGroup", ("Parameters",)),
+    "aws.rds.major_engine_version": ("rds", "DBMajorEngineVersion", ()),
     "aws.ec2.security_group": ("ec2", "SecurityGroup", ()),
     "aws.ec2.subnet": ("ec2", "Subnet", ()),
     "aws.ec2.route_table": ("ec2", "RouteTable", ()),

@@ -101,3 +101,110 @@ def test_org_scans_every_active_account(mocked_aws: None) -> None:
     assert snapshot.errors == ()
     assert set(snapshot.context["accounts"]) == {ACCOUNT, member}
     assert {r.account for r in snapshot.resources} == {ACCOUNT, member}
+
+
+@pytest.fixture
+def accounts_report(monkeypatch: pytest.MonkeyPatch) -> dict[str, str | None]:
+    """ListAccounts answers as AWS will after 2026-09-09: ``State`` and no ``Status``.
+
+    botocore's organizations model documents ``Account.Status`` as retired on
+    that date (``State`` replaces it); moto still sends both.  Account ids in
+    the returned mapping get that ``State`` instead of their own.
+    """
+    from moto.organizations.models import FakeAccount
+
+    original = FakeAccount.describe
+    states: dict[str, str | None] = {}
+
+    def describe(self: Any) -> dict[str, Any]:
+        record = dict(original(self))
+        record.pop("Status", None)
+        state = states.get(record["Id"], record["State"])
+        if state is None:
+            record.pop("State")
+        else:
+            record["State"] = state
+        return record
+
+    monkeypatch.setattr(FakeAccount, "describe", describe)
+    return states
+
+
+def _org_with_member() -> str:
+    org = boto3.client("organizations", region_name=REGION)
+    org.create_organization(FeatureSet="ALL")
+    org.create_account(AccountName="workload", Email="w@example.com")
+    return next(a["Id"] for a in org.list_accounts()["Accounts"] if a["Id"] != ACCOUNT)
+
+
+def _org_options() -> CollectOptions:
+    return CollectOptions(
+        regions=(REGION,), org=True, role_name="scan", resource_types=("aws.ec2.vpc",)
+    )
+
+
+def test_org_reads_state_when_status_is_retired(
+    mocked_aws: None, accounts_report: dict[str, str | None]
+) -> None:
+    member = _org_with_member()
+    listed = boto3.client("organizations", region_name=REGION).list_accounts()["Accounts"]
+    assert all("Status" not in a and a["State"] == "ACTIVE" for a in listed)
+    snapshot = collect(_org_options())
+    assert snapshot.accounts == tuple(sorted((ACCOUNT, member)))
+    assert snapshot.errors == ()
+    assert {r.account for r in snapshot.resources} == {ACCOUNT, member}
+
+
+def test_org_skips_accounts_whose_state_is_not_active(
+    mocked_aws: None, accounts_report: dict[str, str | None]
+) -> None:
+    member = _org_with_member()
+    accounts_report[member] = "PENDING_CLOSURE"
+    snapshot = collect(_org_options())
+    assert snapshot.accounts == (ACCOUNT,)
+    assert snapshot.errors == ()
+
+
+def test_org_falls_back_to_status_for_records_without_state(
+    mocked_aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.organizations.models import FakeAccount
+
+    original = FakeAccount.describe
+
+    def describe(self: Any) -> dict[str, Any]:
+        record = dict(original(self))
+        record.pop("State")  # an answer from before State was introduced
+        return record
+
+    monkeypatch.setattr(FakeAccount, "describe", describe)
+    member = _org_with_member()
+    snapshot = collect(_org_options())
+    assert snapshot.accounts == tuple(sorted((ACCOUNT, member)))
+    assert snapshot.errors == ()
+
+
+def test_org_with_no_active_account_is_a_recorded_error(
+    mocked_aws: None, accounts_report: dict[str, str | None]
+) -> None:
+    from scanner.model import ExitCode
+    from scanner.policy.engine import evaluate
+    from scanner.policy.loader import load_policies
+
+    member = _org_with_member()
+    accounts_report.update({ACCOUNT: "SUSPENDED", member: "CLOSED"})
+    snapshot = collect(_org_options())
+    (error,) = snapshot.errors
+    assert (error.account, error.region, error.service, error.operation) == (
+        ACCOUNT,
+        "*",
+        "organizations",
+        "ListAccounts",
+    )
+    assert error.error_code == "NoActiveAccounts"
+    assert "CLOSED, SUSPENDED" in error.message
+    assert error.resource_types == ("aws.ec2.vpc",)
+    # the caller's account is still scanned, and the scan says it is incomplete
+    assert snapshot.accounts == (ACCOUNT,)
+    result = evaluate(snapshot, load_policies())
+    assert result.exit_code(None) is ExitCode.INCOMPLETE

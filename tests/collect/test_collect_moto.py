@@ -24,6 +24,8 @@ RAW_FIELD = {
     "aws.rds.global_cluster": "GlobalClusterMembers",
     "aws.rds.event_subscription": "SourceType",
     "aws.rds.certificate": "ValidTill",
+    "aws.rds.db_parameter_group": "Parameters",
+    "aws.rds.major_engine_version": "SupportedEngineLifecycles",
     "aws.ec2.security_group": "IpPermissions",
     "aws.ec2.subnet": "SubnetId",
     "aws.ec2.route_table": "Routes",

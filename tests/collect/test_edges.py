@@ -270,6 +270,27 @@ def test_event_subscriptions_cover_all_or_listed_clusters() -> None:
     assert list(g.neighbours("c3", "notified_by")) == []
 
 
+def test_event_subscriptions_without_source_type_cover_every_cluster() -> None:
+    """CreateEventSubscription: no SourceType means events from every source of the account."""
+    resources = [
+        res("c1", "rds.db_cluster", DBClusterIdentifier="c1"),
+        res("c2", "rds.db_cluster", DBClusterIdentifier="c2"),
+        res("c3", "rds.db_cluster", region="eu-west-1"),
+        res("c4", "rds.db_cluster", account="210987654321"),
+        res("absent", "rds.event_subscription", Enabled=True),
+        res("null", "rds.event_subscription", SourceType=None, Enabled=True),
+        res("empty", "rds.event_subscription", SourceType="", Enabled=False),
+        # SourceIds need a SourceType (API constraint): a list here narrows nothing.
+        res("ids", "rds.event_subscription", SourceIdsList=["c2"]),
+    ]
+    g = build_graph(resources)
+    every = ["absent", "empty", "ids", "null"]
+    assert sorted(t for t, _ in g.neighbours("c1", "notified_by")) == every
+    assert sorted(t for t, _ in g.neighbours("c2", "notified_by")) == every
+    assert list(g.neighbours("c3", "notified_by")) == []
+    assert list(g.neighbours("c4", "notified_by")) == []
+
+
 def test_derived_facts_given_directly_are_kept_and_duplicates_ignored() -> None:
     snap = res("s", "rds.db_cluster_snapshot", x_restore=["111122223333"])
     g = build_graph([snap, res("s", "rds.db_cluster_snapshot")])

@@ -52,3 +52,13 @@ def test_listed_operations_paginate_and_name_their_items_key(spec: Any) -> None:
     assert c.can_paginate(spec.method)
     output = c.meta.service_model.operation_model(spec.operation).output_shape
     assert spec.items_key in output.members
+
+
+def test_iam_actions_of_the_lifecycle_and_instance_parameter_types() -> None:
+    assert iam_actions_for(["aws.rds.db_parameter_group"]) == [
+        "rds:DescribeDBParameterGroups",
+        "rds:DescribeDBParameters",
+    ]
+    assert iam_actions_for(["aws.rds.major_engine_version"]) == [
+        "rds:DescribeDBMajorEngineVersions"
+    ]

@@ -100,6 +100,7 @@ EXPECTATIONS: tuple[tuple[str, str, str], ...] = (
     ("aurora.mysql.backtrack_enabled", "billing-prod", FAIL),
     ("aurora.mysql.backtrack_enabled", "crm-prod", FAIL),
     ("aurora.mysql.backtrack_enabled", "payments-prod", NA),  # PostgreSQL
+    ("aurora.mysql.backtrack_enabled", "sessions-serverless", NA),  # Serverless v1
     ("aurora.cluster.copy_tags_to_snapshot", "orders-prod", PASS),
     ("aurora.cluster.copy_tags_to_snapshot", "legacy-reporting", FAIL),
     # ----- availability ---------------------------------------------------
@@ -109,11 +110,15 @@ EXPECTATIONS: tuple[tuple[str, str, str], ...] = (
     ("aurora.cluster.multi_az", "inventory-prod", FAIL),  # reader in the writer's AZ
     ("aurora.cluster.multi_az", "billing-prod", FAIL),
     ("aurora.cluster.multi_az", "legacy-reporting", FAIL),  # writer only
+    ("aurora.cluster.multi_az", "reports-eu", PASS),  # global secondary: readers in two AZs
+    ("aurora.cluster.multi_az", "sessions-serverless", NA),  # Serverless v1
     ("aurora.cluster.failover_capacity", "orders-prod", PASS),
     ("aurora.cluster.failover_capacity", "payments-prod", PASS),
     ("aurora.cluster.failover_capacity", "analytics-staging", FAIL),  # smaller reader
-    ("aurora.cluster.failover_capacity", "ledger-prod", FAIL),  # reader in tier 5
+    ("aurora.cluster.failover_capacity", "ledger-prod", PASS),  # only reader: tier 5, same class
     ("aurora.cluster.failover_capacity", "legacy-reporting", FAIL),  # no reader
+    ("aurora.cluster.failover_capacity", "reports-eu", NA),  # global secondary: no writer
+    ("aurora.cluster.failover_capacity", "sessions-serverless", NA),  # Serverless v1
     ("aurora.cluster.subnet_group_multi_az", "orders-prod", PASS),
     ("aurora.cluster.subnet_group_multi_az", "billing-prod", FAIL),
     ("aurora.serverless.v1_retired", "orders-prod", PASS),
@@ -122,6 +127,7 @@ EXPECTATIONS: tuple[tuple[str, str, str], ...] = (
     ("aurora.cluster.iam_auth", "orders-prod", PASS),
     ("aurora.cluster.iam_auth", "legacy-reporting", FAIL),
     ("aurora.cluster.iam_auth", "search-dev", FAIL),
+    ("aurora.cluster.iam_auth", "sessions-serverless", NA),  # Serverless v1
     ("aurora.cluster.custom_admin_username", "orders-prod", PASS),
     ("aurora.cluster.custom_admin_username", "legacy-reporting", FAIL),  # admin
     ("aurora.cluster.custom_admin_username", "analytics-staging", FAIL),  # postgres
@@ -130,6 +136,7 @@ EXPECTATIONS: tuple[tuple[str, str, str], ...] = (
     ("aurora.cluster.master_password_managed", "orders-prod", PASS),
     ("aurora.cluster.master_password_managed", "legacy-reporting", FAIL),
     ("aurora.cluster.master_password_managed", "analytics-staging", FAIL),
+    ("aurora.cluster.master_password_managed", "sessions-serverless", NA),  # Serverless v1
     ("aurora.cluster.master_secret_rotation", "orders-prod", PASS),
     ("aurora.cluster.master_secret_rotation", "ledger-prod", FAIL),
     # ----- logging, audit and monitoring ----------------------------------
@@ -137,9 +144,11 @@ EXPECTATIONS: tuple[tuple[str, str, str], ...] = (
     ("aurora.cluster.log_exports", "payments-prod", PASS),
     ("aurora.cluster.log_exports", "billing-prod", FAIL),
     ("aurora.cluster.log_exports", "analytics-staging", FAIL),
+    ("aurora.cluster.log_exports", "sessions-serverless", NA),  # Serverless v1
     ("aurora.mysql.audit_log_export", "orders-prod", PASS),
     ("aurora.mysql.audit_log_export", "billing-prod", FAIL),
     ("aurora.mysql.audit_log_export", "payments-prod", NA),
+    ("aurora.mysql.audit_log_export", "sessions-serverless", NA),  # Serverless v1
     # Judged on the cluster through the cluster parameter group it uses.
     ("aurora.mysql.advanced_auditing", "orders-prod", PASS),  # mysql8-hardened
     ("aurora.mysql.advanced_auditing", "inventory-prod", PASS),  # mysql8-tls-numeric
@@ -151,11 +160,18 @@ EXPECTATIONS: tuple[tuple[str, str, str], ...] = (
     ("aurora.postgresql.query_logging", "catalog-v2", PASS),  # log_min_duration_statement
     ("aurora.postgresql.query_logging", "analytics-staging", FAIL),  # none / -1
     ("aurora.postgresql.query_logging", "search-dev", FAIL),  # default.* group
+    # the cluster group logs DDL, but the reader's own DB parameter group sets
+    # log_statement none (and pgaudit is loaded with no pgaudit.log)
+    ("aurora.postgresql.query_logging", "ledger-prod", FAIL),
     ("aurora.postgresql.query_logging", "orders-prod", NA),
     ("aurora.cluster.activity_stream", "orders-prod", PASS),
     ("aurora.cluster.activity_stream", "inventory-prod", PASS),
     ("aurora.cluster.activity_stream", "crm-prod", FAIL),
-    ("aurora.cluster.activity_stream", "legacy-reporting", FAIL),
+    ("aurora.cluster.activity_stream", "legacy-reporting", FAIL),  # Aurora MySQL 2.11.2
+    ("aurora.cluster.activity_stream", "billing-prod", NA),  # db.t3 members
+    ("aurora.cluster.activity_stream", "search-dev", NA),  # db.t4g member
+    ("aurora.cluster.activity_stream", "catalog-v2", NA),  # Serverless v2
+    ("aurora.cluster.activity_stream", "sessions-serverless", NA),  # Serverless v1
     ("aurora.instance.enhanced_monitoring", "orders-prod-1", PASS),
     ("aurora.instance.enhanced_monitoring", "legacy-reporting-1", FAIL),
     ("aurora.instance.enhanced_monitoring", "search-dev-1", FAIL),
@@ -172,6 +188,7 @@ EXPECTATIONS: tuple[tuple[str, str, str], ...] = (
     ("aurora.cluster.auto_minor_version_upgrade", "orders-prod", PASS),
     ("aurora.cluster.auto_minor_version_upgrade", "legacy-reporting", FAIL),  # cluster off
     ("aurora.cluster.auto_minor_version_upgrade", "billing-prod", FAIL),  # one member off
+    ("aurora.cluster.auto_minor_version_upgrade", "sessions-serverless", NA),  # Serverless v1
     ("aurora.cluster.engine_version_supported", "orders-prod", PASS),
     ("aurora.cluster.engine_version_supported", "payments-prod", PASS),
     ("aurora.cluster.engine_version_supported", "legacy-reporting", FAIL),  # 5.7

@@ -17,7 +17,11 @@ with the helper, as asserted below (``GAP_HELPERS_BY_POLICY``):
 - aurora.cluster.no_extended_support: set_engine_lifecycle_support
 - aurora.cluster.parameter_group_in_sync: set_member_parameter_group_status
 - aurora.instance.ca_certificate_current: add_rds_describe_certificates
+- aurora.cluster.engine_version_supported: add_rds_describe_db_major_engine_versions (the
+  support dates AWS reports; the shipped table would give the same verdicts)
 - aurora.cluster.backup_plan: add_backup_list_protected_resources, protect_resource
+- aurora.cluster.multi_az, aurora.cluster.failover_capacity: make_global_secondary_readers_only
+  (moto gives the global database secondary reports-eu a writer; AWS does not)
 """
 
 from __future__ import annotations

@@ -74,3 +74,36 @@ def _messages(policy_id: str) -> list[str]:
 def test_path_policies_show_the_neighbours_value(policy_id: str, want: str) -> None:
     """A FAIL of a path-based policy says what the neighbour held, not only its name."""
     assert any(want in m for m in _messages(policy_id)), _messages(policy_id)
+
+
+@pytest.mark.parametrize(
+    ("policy_id", "want"),
+    [
+        # An AWS owned key reports StorageEncrypted false: the message says which field decided.
+        (
+            "aurora.cluster.storage_encrypted",
+            "PASS Cluster c1 (aurora-postgresql) reports StorageEncryptionType = sse-rds, "
+            "StorageEncrypted = false (storage encryption: sse-rds)",
+        ),
+        (
+            "aurora.cluster_snapshot.encrypted",
+            "PASS Cluster snapshot s1 of c1 (aurora-mysql) reports StorageEncryptionType = sse-rds",
+        ),
+        (
+            "aurora.global_cluster.storage_encrypted",
+            "PASS Global database g1 (aurora-postgresql) reports StorageEncryptionType = sse-rds",
+        ),
+        (
+            "aurora.cluster.kms_customer_managed_key",
+            "FAIL Cluster c1 is encrypted with an AWS owned key (StorageEncryptionType sse-rds), "
+            "not a customer managed key",
+        ),
+        (
+            "aurora.cluster_snapshot.kms_customer_managed_key",
+            "FAIL Cluster snapshot s1 is encrypted with an AWS owned key (StorageEncryptionType "
+            "sse-rds), not a customer managed key",
+        ),
+    ],
+)
+def test_encryption_messages_name_the_deciding_field(policy_id: str, want: str) -> None:
+    assert any(want in m for m in _messages(policy_id)), _messages(policy_id)

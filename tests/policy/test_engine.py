@@ -30,6 +30,9 @@ def res(
     return Resource(id=rid, type=rtype, account=ACCOUNT, region=region, attrs=attrs)
 
 
+KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1111aaaa-0000-0000-0000-000000000001"
+
+
 def cluster(name: str, protected: bool, members: tuple[str, ...] = (), **attrs: Any) -> Resource:
     return res(
         f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:{name}",
@@ -153,17 +156,23 @@ def test_unknown_when_subject_or_reachable_type_was_not_collected(policy_dir: Pa
         "denied",
         ("aws.rds.db_cluster",),
     )
-    result = evaluate(snapshot(cluster("c", True), errors=(kms_error, other_region)), ps)
+    result = evaluate(
+        snapshot(cluster("c", True, KmsKeyId=KEY), errors=(kms_error, other_region)), ps
+    )
     cmk = _by(result, "test.cluster.encrypted_with_cmk")["c"]
+    # The key the cluster names was not described: the path to it dangles.
     assert cmk.status is Status.UNKNOWN
-    assert "aws.kms.key" in cmk.reason and "DescribeKey" in cmk.reason
-    # The deletion-protection policy reaches no KMS data, and the rds error is elsewhere.
+    assert KEY in cmk.reason and "aws.kms.key" in cmk.reason and "DescribeKey" in cmk.reason
+    # The deletion-protection policy reads no KMS data, and the rds error is elsewhere.
     assert _by(result, "test.cluster.deletion_protection")["c"].status is Status.PASS
+    # A listing error in the cluster's own account and region leaves the
+    # records it did return complete: what they say is decided.
     whole_account = CollectionError(
         ACCOUNT, "*", "sts", "AssumeRole", "AccessDenied", "denied", ("aws.rds.db_cluster",)
     )
     result = evaluate(snapshot(cluster("c", True), errors=(whole_account,)), ps)
-    assert _by(result, "test.cluster.deletion_protection")["c"].status is Status.UNKNOWN
+    assert _by(result, "test.cluster.deletion_protection")["c"].status is Status.PASS
+    assert result.incomplete
 
 
 def test_scope_decided_before_unknown_when_it_needs_no_missing_data(
@@ -174,8 +183,8 @@ def test_scope_decided_before_unknown_when_it_needs_no_missing_data(
     )
     ps = load_policies([policy_dir], include_builtin=False)
     snap = snapshot(
-        cluster("graph", True, Engine="neptune"),
-        cluster("c", True),
+        cluster("graph", True, Engine="neptune", KmsKeyId=KEY),
+        cluster("c", True, KmsKeyId=KEY),
         errors=(kms_error,),
     )
     cmk = _by(evaluate(snap, ps), "test.cluster.encrypted_with_cmk")
@@ -409,7 +418,9 @@ def test_evaluate_cli_incomplete_scan_exits_3(
         ACCOUNT, REGION, "rds", "DescribeDBClusters", "Throttling", "slow", ("aws.rds.db_cluster",)
     )
     snap_file = tmp_path / "snap.json"
-    snap_file.write_text(json.dumps(snapshot(cluster("c", True), errors=(error,)).to_dict()))
+    snap_file.write_text(
+        json.dumps(snapshot(cluster("c", True, KmsKeyId=KEY), errors=(error,)).to_dict())
+    )
     args = [
         "evaluate",
         str(snap_file),
@@ -424,6 +435,10 @@ def test_evaluate_cli_incomplete_scan_exits_3(
     code, _, err = cli(args)
     assert code == 2 and "unrecognized arguments: --no-builtin" in err  # evaluate has no such flag
     args.remove("--no-builtin")
+    # The cluster's own record is complete, so the built-in policies decide it
+    # (and FAILs win over incompleteness); with no failure threshold the
+    # collection error alone makes the scan incomplete.
+    args += ["--fail-on", "none"]
     code, _, _ = cli(args)
     assert code == 3
     assert cli([*args, "--allow-incomplete"])[0] == 0

@@ -24,6 +24,13 @@ TABLE = [
     },
 ]
 
+# A feature's minimum version per major version (version_below_minimum).
+MIN = [
+    {"engine": "aurora", "major_version": "5.6", "min_version": None},
+    {"engine": "aurora-mysql", "major_version": "5.7", "min_version": "5.7.mysql_aurora.2.11.0"},
+    {"engine": "aurora-postgresql", "major_version": "11", "min_version": "11.6"},
+]
+
 # (operator, observed, expected, result)
 ROWS: list[tuple[str, Any, Any, bool]] = [
     ("eq", True, True, True),
@@ -89,6 +96,18 @@ ROWS: list[tuple[str, Any, Any, bool]] = [
     ("older_than_days", "2025-11-01T00:00:00Z", 30, True),
     ("older_than_days", "2025-12-20T00:00:00+00:00", 30, False),
     ("older_than_days", "yesterday", 30, False),
+    ("within_last_days", "2025-12-31T00:00:00Z", 2, True),
+    ("within_last_days", "2025-12-30T00:00:00Z", 2, True),  # exactly N days
+    ("within_last_days", "2025-12-29T23:59:59Z", 2, False),
+    ("within_last_days", "2026-01-02T00:00:00Z", 2, True),  # after now
+    # What a snapshot stores: boto3 datetimes become ISO with Z (and microseconds);
+    # some services give plain timestamps without a zone, read as UTC.
+    ("within_last_days", "2025-12-31T03:00:00.087000Z", 2, True),
+    ("within_last_days", "2025-12-31 04:08:23.406", 2, True),
+    ("within_last_days", "2025-12-20 04:08:23.406", 2, False),
+    ("within_last_days", "2025-12-30T01:00:00+02:00", 2, False),  # 2025-12-29 23:00 UTC
+    ("within_last_days", "last week", 2, False),
+    ("within_last_days", 1767225600, 2, False),  # not a time the snapshot stores
     ("expires_within_days", "2026-01-20T00:00:00Z", 30, True),
     ("expires_within_days", "2025-01-01T00:00:00Z", 30, True),  # already expired
     ("expires_within_days", "2027-01-01T00:00:00Z", 30, False),
@@ -108,6 +127,71 @@ ROWS: list[tuple[str, Any, Any, bool]] = [
     ("version_supported", "11.9", {"engine": "aurora-postgresql", "table": TABLE}, True),  # longest
     ("version_supported", "17.1", {"engine": "aurora-postgresql", "table": TABLE}, True),  # unknown
     ("version_supported", "5.7.x", {"engine": "aurora-postgresql", "table": TABLE}, True),
+    (
+        "version_below_minimum",
+        "5.7.mysql_aurora.2.10.2",
+        {"engine": "aurora-mysql", "table": MIN},
+        True,
+    ),
+    (
+        "version_below_minimum",
+        "5.7.mysql_aurora.2.08.3",
+        {"engine": "aurora-mysql", "table": MIN},
+        True,
+    ),
+    (
+        "version_below_minimum",
+        "5.7.mysql_aurora.2.11.0",
+        {"engine": "aurora-mysql", "table": MIN},
+        False,
+    ),
+    (
+        "version_below_minimum",
+        "5.7.mysql_aurora.2.12.1",
+        {"engine": "aurora-mysql", "table": MIN},
+        False,
+    ),
+    (
+        "version_below_minimum",
+        "8.0.mysql_aurora.3.08.0",
+        {"engine": "aurora-mysql", "table": MIN},
+        False,
+    ),
+    ("version_below_minimum", "5.6.10a", {"engine": "aurora", "table": MIN}, True),  # no minimum
+    ("version_below_minimum", "11.21", {"engine": "aurora-postgresql", "table": MIN}, False),
+    ("version_below_minimum", "11.4", {"engine": "aurora-postgresql", "table": MIN}, True),
+    ("version_below_minimum", "5.7.mysql_aurora.2.10.2", {"engine": "aurora", "table": MIN}, False),
+    # The date is the last day of standard support (CTX is 2026-01-01 00:00 UTC).
+    (
+        "version_supported",
+        "16.4",
+        {
+            "engine": "aurora-postgresql",
+            "table": [
+                {
+                    "engine": "aurora-postgresql",
+                    "major_version": "16",
+                    "end_of_standard_support": "2026-01-01",
+                }
+            ],
+        },
+        True,
+    ),
+    (
+        "version_supported",
+        "16.4",
+        {
+            "engine": "aurora-postgresql",
+            "table": [
+                {
+                    "engine": "aurora-postgresql",
+                    "major_version": "16",
+                    "end_of_standard_support": "2025-12-31",
+                }
+            ],
+        },
+        False,
+    ),
 ]
 
 
@@ -129,7 +213,11 @@ def test_every_operator_has_rows() -> None:
 
 @pytest.mark.parametrize("op", sorted(OPERATORS))
 def test_a_missing_attribute_is_false_except_for_exists(op: str) -> None:
-    expected: Any = {"engine": "x", "table": []} if op == "version_supported" else "x"
+    expected: Any = (
+        {"engine": "x", "table": []}
+        if op in ("version_supported", "version_below_minimum")
+        else "x"
+    )
     if op == "exists":
         assert apply(op, None, None, CTX) is False
         assert apply(op, None, False, CTX) is True

@@ -159,6 +159,8 @@ def seed_small_estate(
         Engine="aurora-mysql",
         DBInstanceClass="db.r6g.large",
         AvailabilityZone=f"{region}a",
+        # moto's default (rds-ca-default) is no CA that DescribeCertificates lists.
+        CACertificateIdentifier="rds-ca-rsa2048-g1",
     )
     rds.create_db_cluster_snapshot(
         DBClusterIdentifier=f"{prefix}-c1", DBClusterSnapshotIdentifier=f"{prefix}-snap"

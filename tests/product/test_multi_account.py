@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from moto_iam import ACCOUNT, client, seed_small_estate
 
 from scanner.collect.runner import CollectOptions, collect
+from scanner.edges import build_graph
 from scanner.model import ExitCode, Snapshot, Status
 from scanner.policy.engine import evaluate
 from scanner.policy.loader import PolicySet, load_policies
@@ -186,6 +187,30 @@ def test_accounts_are_scanned_through_the_role_and_findings_carry_their_account(
     assert ACCOUNT_B in category and ACCOUNT_C in category
 
 
+def test_every_accounts_instances_resolve_their_own_ca_certificate(
+    moto_url: str, estates: dict[str, str], env: None
+) -> None:
+    """DescribeCertificates gives every account the same CertificateArn
+    (``arn:aws:rds:<region>::cert:<name>``, no account): each account keeps its
+    own copy, and each account's instances reach it through uses_certificate."""
+    snapshot = _collect(moto_url, accounts=(ACCOUNT_B, ACCOUNT_C))
+    assert not snapshot.errors
+    certs = [r for r in snapshot.resources if r.type == "aws.rds.certificate"]
+    ca = "rds-ca-rsa2048-g1"
+    mine = {r.account: r for r in certs if r.attrs["CertificateIdentifier"] == ca}
+    assert set(mine) == {ACCOUNT_B, ACCOUNT_C}
+    assert {r.attrs["CertificateArn"] for r in mine.values()} == {
+        f"arn:aws:rds:{REGION}::cert:{ca}"
+    }
+    graph = build_graph(snapshot.resources)
+    instances = [r for r in snapshot.resources if r.type == "aws.rds.db_instance"]
+    assert {r.account for r in instances} == {ACCOUNT_B, ACCOUNT_C}
+    for instance in instances:
+        assert instance.attrs["CACertificateIdentifier"] == ca
+        targets = [t for t, _ in graph.neighbours(instance.id, "uses_certificate")]
+        assert targets == [mine[instance.account].id], instance.id
+
+
 def test_own_account_in_the_list_is_scanned_with_own_credentials(
     moto_url: str, estates: dict[str, str], env: None
 ) -> None:
@@ -209,7 +234,7 @@ def test_org_scans_every_active_account_and_skips_suspended_ones(
         made.append(status["CreateAccountStatus"]["AccountId"])
     org.close_account(AccountId=made[2])
     listed = [a for p in org.get_paginator("list_accounts").paginate() for a in p["Accounts"]]
-    active = {a["Id"] for a in listed if a["Status"] == "ACTIVE"}
+    active = {a["Id"] for a in listed if a["State"] == "ACTIVE"}
     assert made[2] not in active and {made[0], made[1], ACCOUNT} <= active
 
     # a cluster in one org account, seeded through the role like the scanner reaches it
