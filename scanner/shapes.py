@@ -300,6 +300,14 @@ AUGMENTED: tuple[Augmented, ...] = (
         "Parameters",
         keep=rds.PARAMETER_FIELDS,
     ),
+    Augmented(
+        "aws.rds.db_parameter_group",
+        "Parameters",
+        "rds",
+        "DescribeDBParameters",
+        "Parameters",
+        keep=rds.PARAMETER_FIELDS,
+    ),
 )
 
 
@@ -331,6 +339,9 @@ _INSTANCE = "aws.rds.db_instance"
 _SNAPSHOT = "aws.rds.db_cluster_snapshot"
 _SG = "aws.ec2.security_group"
 _PARAMS = "aws.rds.db_cluster_parameter_group"
+_DB_PARAMS = "aws.rds.db_parameter_group"
+_GLOBAL = "aws.rds.global_cluster"
+_MAJOR = "aws.rds.major_engine_version"
 
 
 @dataclass(frozen=True)
@@ -364,9 +375,11 @@ TAG_FIELDS: dict[str, str | None] = {
     "aws.rds.db_cluster_snapshot": "TagList",
     "aws.rds.db_subnet_group": None,
     "aws.rds.db_cluster_parameter_group": None,
+    "aws.rds.db_parameter_group": None,
     "aws.rds.global_cluster": "TagList",
     "aws.rds.event_subscription": None,
     "aws.rds.certificate": None,
+    "aws.rds.major_engine_version": None,
     "aws.ec2.security_group": "Tags",
     "aws.ec2.subnet": "Tags",
     "aws.ec2.route_table": "Tags",
@@ -446,11 +459,131 @@ DERIVED: tuple[DerivedFact, ...] = (
     ),
     DerivedFact(
         "x_parameters",
-        (_PARAMS,),
+        (_PARAMS, _DB_PARAMS),
         # Any parameter name is a key; values are the API's strings ("1", "ON").
         map_of(scalar("string", "Parameter.ParameterValue", loose=True), "x_parameters"),
-        (Read(_PARAMS, "Parameters[].ParameterName"), Read(_PARAMS, "Parameters[].ParameterValue")),
+        tuple(
+            Read(rtype, f"Parameters[].{member}")
+            for rtype in (_PARAMS, _DB_PARAMS)
+            for member in ("ParameterName", "ParameterValue")
+        ),
         "scanner.derive.parameters",
+    ),
+    DerivedFact(
+        "x_pgaudit_log",
+        (_PARAMS, _DB_PARAMS),
+        list_of(scalar("string", "pgaudit.log class"), "x_pgaudit_log"),
+        tuple(
+            Read(rtype, f"Parameters[].{member}")
+            for rtype in (_PARAMS, _DB_PARAMS)
+            for member in ("ParameterName", "ParameterValue")
+        ),
+        "scanner.derive.pgaudit_log_classes",
+    ),
+    DerivedFact(
+        "x_encryption",
+        (_CLUSTER, _SNAPSHOT, _GLOBAL),
+        scalar("string", "x_encryption", enum=("none", "sse-kms", "sse-rds")),
+        tuple(
+            Read(rtype, field)
+            for rtype in (_CLUSTER, _SNAPSHOT, _GLOBAL)
+            for field in ("StorageEncryptionType", "StorageEncrypted")
+        ),
+        "scanner.derive.storage_encryption",
+    ),
+    DerivedFact(
+        "x_region",
+        (_CLUSTER,),
+        scalar("string", "x_region (the Region in DBClusterArn)"),
+        (Read(_CLUSTER, "DBClusterArn"),),
+        "scanner.derive.arn_region",
+    ),
+    DerivedFact(
+        "x_major_engine_version",
+        (_CLUSTER,),
+        scalar("string", "x_major_engine_version"),
+        (Read(_CLUSTER, "Engine"), Read(_CLUSTER, "EngineVersion")),
+        "scanner.derive.major_engine_version",
+    ),
+    DerivedFact(
+        "x_engine_major",
+        (_CLUSTER, _MAJOR),
+        scalar("string", "x_engine_major (engine/major)"),
+        (
+            Read(_CLUSTER, "Engine"),
+            Read(_CLUSTER, "EngineVersion"),
+            Read(_MAJOR, "Engine"),
+            Read(_MAJOR, "MajorEngineVersion"),
+        ),
+        "scanner.derive.engine_major",
+    ),
+    DerivedFact(
+        "x_standard_support_end",
+        (_MAJOR,),
+        scalar("timestamp", "SupportedEngineLifecycle.LifecycleSupportEndDate"),
+        (
+            Read(_MAJOR, "SupportedEngineLifecycles[].LifecycleSupportName"),
+            Read(_MAJOR, "SupportedEngineLifecycles[].LifecycleSupportEndDate"),
+        ),
+        "scanner.derive.lifecycle_end",
+    ),
+    DerivedFact(
+        "x_extended_support_end",
+        (_MAJOR,),
+        scalar("timestamp", "SupportedEngineLifecycle.LifecycleSupportEndDate"),
+        (
+            Read(_MAJOR, "SupportedEngineLifecycles[].LifecycleSupportName"),
+            Read(_MAJOR, "SupportedEngineLifecycles[].LifecycleSupportEndDate"),
+        ),
+        "scanner.derive.lifecycle_end",
+    ),
+    DerivedFact(
+        "x_failover_target",
+        (_CLUSTER,),
+        struct(
+            "x_failover_target",
+            DBInstanceIdentifier=scalar("string", "DBInstance.DBInstanceIdentifier"),
+            DBInstanceClass=scalar("string", "DBInstance.DBInstanceClass"),
+            PromotionTier=scalar("integer", "PromotionTier"),
+            AvailabilityZone=scalar("string", "DBInstance.AvailabilityZone"),
+            vs_writer=scalar(
+                "string",
+                "x_failover_target.vs_writer",
+                enum=("larger", "same", "smaller", "unknown"),
+            ),
+            comparison=scalar("string", "x_failover_target.comparison"),
+        ),
+        (
+            Read(_CLUSTER, "DBClusterMembers[].IsClusterWriter"),
+            Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),
+            Read(_CLUSTER, "DBClusterMembers[].PromotionTier"),
+            Read(_CLUSTER, "ServerlessV2ScalingConfiguration.MaxCapacity"),
+            Read(_INSTANCE, "DBInstanceIdentifier"),
+            Read(_INSTANCE, "DBInstanceClass"),
+            Read(_INSTANCE, "PromotionTier"),
+            Read(_INSTANCE, "AvailabilityZone"),
+        ),
+        "scanner.derive.failover_target",
+    ),
+    DerivedFact(
+        "x_reader_azs",
+        (_CLUSTER,),
+        list_of(scalar("string", "DBInstance.AvailabilityZone"), "x_reader_azs"),
+        (
+            Read(_CLUSTER, "DBClusterMembers[].IsClusterWriter"),
+            Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),
+            Read(_INSTANCE, "DBInstanceIdentifier"),
+            Read(_INSTANCE, "AvailabilityZone"),
+        ),
+        "scanner.derive.reader_azs",
+    ),
+    DerivedFact(
+        "x_missing",
+        tuple(RESOURCE_TYPES),
+        # Field name -> why the call that returns it failed (scanner.provenance).
+        map_of(scalar("string", "reason"), "x_missing (field -> reason)"),
+        (),
+        "scanner.provenance",
     ),
     DerivedFact(
         "x_restore",

@@ -8,10 +8,7 @@ botocore's output shapes (see that script).  These tests, all offline:
 * run every built-in policy on it through ``evaluate`` and through the CLI:
   no error, one finding per resource of the policy's types;
 * pin the verdicts the AWS documentation decides (``EXPECTED``, each row
-  with the page or botocore member it rests on).  Rows that today's code
-  gets wrong are strict xfails naming the issue 13 defect being fixed on
-  another branch: when the fix lands the row passes, the xfail turns into a
-  failure, and the mark must be removed.
+  with the page or botocore member it rests on).
 """
 
 from __future__ import annotations
@@ -223,25 +220,6 @@ def test_derived_facts_on_real_records_are_all_declared() -> None:
 
 # ----- verdicts the AWS documentation decides ------------------------------------------------
 
-DEFECTS = {
-    1: "SSE-RDS (AWS owned key) storage is encrypted, and is not customer managed",
-    2: "any route to an internet gateway (split default routes, prefix lists) makes a subnet "
-    "public; egress-only, transit and NAT gateway routes do not",
-    3: "a dangling reference (another account's security group, a missing subnet, a key "
-    "DescribeKey does not find) makes the policies that follow it UNKNOWN",
-    4: "a protected resource whose LastBackupTime is more than 2 days old fails backup_plan",
-    5: "pgaudit.log = none does not count as query logging",
-    6: "a CA that rotates server certificates automatically is judged by the CA, not by "
-    "the server certificate",
-    7: "activity streams are NOT_APPLICABLE where Aurora does not support them",
-    8: "a global database secondary (no writer) is judged by its readers",
-    9: "an event subscription without SourceType covers every source",
-    10: "failover_capacity judges the reader AWS would promote (lowest tier, then largest) "
-    "by class >= the writer's",
-    11: "Serverless v1 is NOT_APPLICABLE for IAM auth, multi-AZ, failover, minor version "
-    "upgrades, log exports and activity streams",
-}
-
 UG = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
 VPC = "https://docs.aws.amazon.com/vpc/latest/userguide/"
 ENC = "botocore rds DBCluster.StorageEncrypted / StorageEncryptionType documentation"
@@ -287,7 +265,6 @@ class Expect:
     resource: str  # the finding's resource_name
     status: str
     source: str  # the documentation the verdict follows
-    defect: int | None = None  # issue 13 defect being fixed elsewhere
 
 
 P, F, U, NA = "PASS", "FAIL", "UNKNOWN", "NOT_APPLICABLE"
@@ -295,17 +272,17 @@ P, F, U, NA = "PASS", "FAIL", "UNKNOWN", "NOT_APPLICABLE"
 EXPECTED: list[Expect] = [
     # --- encryption at rest
     Expect("aurora.cluster.storage_encrypted", "c-mysql-full", P, ENC),
-    Expect("aurora.cluster.storage_encrypted", "c-pg-sserds", P, ENC, defect=1),
+    Expect("aurora.cluster.storage_encrypted", "c-pg-sserds", P, ENC),
     Expect("aurora.cluster.storage_encrypted", "c-old", F, ENC),
     Expect("aurora.cluster.kms_customer_managed_key", "c-mysql-full", P, KMS),
-    Expect("aurora.cluster.kms_customer_managed_key", "c-pg-sserds", F, KMS, defect=1),
+    Expect("aurora.cluster.kms_customer_managed_key", "c-pg-sserds", F, KMS),
     Expect("aurora.cluster.kms_customer_managed_key", "c-xacct-key", P, KMS),
-    Expect("aurora.cluster.kms_customer_managed_key", "c-xacct-key-missing", U, KMS, defect=3),
+    Expect("aurora.cluster.kms_customer_managed_key", "c-xacct-key-missing", U, KMS),
     Expect("aurora.cluster_snapshot.encrypted", "s-mysql-full", P, ENC_SNAP),
-    Expect("aurora.cluster_snapshot.encrypted", "s-pg-sserds", P, ENC_SNAP, defect=1),
+    Expect("aurora.cluster_snapshot.encrypted", "s-pg-sserds", P, ENC_SNAP),
     Expect("aurora.cluster_snapshot.encrypted", "s-old", F, ENC_SNAP),
     Expect("aurora.cluster_snapshot.kms_customer_managed_key", "s-mysql-full", P, KMS),
-    Expect("aurora.cluster_snapshot.kms_customer_managed_key", "s-pg-sserds", F, KMS, defect=1),
+    Expect("aurora.cluster_snapshot.kms_customer_managed_key", "s-pg-sserds", F, KMS),
     Expect("aurora.global_cluster.storage_encrypted", "g-mysql", P, ENC),
     Expect("aurora.instance.performance_insights_kms_cmk", "i-mysql-1", P, KMS),
     Expect("aurora.cluster.activity_stream_kms_cmk", "c-mysql-full", P, KMS),
@@ -324,19 +301,19 @@ EXPECTED: list[Expect] = [
     Expect("aurora.cluster_snapshot.no_untrusted_share", "s-mysql-full", P, SNAP_SHARE),
     # --- network
     Expect("aurora.cluster.no_public_subnet", "c-mysql-full", P, PUBLIC),
-    Expect("aurora.cluster.no_public_subnet", "c-pg-sserds", F, PUBLIC, defect=2),
-    Expect("aurora.cluster.no_public_subnet", "c-pl", F, PUBLIC, defect=2),
+    Expect("aurora.cluster.no_public_subnet", "c-pg-sserds", F, PUBLIC),
+    Expect("aurora.cluster.no_public_subnet", "c-pl", F, PUBLIC),
     Expect("aurora.cluster.no_public_subnet", "c-eigw", P, EIGW),
     Expect("aurora.cluster.no_public_subnet", "c-tgw", P, TGW),
     Expect("aurora.cluster.no_public_subnet", "c-old", F, MAIN_RT),
     Expect("aurora.cluster.no_public_subnet", "c-main-rt", P, MAIN_RT),
-    Expect("aurora.cluster.no_public_subnet", "c-dangling-subnet", U, PUBLIC, defect=3),
+    Expect("aurora.cluster.no_public_subnet", "c-dangling-subnet", U, PUBLIC),
     Expect("aurora.cluster.sg_no_world_ingress", "c-old", F, SG),
     Expect("aurora.cluster.sg_no_world_ingress", "c-mysql-full", P, SG),
-    Expect("aurora.cluster.sg_no_world_ingress", "c-shared-sg", U, SG, defect=3),
+    Expect("aurora.cluster.sg_no_world_ingress", "c-shared-sg", U, SG),
     Expect("aurora.cluster.not_default_security_group", "c-main-rt", F, SG),
     Expect("aurora.cluster.not_default_security_group", "c-mysql-full", P, SG),
-    Expect("aurora.cluster.not_default_security_group", "c-shared-sg", U, SG, defect=3),
+    Expect("aurora.cluster.not_default_security_group", "c-shared-sg", U, SG),
     Expect("aurora.cluster.not_in_default_vpc", "c-old", F, VPC + "default-vpc.html"),
     Expect("aurora.cluster.not_in_default_vpc", "c-mysql-full", P, VPC + "default-vpc.html"),
     Expect("aurora.instance.internet_reachable", "i-old-1", F, UG + "USER_VPC.Scenarios.html"),
@@ -351,7 +328,7 @@ EXPECTED: list[Expect] = [
     Expect("aurora.cluster.non_default_port", "c-old", F, UG + "Aurora.Overview.Endpoints.html"),
     # --- backup
     Expect("aurora.cluster.backup_plan", "c-mysql-full", P, BACKUP),
-    Expect("aurora.cluster.backup_plan", "c-pg-sserds", F, BACKUP, defect=4),
+    Expect("aurora.cluster.backup_plan", "c-pg-sserds", F, BACKUP),
     Expect("aurora.cluster.backup_plan", "c-eigw", F, BACKUP),
     Expect("aurora.cluster.deletion_protection", "c-mysql-full", P, CREATE),
     Expect("aurora.cluster.deletion_protection", "c-old", F, CREATE),
@@ -372,7 +349,7 @@ EXPECTED: list[Expect] = [
     # --- identity
     Expect("aurora.cluster.iam_auth", "c-mysql-full", P, CREATE),
     Expect("aurora.cluster.iam_auth", "c-old", F, CREATE),
-    Expect("aurora.cluster.iam_auth", "c-serverless-v1", NA, V1, defect=11),
+    Expect("aurora.cluster.iam_auth", "c-serverless-v1", NA, V1),
     Expect(
         "aurora.cluster.master_password_managed", "c-mysql-full", P, UG + "rds-secrets-manager.html"
     ),
@@ -390,12 +367,12 @@ EXPECTED: list[Expect] = [
     Expect("aurora.cluster.multi_az", "c-mysql-full", P, HA),
     Expect("aurora.cluster.multi_az", "c-pg-sserds", P, V2),
     Expect("aurora.cluster.multi_az", "c-old", F, HA),
-    Expect("aurora.cluster.multi_az", "c-mysql-secondary", P, GLOBAL, defect=8),
-    Expect("aurora.cluster.multi_az", "c-serverless-v1", NA, V1, defect=11),
+    Expect("aurora.cluster.multi_az", "c-mysql-secondary", P, GLOBAL),
+    Expect("aurora.cluster.multi_az", "c-serverless-v1", NA, V1),
     Expect("aurora.cluster.failover_capacity", "c-mysql-full", P, HA),
-    Expect("aurora.cluster.failover_capacity", "c-failover-larger", P, HA, defect=10),
-    Expect("aurora.cluster.failover_capacity", "c-failover-smaller-first", F, HA, defect=10),
-    Expect("aurora.cluster.failover_capacity", "c-serverless-v1", NA, V1, defect=11),
+    Expect("aurora.cluster.failover_capacity", "c-failover-larger", P, HA),
+    Expect("aurora.cluster.failover_capacity", "c-failover-smaller-first", F, HA),
+    Expect("aurora.cluster.failover_capacity", "c-serverless-v1", NA, V1),
     Expect(
         "aurora.cluster.subnet_group_multi_az",
         "c-mysql-full",
@@ -414,10 +391,10 @@ EXPECTED: list[Expect] = [
     Expect("aurora.cluster.engine_version_supported", "c-old", F, LIFECYCLE),
     Expect("aurora.cluster.engine_version_supported", "c-mysql-full", P, LIFECYCLE),
     Expect("aurora.instance.ca_certificate_current", "i-mysql-1", P, CA),
-    Expect("aurora.instance.ca_certificate_current", "i-mysql-2", P, CA_AUTO, defect=6),
+    Expect("aurora.instance.ca_certificate_current", "i-mysql-2", P, CA_AUTO),
     Expect("aurora.instance.ca_certificate_current", "i-old-1", F, CA),
     Expect("aurora.cluster.auto_minor_version_upgrade", "c-mysql-full", P, CREATE),
-    Expect("aurora.cluster.auto_minor_version_upgrade", "c-serverless-v1", NA, V1, defect=11),
+    Expect("aurora.cluster.auto_minor_version_upgrade", "c-serverless-v1", NA, V1),
     Expect(
         "aurora.instance.no_burstable_in_production",
         "i-old-1",
@@ -442,17 +419,17 @@ EXPECTED: list[Expect] = [
     # --- logging
     Expect("aurora.cluster.log_exports", "c-mysql-full", P, LOGS),
     Expect("aurora.cluster.log_exports", "c-old", F, LOGS),
-    Expect("aurora.cluster.log_exports", "c-serverless-v1", NA, V1, defect=11),
+    Expect("aurora.cluster.log_exports", "c-serverless-v1", NA, V1),
     Expect("aurora.mysql.audit_log_export", "c-mysql-full", P, LOGS),
     Expect("aurora.mysql.advanced_auditing", "c-mysql-full", P, AUDIT_MY),
     Expect("aurora.mysql.advanced_auditing", "c-old", F, AUDIT_MY),
     Expect("aurora.postgresql.query_logging", "c-pl", P, PGAUDIT),
-    Expect("aurora.postgresql.query_logging", "c-pg-sserds", F, PGAUDIT, defect=5),
+    Expect("aurora.postgresql.query_logging", "c-pg-sserds", F, PGAUDIT),
     Expect("aurora.cluster.activity_stream", "c-mysql-full", P, DAS),
-    Expect("aurora.cluster.activity_stream", "c-serverless-v1", NA, DAS, defect=7),
+    Expect("aurora.cluster.activity_stream", "c-serverless-v1", NA, DAS),
     Expect("aurora.cluster.event_subscription", "c-mysql-full", P, EVENTS),
     Expect("aurora.cluster.event_subscription", "c-eigw", F, EVENTS),
-    Expect("aurora.cluster.event_subscription", "c-west", P, EVENTS, defect=9),
+    Expect("aurora.cluster.event_subscription", "c-west", P, EVENTS),
     Expect("aurora.instance.enhanced_monitoring", "i-mysql-1", P, UG + "USER_Monitoring.OS.html"),
     Expect("aurora.instance.enhanced_monitoring", "i-old-1", F, UG + "USER_Monitoring.OS.html"),
     Expect("aurora.instance.performance_insights", "i-mysql-1", P, UG + "USER_PerfInsights.html"),
@@ -467,14 +444,7 @@ EXPECTED: list[Expect] = [
 
 
 def _param(e: Expect) -> Any:
-    marks = []
-    if e.defect is not None:
-        marks.append(
-            pytest.mark.xfail(
-                strict=True, reason=f"issue 13 defect {e.defect}: {DEFECTS[e.defect]}"
-            )
-        )
-    return pytest.param(e, marks=marks, id=f"{e.policy.removeprefix('aurora.')}[{e.resource}]")
+    return pytest.param(e, id=f"{e.policy.removeprefix('aurora.')}[{e.resource}]")
 
 
 def test_expected_rows_name_real_policies_and_resources() -> None:

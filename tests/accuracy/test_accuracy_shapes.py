@@ -44,20 +44,14 @@ CATALOGUE: PolicySet = load_policies()
 
 # (policy id or code owner, JSON path or source, expression) -> why it is allowed for now.
 ALLOWED: dict[tuple[str, str, str], str] = {
-    # rds GlobalCluster has no KmsKeyId member (its encryption is StorageEncrypted /
-    # StorageEncryptionType; the key is on each member cluster), so this edge can
-    # never form from a real record.  scanner/edges.py is being changed by the
-    # lead (issue 13 engine work): drop the EdgeSpec, or derive the key from the
-    # member clusters, then remove this entry.
-    ("edge encrypted_with", "aws.rds.global_cluster", "KmsKeyId"): "GlobalCluster has no KmsKeyId",
     # organizations Account.Status "will be retired on September 9, 2026" (botocore
-    # documentation of Account.Status); read State.  Issue 13 defect "Organizations
-    # State without Status", fixed on another branch.
+    # documentation of Account.Status).  accounts.py reads State and falls back to
+    # Status only for an answer without State (an older endpoint or a mock).
     (
         "scanner/collect/accounts.py",
         "organizations:ListAccounts",
         "Accounts[].Status",
-    ): "issue 13 defect: read Account.State",
+    ): "retired Account.Status: read only as the fallback when State is absent",
 }
 
 
@@ -154,10 +148,10 @@ PLANTED = [
     ),
     pytest.param(
         "aws.rds.db_cluster",
-        "  attr: x_encryption\n  op: exists",
+        "  attr: x_encrypted\n  op: exists",
         "{DBClusterIdentifier}",
         "$.require.attr",
-        "'x_encryption' is not a declared derived fact",
+        "'x_encrypted' is not a declared derived fact",
         id="undeclared-derived-fact",
     ),
     pytest.param(
@@ -254,7 +248,11 @@ def test_derived_facts_are_declared_once_with_their_sources() -> None:
     assert len(names) == len(set(names))
     for fact in DERIVED:
         assert fact.name.startswith("x_"), fact.name
-        assert fact.sources or fact.name == "x_tags", f"{fact.name} names no raw source"
+        # x_tags reads a per-type field (TAG_FIELDS); x_missing records failed
+        # calls (scanner.provenance), not any raw field.
+        assert fact.sources or fact.name in ("x_tags", "x_missing"), (
+            f"{fact.name} names no raw source"
+        )
         assert set(fact.types) <= set(RESOURCE_TYPES)
 
 
@@ -333,6 +331,11 @@ CODE_READS: dict[str, tuple[Read, ...]] = {
         Read("rds:DescribeDBClusterParameters", "Parameters[].ParameterValue"),
         Read("aws.rds.db_cluster_parameter_group", "DBClusterParameterGroupName"),
         Read("aws.rds.db_cluster", "DBClusterParameterGroup"),
+        Read("rds:DescribeDBParameters", "Parameters[].ParameterValue"),
+        Read("rds:DescribeDBParameters", "Parameters[].Source"),
+        Read("aws.rds.db_parameter_group", "DBParameterGroupName"),
+        Read("aws.rds.db_instance", "DBParameterGroups[].DBParameterGroupName"),
+        Read("aws.rds.major_engine_version", "Engine"),
     ),
     "scanner/collect/kms.py": (
         *(
@@ -352,6 +355,7 @@ CODE_READS: dict[str, tuple[Read, ...]] = {
     "scanner/collect/backup.py": (Read("backup:ListProtectedResources", "Results[].ResourceArn"),),
     "scanner/collect/accounts.py": (
         Read("organizations:ListAccounts", "Accounts[].Id"),
+        Read("organizations:ListAccounts", "Accounts[].State"),
         Read("organizations:ListAccounts", "Accounts[].Status"),
         Read("sts:GetCallerIdentity", "Account"),
         Read("sts:GetCallerIdentity", "Arn"),
@@ -377,6 +381,10 @@ NOT_AWS_FIELDS: dict[str, dict[str, str]] = {
         "signingName": "botocore service model metadata",
     },
     "scanner/collect/secretsmanager.py": {"ResponseMetadata": "boto3 response envelope"},
+    "scanner/derive.py": {
+        "pgaudit.log": "a parameter name (a key of x_parameters), not a record field",
+        "same": "a value of x_failover_target.vs_writer (derive.compare_classes)",
+    },
     "scanner/collect/runner.py": {
         k: "the runner's own unused-group report" for k in ("type", "account", "region", "name")
     }
