@@ -967,6 +967,92 @@ def parameter_groups(e: Estate) -> None:
     group("default.docdb5.0", "docdb5.0", [parameter("tls", "enabled", source="engine-default")])
 
 
+def db_parameter_groups(e: Estate) -> None:
+    """The DB (instance) parameter groups the fixture's instances name.
+
+    The collector reads DescribeDBParameters with Source=user only (an Aurora DB
+    parameter group overrides the cluster group only where a user set a value),
+    and a default group has no user-set parameter: ``Parameters`` is empty.
+    """
+    for region, family, full in (
+        (E1, "aurora-mysql8.0", True),
+        (E1, "aurora-postgresql16", False),
+        (W1, "aurora-mysql8.0", False),
+    ):
+        name = f"default.{family}"
+        e.add(
+            "aws.rds.db_parameter_group",
+            # Cluster parameter groups share the default names: prefix the fixture name.
+            f"db-pg:{name}" if region == E1 else f"db-pg:{name}@{region}",
+            {
+                "DBParameterGroupName": name,
+                "DBParameterGroupFamily": family,
+                "Description": f"Default parameter group for {family}",
+                "DBParameterGroupArn": f"arn:aws:rds:{region}:{A}:pg:{name}",
+                "Parameters": [],
+            },
+            region=region,
+            full=full,
+        )
+
+
+def _lifecycle(name: str, start: str, end: str) -> dict[str, Any]:
+    return {
+        "LifecycleSupportName": name,
+        "LifecycleSupportStartDate": ts(start),
+        "LifecycleSupportEndDate": ts(end),
+    }
+
+
+def major_engine_versions(e: Estate) -> None:
+    """DescribeDBMajorEngineVersions records for the engines and majors the clusters use.
+
+    End dates are the release calendars' (policies/data/engine_lifecycle.yaml cites
+    them), reported as the last day's 23:59:59.999 UTC as the API does.
+    """
+    std, ext = "open-source-rds-standard-support", "open-source-rds-extended-support"
+    versions = (
+        (
+            "aurora-mysql",
+            "8.0",
+            [
+                _lifecycle(std, "2021-11-18T00:00:00+00:00", "2028-04-30T23:59:59.999000+00:00"),
+                _lifecycle(ext, "2028-05-01T00:00:00+00:00", "2029-07-31T23:59:59.999000+00:00"),
+            ],
+        ),
+        (
+            "aurora-mysql",
+            "5.7",
+            [
+                _lifecycle(std, "2018-02-06T00:00:00+00:00", "2024-10-31T23:59:59.999000+00:00"),
+                _lifecycle(ext, "2024-11-01T00:00:00+00:00", "2029-06-30T23:59:59.999000+00:00"),
+            ],
+        ),
+        (
+            "aurora-postgresql",
+            "16",
+            [
+                _lifecycle(std, "2024-01-31T00:00:00+00:00", "2029-02-28T23:59:59.999000+00:00"),
+                _lifecycle(ext, "2029-03-01T00:00:00+00:00", "2032-02-28T23:59:59.999000+00:00"),
+            ],
+        ),
+    )
+    # The records are the same in every Region; each scanned Region lists them.
+    for region in (E1, W1, W2):
+        for engine, major, lifecycles in versions:
+            e.add(
+                "aws.rds.major_engine_version",
+                f"{engine}-{major}@{region}",
+                {
+                    "Engine": engine,
+                    "MajorEngineVersion": major,
+                    "SupportedEngineLifecycles": lifecycles,
+                },
+                region=region,
+                full=(region == E1 and engine == "aurora-mysql" and major == "8.0"),
+            )
+
+
 # --- clusters and their instances
 
 
@@ -1766,6 +1852,8 @@ FULL: dict[str, str] = {
     "aws.rds.db_cluster_snapshot": "s-mysql-full",
     "aws.rds.db_subnet_group": "sng-priv",
     "aws.rds.db_cluster_parameter_group": "pg-mysql-secure",
+    "aws.rds.db_parameter_group": "db-pg:default.aurora-mysql8.0",
+    "aws.rds.major_engine_version": f"aurora-mysql-8.0@{E1}",
     "aws.rds.global_cluster": "g-mysql",
     "aws.rds.event_subscription": "es-prod",
     "aws.rds.certificate": "rds-ca-rsa2048-g1@us-east-1",
@@ -1945,6 +2033,8 @@ def build_estate() -> Estate:
     nets = network(e)
     keys_and_secrets(e)
     parameter_groups(e)
+    db_parameter_groups(e)
+    major_engine_versions(e)
     clusters(e, nets)
     snapshots(e)
     global_cluster(e)

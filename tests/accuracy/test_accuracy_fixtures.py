@@ -214,7 +214,9 @@ def test_derived_facts_on_real_records_are_all_declared() -> None:
     assert not undeclared, (
         f"derived facts not declared in scanner/shapes.py DERIVED: {sorted(undeclared)}"
     )
-    never = {name for name in {f.name for f in DERIVED}} - {name for _, name in seen}
+    # x_missing appears only after a failed augment call (scanner.provenance); the
+    # fixture is a scan whose calls all answered.
+    never = {f.name for f in DERIVED} - {name for _, name in seen} - {"x_missing"}
     assert not never, f"declared facts the graph never derives from real records: {never}"
 
 
