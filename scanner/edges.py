@@ -95,7 +95,6 @@ EDGE_SPECS: tuple[EdgeSpec, ...] = (
     EdgeSpec("encrypted_with", _C, "KmsKeyId", _KEY),
     EdgeSpec("encrypted_with", _S, "KmsKeyId", _KEY),
     EdgeSpec("encrypted_with", _I, "KmsKeyId", _KEY),
-    EdgeSpec("encrypted_with", "aws.rds.global_cluster", "KmsKeyId", _KEY),
     EdgeSpec("performance_insights_key", _I, "PerformanceInsightsKMSKeyId", _KEY),
     EdgeSpec("activity_stream_key", _C, "ActivityStreamKmsKeyId", _KEY),
     EdgeSpec("snapshot_of", _S, "DBClusterIdentifier", _C),

@@ -128,7 +128,7 @@ RELATIONS: dict[str, Relation] = {
         ),
         _rel(
             "encrypted_with",
-            (_CLUSTER, _SNAPSHOT, _INSTANCE, "aws.rds.global_cluster"),
+            (_CLUSTER, _SNAPSHOT, _INSTANCE),
             "aws.kms.key",
             "storage encryption key (KmsKeyId)",
         ),

@@ -49,5 +49,6 @@ SPECS = (
         references=references,
         fetch=describe,
         not_found_codes=frozenset({"NotFoundException"}),
+        output_member="KeyMetadata",
     ),
 )

@@ -139,6 +139,10 @@ class DependentSpec:
     # the collection (a deleted key is a fact), recorded in context instead.
     not_found_codes: frozenset[str] = frozenset()
     extra_actions: tuple[str, ...] = ()
+    # The member of the call's output that is the stored record (KeyMetadata
+    # of DescribeKey); None when the whole output is (DescribeSecret).  Names
+    # the record's botocore shape for scanner.shapes.
+    output_member: str | None = None
 
     @property
     def method(self) -> str:
