@@ -352,8 +352,13 @@ EXPECTED: list[Expect] = [
     Expect("aurora.cluster.iam_auth", "c-mysql-full", P, CREATE),
     Expect("aurora.cluster.iam_auth", "c-old", F, CREATE),
     Expect("aurora.cluster.iam_auth", "c-serverless-v1", NA, V1),
+    # c-mysql-full is a member of global database g-mysql (GlobalClusterIdentifier):
+    # Secrets Manager cannot manage its master password ("Limitations" section).
     Expect(
-        "aurora.cluster.master_password_managed", "c-mysql-full", P, UG + "rds-secrets-manager.html"
+        "aurora.cluster.master_password_managed",
+        "c-mysql-full",
+        NA,
+        UG + "rds-secrets-manager.html#rds-secrets-manager-limitations",
     ),
     Expect("aurora.cluster.master_password_managed", "c-old", F, UG + "rds-secrets-manager.html"),
     Expect(

@@ -134,7 +134,8 @@ EXPECTATIONS: tuple[tuple[str, str, str], ...] = (
     ("aurora.cluster.custom_admin_username", "search-dev", FAIL),  # root
     ("aurora.cluster.custom_admin_username", "crm-prod", FAIL),  # master
     ("aurora.cluster.master_password_managed", "orders-prod", PASS),
-    ("aurora.cluster.master_password_managed", "legacy-reporting", FAIL),
+    ("aurora.cluster.master_password_managed", "legacy-reporting", NA),  # global database member
+    ("aurora.cluster.master_password_managed", "reports-eu", NA),  # global database member
     ("aurora.cluster.master_password_managed", "analytics-staging", FAIL),
     ("aurora.cluster.master_password_managed", "sessions-serverless", NA),  # Serverless v1
     ("aurora.cluster.master_secret_rotation", "orders-prod", PASS),
