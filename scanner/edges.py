@@ -487,6 +487,86 @@ def _writer_facts(resources: list[Resource], edges: list[Edge]) -> dict[str, Att
     return extra
 
 
+# A default DB parameter group cannot be modified (Aurora user guide, "Working
+# with parameter groups"): it sets no parameter of its own, so an instance
+# using one overrides nothing even when the group is not in the snapshot.
+_DEFAULT_GROUP_PREFIX = "default."
+_EFFECTIVE = ("x_effective_parameters", "x_effective_pgaudit_log")
+
+
+def _effective_parameters(resources: list[Resource], edges: list[Edge]) -> dict[str, Attrs]:
+    """``x_effective_parameters`` on each member instance: its cluster parameter
+    group's values overlaid with the parameters set (``Source: user``) in the
+    instance's own DB parameter group, which override the cluster's for that
+    instance (USER_WorkingWithDBClusterParamGroups.html); and
+    ``x_effective_pgaudit_log``, the classes its effective ``pgaudit.log`` logs.
+
+    Either group's parameters not being known (a group not in the snapshot, a
+    failed DescribeDB[Cluster]Parameters) leaves both facts in ``x_missing``.
+    """
+    by_id = {r.id: r for r in resources}
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for s, rel, t, _ in edges:
+        if rel in ("member_of", "uses_parameter_group", "uses_db_parameter_group"):
+            out[(s, rel)].append(t)
+    extra: dict[str, Attrs] = {}
+    for r in resources:
+        if r.type != _I or not out.get((r.id, "member_of")):
+            continue
+        cluster = by_id[out[(r.id, "member_of")][0]]
+        why = None
+        base: Mapping[str, Any] = {}
+        groups = out.get((cluster.id, "uses_parameter_group"))
+        if not groups:
+            name = cluster.attrs.get("DBClusterParameterGroup")
+            why = f"cluster parameter group {name} is not in the snapshot"
+        else:
+            base, why = _group_parameters(by_id[groups[0]])
+        overrides: dict[str, Any] = {}
+        found = set()
+        for target in out.get((r.id, "uses_db_parameter_group"), ()):
+            found.add(by_id[target].attrs.get("DBParameterGroupName"))
+            params, problem = _group_parameters(by_id[target])
+            overrides.update(params)
+            why = why or problem
+        for item in r.attrs.get("DBParameterGroups") or ():
+            name = item.get("DBParameterGroupName") if isinstance(item, Mapping) else None
+            if (
+                isinstance(name, str)
+                and name not in found
+                and not name.startswith(_DEFAULT_GROUP_PREFIX)
+            ):
+                why = why or f"DB parameter group {name} is not in the snapshot"
+        if why is not None:
+            extra[r.id] = {MISSING: dict.fromkeys(_EFFECTIVE, why)}
+            continue
+        effective = {**base, **overrides}
+        facts: Attrs = {"x_effective_parameters": effective}
+        audit = effective.get("pgaudit.log")
+        if isinstance(audit, str):
+            facts["x_effective_pgaudit_log"] = derive.pgaudit_log_classes(audit)
+        extra[r.id] = facts
+    return extra
+
+
+def _group_parameters(group: Resource) -> tuple[Mapping[str, Any], str | None]:
+    """A parameter group's ``x_parameters``, or why they are not known."""
+    params = group.attrs.get("x_parameters")
+    if isinstance(params, Mapping):
+        return params, None
+    missing = group.attrs.get(MISSING) or {}
+    name = _group_name(group)
+    return {}, str(missing.get("x_parameters") or f"the parameters of {name} were not read")
+
+
+def _group_name(group: Resource) -> str:
+    for key in ("DBParameterGroupName", "DBClusterParameterGroupName"):
+        value = group.attrs.get(key)
+        if isinstance(value, str):
+            return value
+    return group.id
+
+
 def build_graph(resources: Iterable[Resource], gaps: Gaps | None = None) -> ResourceGraph:
     """Add ``resources`` with their derived facts and derive every relation.
 
@@ -504,6 +584,12 @@ def build_graph(resources: Iterable[Resource], gaps: Gaps | None = None) -> Reso
         local.append(Resource(r.id, r.type, r.account, r.region, attrs))
     edges = compute_edges(local, gaps)
     extra = _writer_facts(local, edges)
+    for rid, facts in _effective_parameters(local, edges).items():
+        merged = extra.setdefault(rid, {})
+        if MISSING in facts:
+            merged.setdefault(MISSING, {}).update(facts[MISSING])
+        else:
+            merged.update(facts)
     graph = ResourceGraph(gaps)
     for r in local:
         more = extra.get(r.id)

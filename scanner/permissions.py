@@ -35,11 +35,21 @@ from scanner.vocabulary import RELATIONS
 
 # Derived facts computed from *another* type's records (scanner/derive.py,
 # writer_facts, member_facts): a policy that reads one needs that other type collected too.
-CROSS_TYPE_FACTS: Mapping[str, str] = {
-    "x_writer": "aws.rds.db_instance",
-    "x_failover_target": "aws.rds.db_instance",
-    "x_reader_azs": "aws.rds.db_instance",
-    "x_is_cluster_writer": "aws.rds.db_cluster",
+CROSS_TYPE_FACTS: Mapping[str, tuple[str, ...]] = {
+    "x_writer": ("aws.rds.db_instance",),
+    "x_failover_target": ("aws.rds.db_instance",),
+    "x_reader_azs": ("aws.rds.db_instance",),
+    "x_is_cluster_writer": ("aws.rds.db_cluster",),
+    "x_effective_parameters": (
+        "aws.rds.db_cluster",
+        "aws.rds.db_cluster_parameter_group",
+        "aws.rds.db_parameter_group",
+    ),
+    "x_effective_pgaudit_log": (
+        "aws.rds.db_cluster",
+        "aws.rds.db_cluster_parameter_group",
+        "aws.rds.db_parameter_group",
+    ),
 }
 
 POLICY_VERSION = "2012-10-17"
@@ -52,7 +62,7 @@ def _policy_types(selected: Selected) -> set[str]:
         if relation is not None:
             types.add(relation.target)
     text = json.dumps(selected.policy.doc, default=str)
-    types.update(t for fact, t in CROSS_TYPE_FACTS.items() if fact in text)
+    types.update(t for fact, ts in CROSS_TYPE_FACTS.items() if fact in text for t in ts)
     return types
 
 

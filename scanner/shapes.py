@@ -578,6 +578,34 @@ DERIVED: tuple[DerivedFact, ...] = (
         "scanner.derive.reader_azs",
     ),
     DerivedFact(
+        "x_effective_parameters",
+        (_INSTANCE,),
+        # The cluster group's values overlaid with the instance group's user-set ones.
+        map_of(scalar("string", "Parameter.ParameterValue", loose=True), "x_effective_parameters"),
+        (
+            Read(_INSTANCE, "DBParameterGroups[].DBParameterGroupName"),
+            Read(_INSTANCE, "DBClusterIdentifier"),
+            Read(_CLUSTER, "DBClusterParameterGroup"),
+            *(
+                Read(rtype, f"Parameters[].{member}")
+                for rtype in (_PARAMS, _DB_PARAMS)
+                for member in ("ParameterName", "ParameterValue")
+            ),
+        ),
+        "scanner.edges._effective_parameters",
+    ),
+    DerivedFact(
+        "x_effective_pgaudit_log",
+        (_INSTANCE,),
+        list_of(scalar("string", "pgaudit.log class"), "x_effective_pgaudit_log"),
+        tuple(
+            Read(rtype, f"Parameters[].{member}")
+            for rtype in (_PARAMS, _DB_PARAMS)
+            for member in ("ParameterName", "ParameterValue")
+        ),
+        "scanner.edges._effective_parameters",
+    ),
+    DerivedFact(
         "x_missing",
         tuple(RESOURCE_TYPES),
         # Field name -> why the call that returns it failed (scanner.provenance).

@@ -389,7 +389,8 @@ NOT_AWS_FIELDS: dict[str, dict[str, str]] = {
         k: "the runner's own unused-group report" for k in ("type", "account", "region", "name")
     }
     | {"reference": "the runner's own record"},
-    "scanner/edges.py": {t: "a resource type (by_type key)" for t in RESOURCE_TYPES},
+    "scanner/edges.py": {t: "a resource type (by_type key)" for t in RESOURCE_TYPES}
+    | {"pgaudit.log": "a parameter name (a key of x_effective_parameters), not a record field"},
 }
 
 

@@ -23,6 +23,7 @@ from scanner.collect.registry import DEPENDENT, LISTED
 from scanner.collect.runner import CollectOptions, collect
 from scanner.derive import DERIVED_FROM
 from scanner.model import ExitCode, Status
+from scanner.permissions import CROSS_TYPE_FACTS
 from scanner.policy.engine import evaluate
 from scanner.vocabulary import AUGMENTED_FIELDS
 
@@ -72,7 +73,14 @@ def _readers(programs: dict[str, Any], action: str, rtype: str, kind: str) -> se
     if kind == "augment":
         fields = set(AUGMENTED_FIELDS[rtype][action.split(":", 1)[1]])
         fields |= {fact for fact, sources in DERIVED_FROM.items() if fields & set(sources)}
-        return {pid for pid, p in programs.items() if any((rtype, f) in p.reads for f in fields)}
+        # Facts derived across types (an instance's effective parameters read its
+        # groups' Parameters) count for every type they are computed from.
+        cross = {fact for fact, types in CROSS_TYPE_FACTS.items() if rtype in types}
+        return {
+            pid
+            for pid, p in programs.items()
+            if any((rtype, f) in p.reads for f in fields) or any(f in cross for _, f in p.reads)
+        }
     # A dependent type is only reached by following a reference to it.
     return {pid for pid, p in programs.items() if rtype in p.reach}
 
