@@ -158,13 +158,19 @@ def _check_float(node: yaml.ScalarNode, path: JsonPath, doc: YamlDoc) -> None:
         )
 
 
-def _walk(node: yaml.Node, path: JsonPath, doc: YamlDoc, seen_nodes: set[int]) -> None:
-    doc.lines[path] = node.start_mark.line + 1
+def _walk(
+    node: yaml.Node, path: JsonPath, doc: YamlDoc, seen_nodes: set[int], key_line: int | None
+) -> None:
     if id(node) in seen_nodes:
-        # Reached again through an alias: checked already; its inner lines are
-        # those of the first path (a lookup falls back to this alias's line).
+        # Reached again through an alias: checked already, and not walked again
+        # (that is what made alias bombs slow).  The node's mark is the
+        # anchor's, so point at the key that holds the alias, when there is one;
+        # paths inside fall back to it (or to the enclosing node).
+        if key_line is not None:
+            doc.lines[path] = key_line
         return
     seen_nodes.add(id(node))
+    doc.lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -177,10 +183,10 @@ def _walk(node: yaml.Node, path: JsonPath, doc: YamlDoc, seen_nodes: set[int]) -
                     hint="keep one of them",
                 )
             seen[key] = key_node.start_mark.line + 1
-            _walk(value_node, (*path, key), doc, seen_nodes)
+            _walk(value_node, (*path, key), doc, seen_nodes, key_node.start_mark.line + 1)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), doc, seen_nodes)
+            _walk(item, (*path, index), doc, seen_nodes, None)
     elif isinstance(node, yaml.ScalarNode) and node.tag == _FLOAT_TAG:
         _check_float(node, path, doc)
 
@@ -199,7 +205,7 @@ def load_yaml_text(text: str, file: str, *, what: str = "document") -> YamlDoc:
                     hint=f"write a {what} or delete the file",
                 )
             _check_expansion(node, file)
-            _walk(node, (), doc, set())
+            _walk(node, (), doc, set(), None)
             doc.data = loader.construct_document(node)
         finally:
             loader.dispose()
