@@ -32,6 +32,7 @@ from scanner import gc_pause
 from scanner.errors import UserInputError
 from scanner.model import RESULT_SCHEMA_VERSION, Finding, ScanResult, Severity, Status
 from scanner.schema_check import DocumentValidator, expected_text
+from scanner.strict_json import loads_finite
 
 RESULTS_SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
 
@@ -297,7 +298,12 @@ def read_result_bytes(path: Path | str) -> bytes:
 def parse_result(raw: bytes, file: str) -> ScanResult:
     """Decode, validate and load the bytes of a results.json (any 1.x)."""
     try:
-        data = json.loads(raw)
+        data = loads_finite(
+            raw,
+            file=file,
+            expected="finite numbers (JSON has no NaN or Infinity)",
+            hint="the file was edited or damaged; evaluate the snapshot again",
+        )
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = (
             f"line {exc.lineno}, column {exc.colno}"

@@ -24,6 +24,7 @@ from scanner import gc_pause
 from scanner.errors import UserInputError
 from scanner.model import SNAPSHOT_SCHEMA_VERSION, Snapshot
 from scanner.schema_check import DocumentValidator, expected_text
+from scanner.strict_json import loads_finite
 
 SCHEMA_PATH = Path(__file__).parent / "collect" / "snapshot.schema.json"
 # A snapshot of ~10k clusters with their instances and snapshots is a few
@@ -173,7 +174,12 @@ def _parse(target: Path, raw: bytes) -> Snapshot:
             "not a UTF-8 text JSON file", file=str(target), expected="an aurora-scan snapshot"
         ) from None
     try:
-        data = json.loads(text)
+        data = loads_finite(
+            text,
+            file=str(target),
+            expected="finite numbers (JSON has no NaN or Infinity)",
+            hint="the file was edited or damaged; collect it again",
+        )
     except json.JSONDecodeError as exc:
         problem = "not valid JSON"
         stripped = text.rstrip()

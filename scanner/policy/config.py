@@ -165,8 +165,13 @@ def load_config(path: Path | str) -> Config:
 def check_config_against(
     config: Config, policy_ids: set[str], areas: set[str]
 ) -> list[UserInputError]:
-    """Meaning phase: params name real policies, areas exist."""
-    errors = []
+    """Meaning phase: params name real policies, areas exist, every glob matches a policy.
+
+    A glob that matches nothing is a typo (``aurora.clsuter.*``) or a config
+    written for another policy set; left alone it silently narrows the scan,
+    or empties it, and the scan passes.
+    """
+    errors = _unmatched_globs(config, policy_ids)
     for policy_id in config.params:
         if policy_id not in policy_ids:
             errors.append(
@@ -193,3 +198,31 @@ def check_config_against(
 def default_config_path() -> Path | None:
     candidate = Path(DEFAULT_CONFIG_NAME)
     return candidate if candidate.is_file() else None
+
+
+def _unmatched_globs(config: Config, policy_ids: set[str]) -> list[UserInputError]:
+    errors = []
+    for key, globs in (("include", config.include), ("exclude", config.exclude)):
+        for index, glob in enumerate(globs):
+            if any(fnmatch.fnmatchcase(policy_id, glob) for policy_id in policy_ids):
+                continue
+            errors.append(
+                UserInputError(
+                    f"policies.{key} pattern '{glob}' matches none of the "
+                    f"{len(policy_ids)} policies",
+                    file=config.file,
+                    location=f"$.policies.{key}[{index}]",
+                    hint=hint_for(glob, _glob_candidates(policy_ids))
+                    + " (`aurora-scan policies list` shows every id)",
+                )
+            )
+    return errors
+
+
+def _glob_candidates(policy_ids: set[str]) -> set[str]:
+    """Ids and the globs people write for them (``aurora.cluster.*``), for "did you mean"."""
+    candidates = set(policy_ids)
+    for policy_id in policy_ids:
+        parts = policy_id.split(".")
+        candidates.update(".".join(parts[:n]) + ".*" for n in range(1, len(parts)))
+    return candidates

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 from scanner import gc_pause
-from scanner.errors import UserInputErrors
+from scanner.errors import UserInputError, UserInputErrors
 from scanner.graph import ResourceGraph
 from scanner.model import CollectionError, Finding, Resource, ScanResult, Severity, Snapshot, Status
 from scanner.policy.conditions import State
@@ -125,9 +125,23 @@ def select(policy_set: PolicySet, config: Config) -> list[Selected]:
         )
         errors.extend(problems)
         chosen.append(Selected(policy, program, tuple(policy_set.frameworks_of(policy.id))))
+    if not chosen and not errors:
+        errors.append(_nothing_selected(policy_set, config))
     if errors:
         raise UserInputErrors(errors)
     return chosen
+
+
+def _nothing_selected(policy_set: PolicySet, config: Config) -> UserInputError:
+    # A scan that evaluates no policy has no findings and would exit 0: a pass
+    # that checked nothing.  It is always a selection mistake.
+    return UserInputError(
+        f"the policy selection leaves none of the {len(policy_set)} policies to evaluate",
+        file=config.file,
+        location="$.policies" if config.file else None,
+        expected="include/exclude/areas/min_severity that select at least one policy",
+        hint="widen the selection; `aurora-scan policies list` shows every policy",
+    )
 
 
 # ----- evaluation --------------------------------------------------------------

@@ -11,6 +11,7 @@ exits 2).  A bad policy is never skipped.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -85,16 +86,86 @@ def display_path(path: Path) -> str:
         return str(absolute)
 
 
-def _yaml_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
+def _yaml_files(root: Path, errors: list[UserInputError]) -> list[Path]:
+    """Every ``*.yaml``/``*.yml`` file under ``root``, following directory symlinks.
+
+    Nothing is skipped silently: a directory that cannot be listed, a symlink
+    that leads nowhere (dangling, or a loop of links) and a directory symlink
+    back to a directory already being walked are problems in ``errors``, each
+    naming its path.  (``Path.rglob`` drops all of these without a word.)
+    """
+    found: list[Path] = []
+    pending: list[tuple[Path, tuple[tuple[int, int], ...]]] = [(root, ())]
+    while pending:
+        directory, ancestors = pending.pop()
+        try:
+            info = directory.stat()
+            key = (info.st_dev, info.st_ino)
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            errors.append(_unreadable(directory, exc))
+            continue
+        if key in ancestors:
+            errors.append(
+                UserInputError(
+                    "symlink loop: this directory leads back to one that contains it",
+                    file=display_path(directory),
+                    hint="remove the symlink, or point it outside the policy directory",
+                )
+            )
+            continue
+        for entry in entries:
+            path = directory / entry.name
+            try:
+                is_dir = entry.is_dir()
+                is_file = entry.is_file()
+                if entry.is_symlink() and not (is_dir or is_file):
+                    path.stat()  # dangling or a loop of links: raises, with the reason
+            except OSError as exc:
+                errors.append(_unreadable(path, exc))
+                continue
+            if is_dir:
+                pending.append((path, (*ancestors, key)))
+            elif is_file and path.suffix in YAML_SUFFIXES:
+                found.append(path)
+    return sorted(found)
 
 
-def _policy_files(root: Path) -> list[Path]:
-    return [
-        p
-        for p in _yaml_files(root)
-        if p.relative_to(root).parts[0] not in RESERVED_DIRS and not p.name.startswith(".")
-    ]
+def _unreadable(path: Path, exc: OSError) -> UserInputError:
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.ELOOP:
+        reason = "symlink loop"
+    elif exc.errno == errno.ENOENT and path.is_symlink():
+        reason = f"dangling symlink (to {os.readlink(path)})"
+    return UserInputError(
+        f"cannot read the policy path: {reason}",
+        file=display_path(path),
+        hint="fix or remove it; a policy that cannot be read is never skipped",
+    )
+
+
+def _files_by_kind(root: Path, errors: list[UserInputError]) -> dict[str, list[Path]]:
+    """The root's YAML files: ``data`` tables, ``frameworks`` and ``policies`` (the rest)."""
+    kinds: dict[str, list[Path]] = {"data": [], "frameworks": [], "policies": []}
+    before = len(errors)
+    for path in _yaml_files(root, errors):
+        top = path.relative_to(root).parts[0]
+        if top in RESERVED_DIRS and len(path.relative_to(root).parts) > 1:
+            kinds[top].append(path)
+        elif not path.name.startswith("."):
+            kinds["policies"].append(path)
+    if len(errors) == before and not any(kinds.values()):
+        errors.append(
+            UserInputError(
+                "no policy files in this directory",
+                file=display_path(root),
+                expected="<area>/<id>.yaml policy files (or frameworks/*.yaml, data/*.yaml)",
+                hint="check the path given to --policies; a directory without policies "
+                "would add nothing to the scan",
+            )
+        )
+    return kinds
 
 
 def load_policies(extra_dirs: Sequence[Path] = (), *, include_builtin: bool = True) -> PolicySet:
@@ -107,16 +178,37 @@ def load_policies(extra_dirs: Sequence[Path] = (), *, include_builtin: bool = Tr
         if not path.is_dir():
             errors.append(
                 UserInputError(
-                    "policy directory does not exist" if not path.exists() else "not a directory",
+                    _not_a_directory(path),
                     file=str(extra),
+                    location="--policies",
                     hint="--policies takes a directory of <area>/<id>.yaml files",
                 )
             )
         elif path.resolve() not in [r.resolve() for r in roots]:
             roots.append(path)
+    if not roots and not errors:
+        errors.append(
+            UserInputError(
+                "no policies to load: the built-in catalogue is left out and no --policies "
+                "directory is given",
+                location="--no-builtin",
+                hint="add --policies DIR, or drop --no-builtin",
+            )
+        )
     if errors:
         raise UserInputErrors(errors)
     return load_roots(roots)
+
+
+def _not_a_directory(path: Path) -> str:
+    if path.is_symlink():
+        try:
+            path.stat()
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "symlink loop, not a policy directory"
+            return f"dangling symlink (to {os.readlink(path)}), not a policy directory"
+    return "policy directory does not exist" if not path.exists() else "not a directory"
 
 
 def load_roots(roots: Sequence[Path]) -> PolicySet:
@@ -129,11 +221,12 @@ def load_roots(roots: Sequence[Path]) -> PolicySet:
     framework_docs: list[tuple[Framework, YamlDoc]] = []
 
     for root_index, root in enumerate(roots):
-        for path in _yaml_files(root / "data") if (root / "data").is_dir() else []:
+        files = _files_by_kind(root, errors)
+        for path in files["data"]:
             doc = _load(path, errors, digest, root, root_index, what="data table")
             if doc is not None:
                 add_data_table(data, path.stem, doc.data)
-        for path in _policy_files(root):
+        for path in files["policies"]:
             doc = _load(path, errors, digest, root, root_index, what="policy")
             if doc is None:
                 continue
@@ -152,8 +245,7 @@ def load_roots(roots: Sequence[Path]) -> PolicySet:
                 continue
             seen[policy.id] = policy
             policies.append(policy)
-        frameworks_dir = root / "frameworks"
-        for path in _yaml_files(frameworks_dir) if frameworks_dir.is_dir() else []:
+        for path in files["frameworks"]:
             doc = _load(path, errors, digest, root, root_index, what="framework")
             if doc is None:
                 continue

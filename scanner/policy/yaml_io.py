@@ -7,10 +7,18 @@
 * Duplicate mapping keys are an error (PyYAML would silently keep the last).
 * Every node's line is kept so errors can point at ``line N`` as well as the
   JSON path.
+* Aliases are bounded: a document may not expand (aliases followed, as every
+  consumer of the data sees it) to more than :data:`MAX_EXPANDED_NODES` nodes
+  or the number of nodes written, whichever is larger, and an alias may not
+  refer to a node that contains it.  A 400-byte "billion laughs" file would
+  otherwise expand to 9**9 nodes; the check counts each node once.
+* Floats must be finite: ``.nan``/``.inf`` (and ``1.0e+999``, which overflows
+  to infinity) are refused, since no comparison with them means anything.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,7 +82,94 @@ def location(doc: YamlDoc | None, path: JsonPath) -> str:
     return f"{text} (line {line})" if line is not None else text
 
 
-def _walk(node: yaml.Node, path: JsonPath, doc: YamlDoc) -> None:
+# Aliases are the one way a small YAML file becomes a big document.  Policies,
+# configs and waiver files have a few hundred to a few thousand nodes (10,000
+# waivers, ~3 MB, are ~110,000 nodes, all written out); a file whose aliases
+# expand past this many nodes is an attack or a mistake.
+MAX_EXPANDED_NODES = 250_000
+
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+
+
+def _expanded_sizes(root: yaml.Node, file: str) -> tuple[int, int]:
+    """(nodes written, nodes the document expands to), each node visited once.
+
+    A node reached through several aliases counts once per path in the
+    expanded size, but its size is computed once (memoised by identity), so
+    this is linear in the file whatever the aliases multiply to.
+    """
+    sizes: dict[int, int] = {}
+    busy: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in busy:
+            raise UserInputError(
+                "a YAML alias refers to a node that contains it (a recursive structure)",
+                file=file,
+                location=f"line {node.start_mark.line + 1}",
+                expected="aliases (*name) only to anchors (&name) outside themselves",
+                hint="write the value out instead of aliasing its own parent",
+            )
+        busy.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        busy.discard(key)
+        sizes[key] = total
+        return total
+
+    expanded = size(root)
+    return len(sizes), expanded
+
+
+def _check_expansion(root: yaml.Node, file: str) -> None:
+    written, expanded = _expanded_sizes(root, file)
+    if expanded > max(MAX_EXPANDED_NODES, written):
+        raise UserInputError(
+            f"YAML aliases expand {written} nodes to {expanded}, more than the "
+            f"{MAX_EXPANDED_NODES}-node limit",
+            file=file,
+            expected="aliases (*name) that repeat a value a few times",
+            hint="write the repeated parts out, or check that this is the file you meant "
+            "(nested aliases are a known denial-of-service pattern)",
+        )
+
+
+def _check_float(node: yaml.ScalarNode, path: JsonPath, doc: YamlDoc) -> None:
+    # The resolver's float tag covers .nan, .inf and overflowing exponents.
+    text = str(node.value).replace("_", "").lower()
+    try:
+        finite = math.isfinite(float(text))
+    except ValueError:
+        finite = ".nan" not in text and ".inf" not in text
+    if not finite:
+        raise UserInputError(
+            f"'{node.value}' is not a finite number",
+            file=doc.file,
+            location=location(doc, path),
+            expected="a finite number",
+            hint="NaN and infinity compare false (or true) with everything, so a check "
+            "using them means nothing; write the number you mean",
+        )
+
+
+def _walk(
+    node: yaml.Node, path: JsonPath, doc: YamlDoc, seen_nodes: set[int], key_line: int | None
+) -> None:
+    if id(node) in seen_nodes:
+        # Reached again through an alias: checked already, and not walked again
+        # (that is what made alias bombs slow).  The node's mark is the
+        # anchor's, so point at the key that holds the alias, when there is one;
+        # paths inside fall back to it (or to the enclosing node).
+        if key_line is not None:
+            doc.lines[path] = key_line
+        return
+    seen_nodes.add(id(node))
     doc.lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
@@ -88,10 +183,12 @@ def _walk(node: yaml.Node, path: JsonPath, doc: YamlDoc) -> None:
                     hint="keep one of them",
                 )
             seen[key] = key_node.start_mark.line + 1
-            _walk(value_node, (*path, key), doc)
+            _walk(value_node, (*path, key), doc, seen_nodes, key_node.start_mark.line + 1)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), doc)
+            _walk(item, (*path, index), doc, seen_nodes, None)
+    elif isinstance(node, yaml.ScalarNode) and node.tag == _FLOAT_TAG:
+        _check_float(node, path, doc)
 
 
 def load_yaml_text(text: str, file: str, *, what: str = "document") -> YamlDoc:
@@ -107,7 +204,8 @@ def load_yaml_text(text: str, file: str, *, what: str = "document") -> YamlDoc:
                     file=file,
                     hint=f"write a {what} or delete the file",
                 )
-            _walk(node, (), doc)
+            _check_expansion(node, file)
+            _walk(node, (), doc, set(), None)
             doc.data = loader.construct_document(node)
         finally:
             loader.dispose()
