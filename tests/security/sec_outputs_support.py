@@ -17,9 +17,11 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-for extra in (REPO, HERE.parent, HERE.parent / "product", HERE.parent / "reliability"):
+# Appended, never first: the scanner under test is the installed one (or
+# PYTHONPATH's), and benchmarks/ and the other suites' helpers only fill in.
+for extra in (HERE.parent / "product", HERE.parent / "reliability", HERE.parent / "report", REPO):
     if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
+        sys.path.append(str(extra))
 
 # Terminal control and bidi characters a hostile name may carry.
 ESC = "\x1b"
@@ -71,7 +73,9 @@ def run_cli(
         cli_argv(args),
         capture_output=True,
         env=clean_env(env),
-        cwd=cwd,
+        # Not the repository root: ``-c`` puts the working directory first on
+        # sys.path, which would shadow the scanner under test.
+        cwd=cwd or HERE,
         timeout=timeout,
     )
     # Decoded leniently: the test looks for raw bytes, not for valid UTF-8.
