@@ -20,9 +20,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
-from sec_outputs_support import run_cli
-
 from faults import FaultProxy, _forward, _read_request  # tests/reliability: imported, not copied
+from sec_outputs_support import run_cli
 from test_rel_secrets import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN
 
 ENDPOINT_PASSWORD = "canaryEndpointPassw0rd-x7Q"

@@ -46,8 +46,17 @@ def sarif(tmp_path: Path) -> dict[str, Any]:
     path = write_result(tmp_path / "results.json", result([failing, unknown], errors=(error,)))
     out = tmp_path / "out"
     run = run_cli(
-        ["report", str(path), "--output-dir", str(out), "--format", "sarif", "--fail-on", "none"]
-        + ["--allow-incomplete"],
+        [
+            "report",
+            str(path),
+            "--output-dir",
+            str(out),
+            "--format",
+            "sarif",
+            "--fail-on",
+            "none",
+            "--allow-incomplete",
+        ],
         timeout=120,
     )
     assert run.code == 0, run.stderr

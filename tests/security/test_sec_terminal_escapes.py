@@ -9,7 +9,6 @@ reader sees); both show it as visible escapes (``\\x1b``, ``\\u202e``).
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
