@@ -20,8 +20,8 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
+import secrets
 import signal
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,9 +71,16 @@ def atomic_file(
     the directory; errors (``OSError``) propagate after the temporary is gone.
     """
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    with _pending_lock:
-        _pending.add(tmp)
+    tmp = _register(target)
+    try:
+        # Registered before it exists: a signal between creating and
+        # registering would otherwise leave it behind.
+        fd = os.open(
+            tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600
+        )
+    except BaseException:
+        _unregister(tmp)
+        raise
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
@@ -87,8 +94,22 @@ def atomic_file(
             os.unlink(tmp)
         raise
     finally:
+        _unregister(tmp)
+
+
+def _register(target: Path) -> str:
+    """A fresh hidden name beside ``target``, recorded as pending."""
+    while True:
+        tmp = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp")
         with _pending_lock:
-            _pending.discard(tmp)
+            if tmp not in _pending and not os.path.lexists(tmp):
+                _pending.add(tmp)
+                return tmp
+
+
+def _unregister(tmp: str) -> None:
+    with _pending_lock:
+        _pending.discard(tmp)
 
 
 def write_bytes(
