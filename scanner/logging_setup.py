@@ -127,6 +127,11 @@ def configure_logging(
         logger.propagate = False
     for name in _NOISY:
         logging.getLogger(name).setLevel(logging.DEBUG if verbose >= 3 else logging.WARNING)
+    # Third-party warnings (botocore, urllib3) reach stderr through Python's
+    # last-resort handler; they may quote a URL with its userinfo.
+    last = logging.lastResort
+    if last is not None and not any(isinstance(f, RedactingFilter) for f in last.filters):
+        last.addFilter(RedactingFilter())
     return logging.getLogger(LOGGER_NAME)
 
 
