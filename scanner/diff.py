@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.model import Finding, ScanResult, Severity, Status
+from scanner.terminal import visible
 
 CATEGORIES: tuple[str, ...] = ("new", "fixed", "changed", "unchanged", "removed")
 
@@ -301,7 +302,8 @@ def render_text(
         lines.append(
             f"gate {verdict}: {len(gate)} new FAIL finding(s) at or above {fail_on_new.value}"
         )
-    return "\n".join(lines) + "\n"
+    # Names, notes and ids come from the results: one visible line each.
+    return "\n".join(visible(line) for line in lines) + "\n"
 
 
 def render_json(diff: ResultDiff, *, fail_on_new: Severity | None = None) -> str:

@@ -16,6 +16,9 @@ import logging
 import sys
 from typing import IO, Any
 
+from scanner.redact import RedactingFilter, redact
+from scanner.terminal import visible
+
 LOGGER_NAME = "aurora_scan"
 LOG_FORMATS = ("text", "json")
 
@@ -66,7 +69,7 @@ class JsonFormatter(logging.Formatter):
             if key not in self._STANDARD and not key.startswith("_"):
                 entry[key] = value
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, default=str, sort_keys=False)
 
 
@@ -75,10 +78,15 @@ class TextFormatter(logging.Formatter):
         super().__init__("aurora-scan: %(levelname)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        # INFO lines read as plain progress; other levels keep their label.
+        # One line per record, whatever the message holds: a resource name with
+        # ESC sequences or newlines must not forge or recolour other lines.
+        message = visible(redact(record.getMessage()))
         if record.levelno == logging.INFO:
-            return f"aurora-scan: {record.getMessage()}"
-        return super().format(record).replace(record.levelname, record.levelname.lower(), 1)
+            return f"aurora-scan: {message}"
+        text = f"aurora-scan: {record.levelname.lower()}: {message}"
+        if record.exc_info:
+            text += "\n" + redact(self.formatException(record.exc_info))
+        return text
 
 
 def level_for(quiet: bool, verbose: int) -> int:
@@ -106,6 +114,8 @@ def configure_logging(
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler._aurora_scan = True  # type: ignore[attr-defined]
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    # On the handler, not the loggers: records propagated from any module pass it.
+    handler.addFilter(RedactingFilter())
     # Our named logger, and modules that log with getLogger(__name__) ("scanner.*").
     for name in (LOGGER_NAME, "scanner"):
         logger = logging.getLogger(name)
@@ -117,6 +127,11 @@ def configure_logging(
         logger.propagate = False
     for name in _NOISY:
         logging.getLogger(name).setLevel(logging.DEBUG if verbose >= 3 else logging.WARNING)
+    # Third-party warnings (botocore, urllib3) reach stderr through Python's
+    # last-resort handler; they may quote a URL with its userinfo.
+    last = logging.lastResort
+    if last is not None and not any(isinstance(f, RedactingFilter) for f in last.filters):
+        last.addFilter(RedactingFilter())
     return logging.getLogger(LOGGER_NAME)
 
 

@@ -12,6 +12,7 @@ from typing import IO
 from scanner.collect.options import ProgressEvent
 from scanner.logging_setup import get_logger
 from scanner.model import Snapshot
+from scanner.terminal import visible
 
 log = get_logger("progress")
 
@@ -79,7 +80,7 @@ class Progress:
         if snapshot.errors:
             message += f"; {len(snapshot.errors)} collection errors"
         if self.live:
-            self.stream.write(f"aurora-scan: {message}\n")
+            self.stream.write(f"aurora-scan: {visible(message)}\n")
         else:
             log.info(message)
         for error in snapshot.errors:
@@ -111,7 +112,7 @@ class Progress:
             self._draw(f"{text} ...")
 
     def _draw(self, text: str) -> None:
-        line = f"aurora-scan: {text}"
+        line = f"aurora-scan: {visible(text)}"
         pad = max(0, self._width - len(line))
         self.stream.write("\r" + line + " " * pad)
         self.stream.flush()

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from itertools import islice
@@ -29,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import gc_pause
+from scanner.atomic_write import FileMode, atomic_file
 from scanner.errors import UserInputError
 from scanner.model import RESULT_SCHEMA_VERSION, Finding, ScanResult, Severity, Status
 from scanner.schema_check import DocumentValidator, expected_text
@@ -192,15 +191,9 @@ def write_result(result: ScanResult, path: Path | str) -> Path:
     """Write ``result`` to ``path`` atomically (a reader never sees half a file)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            for chunk in result_chunks(result):
-                handle.write(encode_chunk(chunk))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(target, FileMode.PRIVATE) as handle:
+        for chunk in result_chunks(result):
+            handle.write(encode_chunk(chunk))
     return target
 
 

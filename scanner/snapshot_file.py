@@ -14,13 +14,13 @@ import gzip
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
 from scanner import gc_pause
+from scanner.atomic_write import FileMode, write_bytes
 from scanner.errors import UserInputError
 from scanner.model import SNAPSHOT_SCHEMA_VERSION, Snapshot
 from scanner.schema_check import DocumentValidator, expected_text
@@ -79,25 +79,14 @@ def check_snapshot_target(path: str | os.PathLike[str], *, location: str | None 
 def write_snapshot(snapshot: Snapshot, path: str | os.PathLike[str]) -> Path:
     """Write ``snapshot`` as JSON, atomically: a reader never sees a partial file."""
     target = Path(path)
-    parent = check_snapshot_target(target)
+    check_snapshot_target(target)
     data = (json.dumps(snapshot.to_dict(), sort_keys=True, separators=(",", ":")) + "\n").encode()
     if target.suffix == ".gz":
         data = gzip.compress(data, mtime=0)
     try:
-        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
+        write_bytes(target, data, FileMode.PRIVATE, durable=True)
+    except OSError as exc:  # disk full, read-only file system, permissions
         raise _cannot_write(target, exc) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):  # disk full, read-only file system, permissions
-            raise _cannot_write(target, exc) from None
-        raise
     return target
 
 

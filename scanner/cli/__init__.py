@@ -16,8 +16,11 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from scanner import __version__
+from scanner.atomic_write import remove_temporaries_on_signal
 from scanner.errors import UserInputError
 from scanner.model import ExitCode
+from scanner.redact import redact
+from scanner.terminal import error_text, visible
 
 DESCRIPTION = """\
 aurora-scan checks Amazon Aurora estates against declarative policies.
@@ -58,7 +61,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but bad arguments print one line and a hint, exit 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: error: {message}; hint: run '{self.prog} --help'\n")
+        sys.stderr.write(
+            f"{self.prog}: error: {visible(redact(message))}; hint: run '{self.prog} --help'\n"
+        )
         sys.exit(ExitCode.BAD_INPUT)
 
 
@@ -96,10 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_requested_verb(argv))
     args = parser.parse_args(argv)
+    # A scheduler's SIGTERM must not leave hidden temporaries behind.
+    remove_temporaries_on_signal()
     try:
         code = int(args.func(args))
     except UserInputError as exc:
-        sys.stderr.write(f"aurora-scan: error: {exc.render()}\n")
+        sys.stderr.write(f"aurora-scan: error: {error_text(exc)}\n")
         return int(ExitCode.BAD_INPUT)
     except KeyboardInterrupt:
         sys.stderr.write("aurora-scan: interrupted\n")

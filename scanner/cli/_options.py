@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import re
 import shlex
 import sys
 from collections.abc import Iterator, Sequence
@@ -30,6 +29,8 @@ from scanner.policy.config import (
     load_config,
     parse_fail_on,
 )
+from scanner.redact import redact_argv
+from scanner.terminal import error_text, visible
 
 if TYPE_CHECKING:
     from scanner.policy.loader import PolicySet
@@ -37,15 +38,12 @@ if TYPE_CHECKING:
 DEFAULT_OUTPUT_DIR = "aurora-scan-output"
 DEFAULT_FORMATS = "json,sarif,html"
 
-_SECRET_OPTION = re.compile(r"(secret|token|password|passwd|credential|external-id|key)", re.I)
-_SECRET_VALUE = re.compile(r"(AKIA|ASIA)[A-Z0-9]{12,}|[A-Za-z0-9/+=]{40}")
-
 
 def print_errors(exc: UserInputError) -> int:
     """One line per problem on stderr; exit code 2."""
     errors = exc.errors if isinstance(exc, UserInputErrors) else [exc]
     for error in errors:
-        sys.stderr.write(f"aurora-scan: error: {error.render()}\n")
+        sys.stderr.write(f"aurora-scan: error: {error_text(error)}\n")
     if len(errors) > 1:
         sys.stderr.write(f"aurora-scan: {len(errors)} problems\n")
     return int(ExitCode.BAD_INPUT)
@@ -56,22 +54,7 @@ def redacted_command_line(argv: Sequence[str] | None = None) -> str:
     args = list(sys.argv if argv is None else argv)
     if args:
         args[0] = Path(args[0]).name
-    out: list[str] = []
-    mask_next = False
-    for arg in args:
-        if mask_next:
-            out.append("***")
-            mask_next = False
-            continue
-        if arg.startswith("--") and _SECRET_OPTION.search(arg):
-            if "=" in arg:
-                out.append(arg.split("=", 1)[0] + "=***")
-            else:
-                out.append(arg)
-                mask_next = True
-            continue
-        out.append(_SECRET_VALUE.sub("***", arg))
-    return " ".join(shlex.quote(a) for a in out)
+    return " ".join(shlex.quote(a) for a in redact_argv(args))
 
 
 def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
@@ -230,10 +213,9 @@ def run_evaluation(
     )
     counts = result.counts()["by_status"]
     summary = ", ".join(f"{counts[s.value]} {s.value}" for s in Status if counts[s.value])
-    sys.stderr.write(
-        f"aurora-scan: {len(result.findings)} findings ({summary or 'none'}); "
-        f"wrote {', '.join(str(p) for p in written.values())}\n"
-    )
+    wrote = ", ".join(str(p) for p in written.values())
+    line = f"aurora-scan: {len(result.findings)} findings ({summary or 'none'}); wrote {wrote}"
+    sys.stderr.write(visible(line) + "\n")
     return int(code)
 
 

@@ -13,7 +13,9 @@ from scanner.cli._collect_options import add_collect_options, collect_options_fr
 from scanner.collect.runner import collect
 from scanner.logging_setup import add_logging_options, configure_logging
 from scanner.progress import progress_for
+from scanner.redact import redact
 from scanner.snapshot_file import check_snapshot_target, write_snapshot
+from scanner.terminal import visible
 
 ORDER = 10
 
@@ -71,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     types = len({r.type for r in snapshot.resources})
     sys.stderr.write(
-        f"aurora-scan: wrote {path}: {len(snapshot.resources)} resources of {types} types, "
+        f"aurora-scan: wrote {visible(str(path))}: {len(snapshot.resources)} resources of "
+        f"{types} types, "
         f"{len(snapshot.accounts)} account(s), {len(snapshot.regions)} region(s)\n"
     )
     if snapshot.errors:
@@ -80,8 +83,9 @@ def run(args: argparse.Namespace) -> int:
             "affected findings will be UNKNOWN\n"
         )
         for error in snapshot.errors[:5]:
-            sys.stderr.write(
+            line = (
                 f"  {error.account} {error.region} {error.service}:{error.operation} "
-                f"{error.error_code}: {error.message}\n"
+                f"{error.error_code}: {redact(error.message)}"
             )
+            sys.stderr.write(visible(line) + "\n")
     return 0

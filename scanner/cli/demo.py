@@ -13,6 +13,7 @@ from pathlib import Path
 from scanner.errors import UserInputError
 from scanner.logging_setup import add_logging_options, configure_logging
 from scanner.model import ExitCode, ScanResult, Severity
+from scanner.terminal import error_text
 
 ORDER = 90
 FAIL_ON_CHOICES = (*(s.value for s in Severity), "none")
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         require_moto()
     except UserInputError as exc:
-        sys.stderr.write(f"aurora-scan: error: {exc.render()}\n")
+        sys.stderr.write(f"aurora-scan: error: {error_text(exc)}\n")
         return int(ExitCode.BAD_INPUT)
 
     from scanner.demo.run import run_demo

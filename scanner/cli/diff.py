@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from scanner.atomic_write import FileMode, write_text
 from scanner.diff import diff_results, render_json, render_text
+from scanner.errors import UserInputError
 from scanner.merge import read_shard
 from scanner.model import ExitCode, Severity
 
@@ -84,6 +86,21 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
+def write_diff(path: Path, text: str) -> None:
+    """Atomically, replacing (never following) a symlink at ``path``: a diff
+    names resources and findings, so it is written like results.json."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text(path, text, FileMode.PRIVATE)
+    except OSError as exc:
+        raise UserInputError(
+            f"cannot write the diff: {exc.strerror or exc}",
+            location="--output",
+            file=str(path),
+            hint="choose a writable file path",
+        ) from None
+
+
 def run(args: argparse.Namespace) -> int:
     old = read_shard(args.old).result
     new = read_shard(args.new).result
@@ -93,8 +110,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         text = render_text(diff, fail_on_new=args.fail_on_new, show_unchanged=args.show_unchanged)
     if args.output is not None:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8")
+        write_diff(args.output, text)
     else:
         sys.stdout.write(text)
     if args.fail_on_new is not None and diff.new_failures(args.fail_on_new):

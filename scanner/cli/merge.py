@@ -11,6 +11,7 @@ from scanner.merge import merge_results, read_shard
 from scanner.model import ExitCode, Status
 from scanner.policy.config import FAIL_ON_CHOICES, parse_fail_on
 from scanner.report import parse_formats, render
+from scanner.terminal import visible
 
 ORDER = 70
 
@@ -97,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         f"({counts['FAIL']} FAIL, {counts['UNKNOWN']} UNKNOWN), {len(merged.errors)} errors\n"
     )
     for fmt in sorted(written):
-        sys.stdout.write(f"{written[fmt]}\n")
+        sys.stdout.write(f"{visible(str(written[fmt]))}\n")
     if args.fail_on is None:
         return int(ExitCode.CLEAN)
     known: set[str] = set()

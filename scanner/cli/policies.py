@@ -10,6 +10,7 @@ from pathlib import Path
 from scanner.errors import UserInputError
 from scanner.model import ExitCode
 from scanner.policy.loader import PolicySet, load_policies
+from scanner.terminal import visible
 from scanner.vocabulary import RESOURCE_TYPES
 
 ORDER = 60
@@ -167,7 +168,7 @@ def _test(args: argparse.Namespace) -> int:
         )
     count, failures = run_policy_tests(policy_set, args.ids or None)
     for failure in failures:
-        sys.stdout.write(f"FAIL {failure.render()}\n")
+        sys.stdout.write(f"FAIL {visible(failure.render())}\n")
     sys.stdout.write(
         f"{count - len(failures)} of {count} test cases passed"
         + (f"; {len(failures)} failed\n" if failures else "\n")

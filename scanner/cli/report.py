@@ -10,6 +10,7 @@ from typing import Any
 from scanner.model import ExitCode, Severity
 from scanner.report import FORMATS, SarifOptions, parse_formats, render
 from scanner.result_file import read_result
+from scanner.terminal import visible
 
 ORDER = 40
 FAIL_ON_CHOICES = (*(s.value for s in Severity), "none")
@@ -103,5 +104,6 @@ def run(args: argparse.Namespace) -> int:
         ExitCode.FAILED: f" (exit 1: a non-waived FAIL at or above --fail-on {choice})",
         ExitCode.INCOMPLETE: " (exit 3: the scan was incomplete; see --allow-incomplete)",
     }.get(code, "")
-    sys.stderr.write(f"aurora-scan: wrote {', '.join(map(str, written.values()))}{why}\n")
+    wrote = ", ".join(map(str, written.values()))
+    sys.stderr.write(visible(f"aurora-scan: wrote {wrote}{why}") + "\n")
     return int(code)

@@ -9,6 +9,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scanner.collect.guard import MutatingCallRefused
+from scanner.redact import redact
 
 MAX_MESSAGE = 500
 
@@ -32,7 +33,8 @@ def error_code_and_message(exc: BaseException) -> tuple[str, str]:
         # e.g. NotImplementedError from an in-process mock, or a bug: recorded
         # rather than aborting the whole collection.
         code, message = type(exc).__name__, str(exc) or type(exc).__name__
-    message = " ".join(message.split())
+    # An endpoint may quote the request (its Authorization header) back.
+    code, message = redact(code), redact(" ".join(message.split()))
     if len(message) > MAX_MESSAGE:
         message = message[: MAX_MESSAGE - 3] + "..."
     return code, message

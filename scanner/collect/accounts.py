@@ -17,6 +17,7 @@ from scanner.collect._calls import error_code_and_message
 from scanner.collect.context import AccountTarget, Run, is_unreachable
 from scanner.errors import UserInputError
 from scanner.model import CollectionError
+from scanner.redact import redact_url
 
 
 def caller_identity(
@@ -33,7 +34,7 @@ def caller_identity(
         endpoint = run.options.endpoint_url
         if endpoint and is_unreachable(exc):
             # The credentials are not the problem when nothing answers.
-            hint = f"check that {endpoint} (--endpoint-url or AWS_ENDPOINT_URL) is up"
+            hint = f"check that {redact_url(endpoint)} (--endpoint-url or AWS_ENDPOINT_URL) is up"
         raise UserInputError(
             f"cannot identify the AWS caller ({code}: {message})", hint=hint
         ) from exc

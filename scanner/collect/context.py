@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import boto3
@@ -25,6 +25,7 @@ from scanner.collect import guard
 from scanner.collect._calls import error_code_and_message
 from scanner.collect.options import CollectOptions
 from scanner.model import CollectionError
+from scanner.redact import redact
 
 
 @dataclass
@@ -63,6 +64,9 @@ class Run:
     loader: Any = field(default_factory=create_loader)
 
     def add_error(self, error: CollectionError) -> None:
+        # Every collection error passes here: its text is masked once, whatever
+        # built it (an endpoint may quote the request's credentials back).
+        error = replace(error, error_code=redact(error.error_code), message=redact(error.message))
         with self.lock:
             self.errors.append(error)
 

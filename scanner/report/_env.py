@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import queue
 import re
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
@@ -24,7 +22,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from scanner.atomic_write import FileMode, atomic_file
 from scanner.paths import report_templates_dir
+from scanner.terminal import visible_keep_whitespace
 
 # XML 1.0 allows TAB, LF, CR and everything from U+0020 except surrogates and
 # U+FFFE/U+FFFF; anything else makes a JUnit file unparsable.
@@ -63,13 +63,21 @@ def tojson(value: Any) -> Markup:
 
 def script_json(value: Any, *, indent: int | None = None) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent)
-    return (
+    text = (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
+    # C1 controls and bidi overrides as JSON escapes: the same data once
+    # parsed, but never a raw override in the file (JSON leaves them raw).
+    if _JSON_RAW_UNSAFE.search(text):
+        text = _JSON_RAW_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+    return text
+
+
+_JSON_RAW_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class CheckedXml(Markup):
@@ -99,6 +107,15 @@ def _xml_finalize(value: Any) -> Any:
     return value
 
 
+def _html_finalize(value: Any) -> Any:
+    # Controls and bidi overrides in AWS data are shown as escapes (\x1b,
+    # \u202e), never passed raw to the browser.  Escaping adds no HTML
+    # metacharacter, so Markup stays Markup.
+    if isinstance(value, str) and not (value.isascii() and value.isprintable()):
+        return type(value)(visible_keep_whitespace(value))
+    return value
+
+
 def _md(value: Any) -> str:
     from scanner.report._text import md_escape
 
@@ -125,7 +142,7 @@ def _environment(**options: Any) -> jinja2.Environment:
 
 @cache
 def html_env() -> jinja2.Environment:
-    return _environment(autoescape=True)
+    return _environment(autoescape=True, finalize=_html_finalize)
 
 
 @cache
@@ -139,40 +156,38 @@ def text_env() -> jinja2.Environment:
 
 
 def write_chunks(
-    path: Path, chunks: Iterable[str], *, observe: Callable[[bytes], None] | None = None
+    path: Path,
+    chunks: Iterable[str],
+    *,
+    observe: Callable[[bytes], None] | None = None,
+    mode: FileMode = FileMode.SHARED,
 ) -> int:
     """Stream ``chunks`` to ``path`` atomically; return the bytes written.
 
-    A reader never sees a half-written report: we write a temporary file in
-    the same directory and rename it over the target.  ``backslashreplace``
-    only ever fires on lone surrogates, which can only sit inside JSON strings
-    in our outputs, where ``\\udXXX`` is exactly the right escape.
+    A reader never sees a half-written report (``atomic_write``): reports are
+    ``FileMode.SHARED`` (the umask decides), results.json ``PRIVATE``.
+    ``backslashreplace`` only ever fires on lone surrogates, which can only
+    sit inside JSON strings in our outputs, where ``\\udXXX`` is exactly the
+    right escape.
 
     Blocks of ~1 MiB go to a writer thread: a write releases the GIL, so the
     kernel copies one block while the next is rendered (results.json at
     10,000 clusters is 640 MB; writing it inline was 1.3 s of the render).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
     size = 0
-    try:
-        with os.fdopen(fd, "wb") as out, _BlockWriter(out, observe) as writer:
-            buffer: list[bytes] = []
-            pending = 0
-            for chunk in chunks:
-                data = chunk.encode("utf-8", errors="backslashreplace")
-                buffer.append(data)
-                pending += len(data)
-                if pending >= 1 << 20:
-                    size += writer.put(b"".join(buffer))
-                    buffer.clear()
-                    pending = 0
-            size += writer.put(b"".join(buffer))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path, mode) as out, _BlockWriter(out, observe) as writer:
+        buffer: list[bytes] = []
+        pending = 0
+        for chunk in chunks:
+            data = chunk.encode("utf-8", errors="backslashreplace")
+            buffer.append(data)
+            pending += len(data)
+            if pending >= 1 << 20:
+                size += writer.put(b"".join(buffer))
+                buffer.clear()
+                pending = 0
+        size += writer.put(b"".join(buffer))
     return size
 
 

@@ -15,6 +15,8 @@ from operator import attrgetter
 from typing import Any
 
 from scanner.model import Finding, ScanResult, Severity, Status
+from scanner.redact import redact as redact_text
+from scanner.redact import redact_command_line
 
 STATUS_ORDER = (Status.FAIL, Status.UNKNOWN, Status.WAIVED, Status.PASS, Status.NOT_APPLICABLE)
 SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
@@ -36,21 +38,13 @@ def scanner_version(result: ScanResult) -> str:
     return as_str(result.scanner.get("version"))
 
 
-_SECRET_FLAG = re.compile(
-    r"(--[\w-]*(?:secret|token|password|passwd|credential|external-id|key)[\w-]*)(=|\s+)(?!\*\*\*)(\S+)",
-    re.I,
-)
-_SECRET_VALUE = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b")
-
-
 def redact(command_line: str) -> str:
     """Mask secret-looking values again at render time.
 
     The engine already redacts; a result merged or written by other tooling
     may not have been, and the header is shown to every reader of the report.
     """
-    masked = _SECRET_FLAG.sub(lambda m: f"{m[1]}{m[2]}***", command_line)
-    return _SECRET_VALUE.sub("***", masked)
+    return redact_command_line(command_line)
 
 
 def scan_header(result: ScanResult) -> dict[str, Any]:
@@ -324,7 +318,9 @@ def waiver_lists(result: ScanResult) -> dict[str, list[dict[str, str]]]:
 
 def error_text(e: Any) -> str:
     return (
-        f"{e.account}/{e.region} {e.service}:{e.operation} {e.error_code}: {e.message}"
+        f"{e.account}/{e.region} {e.service}:{e.operation} {e.error_code}: "
+        # Masked again: a snapshot written by an older scanner kept them raw.
+        f"{redact_text(str(e.message))}"
         f" (affects {', '.join(e.resource_types) or 'nothing listed'})"
     )
 

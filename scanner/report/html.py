@@ -20,6 +20,7 @@ from typing import Any
 from markupsafe import Markup
 
 from scanner.model import Finding, ScanResult, Severity, Status
+from scanner.redact import redact
 from scanner.report._env import html_env, render_stream, script_json, write_chunks
 from scanner.report._evidence import EvidenceLines
 from scanner.report._text import one_line
@@ -241,7 +242,7 @@ def _context(result: ScanResult, view: ReportView) -> dict[str, Any]:
                 "service": e.service,
                 "operation": e.operation,
                 "code": e.error_code,
-                "message": one_line(e.message),
+                "message": one_line(redact(str(e.message))),
                 "types": ", ".join(e.resource_types),
                 "text": error_text(e),
             }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from scanner.atomic_write import FileMode
 from scanner.model import ScanResult
 from scanner.report._env import write_chunks
 from scanner.report._view import ReportView
@@ -18,5 +19,6 @@ from scanner.result_file import result_chunks
 def render_json(
     result: ScanResult, path: Path, options: Any = None, *, view: ReportView | None = None
 ) -> Path:
-    write_chunks(path, result_chunks(result, view))
+    # Account data (names, tags, network layout): the owner's only.
+    write_chunks(path, result_chunks(result, view), mode=FileMode.PRIVATE)
     return path

@@ -189,13 +189,26 @@ def _code_flows(f: Finding, locator: _Locator) -> list[dict[str, Any]]:
                 if i - 1 < len(relations)
                 else "reached"
             )
-            steps.append({"id": node, "uri": locator.uri(node, f), "message": truncate(label, 200)})
+            steps.append(
+                {"id": node, "uri": locator.uri(node, f), "message": plain(truncate(label, 200))}
+            )
         flows.append(
-            {"message": truncate(" -> ".join(relations) or "graph witness", 300), "steps": steps}
+            {
+                "message": plain(truncate(" -> ".join(relations) or "graph witness", 300)),
+                "steps": steps,
+            }
         )
         if len(flows) >= MAX_FLOWS:
             break
     return flows
+
+
+def plain(text: str) -> str:
+    """A SARIF plain-text message (SARIF 2.1.0 §3.11.6): ``[`` and ``]`` from
+    resource data escaped, so no viewer renders ``[text](target)`` as a link."""
+    if "[" not in text and "]" not in text:
+        return text
+    return text.replace("[", "\\[").replace("]", "\\]")
 
 
 def _message(f: Finding) -> str:
@@ -206,7 +219,7 @@ def _message(f: Finding) -> str:
     else:
         text = f.message or f.policy_id
     # Cut before cleaning: a 10,000-character tag value must not cost a regex pass.
-    return truncate(one_line(text[: MAX_MESSAGE * 2]) or f.policy_id, MAX_MESSAGE)
+    return plain(truncate(one_line(text[: MAX_MESSAGE * 2]) or f.policy_id, MAX_MESSAGE))
 
 
 def _result(f: Finding, rule_index: int, locator: _Locator) -> dict[str, Any]:
@@ -382,7 +395,7 @@ def _context(
         {
             "level": "error",
             "id": e.error_code or "CollectionError",
-            "text": truncate(one_line(error_text(e)), MAX_MESSAGE),
+            "text": plain(truncate(one_line(error_text(e)), MAX_MESSAGE)),
             "properties": {
                 "account": e.account,
                 "region": e.region,
