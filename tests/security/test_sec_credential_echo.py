@@ -15,12 +15,18 @@ from __future__ import annotations
 import json
 import re
 import socket
+import sys
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
-from faults import FaultProxy, _forward, _read_request  # tests/reliability: imported, not copied
+
+# The fault proxy and the canary credentials live with the reliability tests:
+# imported from there, not copied, whichever test directories this run collects.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reliability"))
+
+from faults import FaultProxy, _forward, _read_request
 from sec_outputs_support import run_cli
 from test_rel_secrets import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN
 
