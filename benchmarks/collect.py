@@ -9,7 +9,7 @@ network, keys and extras of tests/moto_helpers.seed_estate, runs the
 scanner's collect() over HTTP and counts the calls moto answered, at the
 server (every request passes moto's BaseResponse.call_action once, retries
 and pages included).  moto's DescribeDBClusters pagination gap is patched
-(MOTO.md §5a) so pages are real.
+(``scanner/demo/moto_gaps.py``, docs/testing.md) so pages are real.
 
 What to look for: calls grow with pages (clusters/100, instances/100) and
 with manual snapshots (one DescribeDBClusterSnapshotAttributes each, which AWS

@@ -14,7 +14,7 @@ Shape (deterministic for a given N):
 - max(4, N/20) cluster parameter groups (half of them enforce TLS and audit);
 - managed master passwords (Secrets Manager) on half the clusters, one event
   subscription, and activity streams / Performance Insights on some (moto
-  never emits those fields, MOTO.md §5b fills them in the backend).
+  never emits those fields; scanner/demo/moto_gaps.py fills them in the backend).
 
 Settings vary with the cluster index so every policy sees passes and
 failures. Everything goes through the HTTP API of the server except the two
@@ -268,7 +268,7 @@ def _logs(engine: str, i: int) -> list[str]:
 
 
 def _aws_managed_rds_key(kms: Any) -> str:
-    """The aws/rds key, marked AWS-managed as real AWS reports it (MOTO.md §5c)."""
+    """The aws/rds key, marked AWS-managed as real AWS reports it (see moto_gaps)."""
     from moto.kms.models import kms_backends
 
     meta = kms.describe_key(KeyId="alias/aws/rds")["KeyMetadata"]
@@ -277,7 +277,7 @@ def _aws_managed_rds_key(kms: Any) -> str:
 
 
 def _fill_backend_gaps(n: int, keys: list[str]) -> str:
-    """Activity streams and Performance Insights: fields moto never emits (MOTO.md §5b)."""
+    """Activity streams and Performance Insights: fields moto never emits (see moto_gaps)."""
     from moto.rds.models import rds_backends
 
     backend = rds_backends[ACCOUNT][REGION]

@@ -40,7 +40,7 @@ WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 def install_moto_gaps() -> str:
     """Fill the moto gaps every tool would otherwise trip over, the project's way.
 
-    - DescribeDBClusters ignores MaxRecords/Marker (MOTO.md §5a): real AWS pages
+    - DescribeDBClusters ignores MaxRecords/Marker (docs/testing.md): real AWS pages
       at 100, and "one call per page" cannot be measured without it;
     - rds:DescribeCertificates is not implemented: an HTTP 500 that botocore
       retries with back-off, seconds of sleep for a gap real AWS does not have;

@@ -1,7 +1,7 @@
 """Where the data that ships with the package lives, installed or not.
 
 In a source checkout (and an editable install) the built-in policies and
-report templates sit at the repository root, as DESIGN.md lays out; a wheel
+report templates sit at the repository root (docs/architecture.md); a wheel
 carries them inside the package as ``scanner.builtin_policies`` and
 ``scanner.report_templates`` (see pyproject.toml).
 """

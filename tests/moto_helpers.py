@@ -343,7 +343,7 @@ class ServerCallCounter:
 
 
 class FailOperation:
-    """MOTO.md §6 recipe A: make one moto response method raise an AWS error.
+    """Fault recipe A (docs/testing.md): make one moto response method raise an AWS error.
 
     ``FailOperation(RDSResponse, "describe_db_instances", code="AccessDenied")``
     fails the next ``times`` calls (default: all) with that code.

@@ -1,6 +1,7 @@
 """Fill moto's gaps for tests and the demo (never used by the scanner itself).
 
-Each function covers one gap listed in ``shared/MOTO.md`` §5 and says which.
+Each function covers one gap of moto and says which; docs/testing.md lists
+them all with what moto does differently from AWS.
 They patch moto inside this process, so they work in-process (``mock_aws``)
 and with ``ThreadedMotoServer`` (which serves from this process too), not with
 a separately launched ``moto_server``.  Apply the URL-level patches
@@ -30,7 +31,7 @@ def _once(name: str) -> bool:
 
 
 def patch_describe_db_clusters_pagination() -> None:
-    """MOTO.md §5a: moto ignores MaxRecords/Marker on DescribeDBClusters.
+    """Gap: moto ignores MaxRecords/Marker on DescribeDBClusters.
 
     Without this every cluster comes back in one page and the scanner's
     pagination is never exercised.  Idempotent.
@@ -52,7 +53,7 @@ def patch_describe_db_clusters_pagination() -> None:
 
 
 def make_aws_managed_rds_key(kms_client: Any, account: str = DEFAULT_ACCOUNT) -> str:
-    """MOTO.md §5c: moto's ``alias/aws/rds`` key reports KeyManager CUSTOMER, not AWS.
+    """Gap: moto's ``alias/aws/rds`` key reports KeyManager CUSTOMER, not AWS.
 
     Creates the key through ``describe_key`` (moto makes it lazily) and flips
     it to AWS-managed in the backend.  Returns the key ARN.
@@ -74,7 +75,7 @@ def set_activity_stream(
     mode: str = "async",
     status: str = "started",
 ) -> None:
-    """MOTO.md §5b: StartActivityStream is not implemented and the fields never appear.
+    """Gap: StartActivityStream is not implemented and the fields never appear.
 
     Sets ActivityStreamStatus/Mode/KmsKeyId on the cluster's backend object;
     moto's serializer then emits them in DescribeDBClusters.
@@ -90,7 +91,7 @@ def set_activity_stream(
 def set_performance_insights(
     account: str, region: str, instance_id: str, kms_key_id: str, *, retention_days: int = 7
 ) -> None:
-    """MOTO.md §1.2/§5b: Performance Insights parameters are accepted but never shown."""
+    """Gap: Performance Insights parameters are accepted but never shown."""
     from moto.rds.models import rds_backends
 
     instance: Any = rds_backends[account][region].databases[instance_id]
@@ -137,7 +138,7 @@ def clear_protected_resources() -> None:
 
 
 def add_backup_list_protected_resources() -> None:
-    """MOTO.md §4/§8: backup ListProtectedResources has no route (404) and no backend.
+    """Gap: backup ListProtectedResources has no route (404) and no backend.
 
     Adds the ``/resources/`` route and a handler serving what
     ``protect_resource`` recorded, with NextToken pagination.  Must run before

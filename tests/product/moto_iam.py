@@ -1,6 +1,6 @@
 """moto helpers for the product tests: a private server, IAM enforcement, a small estate.
 
-IAM enforcement (MOTO.md §6 recipe C) is process-wide in moto: every request
+IAM enforcement (fault recipe C, docs/testing.md) is process-wide in moto: every request
 to any moto server in this process is then authenticated, so it is switched
 on only inside ``iam_enforced`` and always switched off again.  The
 "testing" keys stop working while it is on: create IAM users and their keys
@@ -42,7 +42,7 @@ def _reset_auth(url: str, body: str) -> None:
 
 @contextlib.contextmanager
 def iam_enforced(url: str) -> Iterator[None]:
-    """MOTO.md §6 C: body ``0`` authenticates every request from now on, ``inf`` stops."""
+    """Recipe C (docs/testing.md): body ``0`` authenticates every request, ``inf`` stops."""
     skip_backup_signature_check_under_iam_enforcement()
     _reset_auth(url, "0")
     try:

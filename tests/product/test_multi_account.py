@@ -1,9 +1,9 @@
-"""Multi-account collection against moto (MOTO.md §4): --accounts/--role-name and --org.
+"""Multi-account collection against moto (docs/testing.md): --accounts/--role-name and --org.
 
 moto lets ``sts:AssumeRole`` into any account id without the role existing,
 and keeps a separate backend per account, so resources seeded with
 assumed-role credentials live in that account only.  One account's
-AssumeRole is made to fail with AccessDenied (MOTO.md §6 recipe A, keyed on
+AssumeRole is made to fail with AccessDenied (fault recipe A in docs/testing.md, keyed on
 the role's account): that account must become a coverage gap, not a crash.
 """
 
@@ -48,7 +48,7 @@ def assumed(url: str, account: str) -> dict[str, str]:
 
 
 class AssumeRoleRecorder:
-    """MOTO.md §6 recipe A, per account: AssumeRole into ``deny`` raises AccessDenied.
+    """Fault recipe A (docs/testing.md), per account: AssumeRole into ``deny`` raises AccessDenied.
 
     Also records every AssumeRole request's parameters, so the test can see
     what the scanner sent (role ARN, external id)."""

@@ -1,6 +1,6 @@
 """`aurora-scan permissions`: the printed IAM policy is enough, and every action in it is needed.
 
-Against moto with IAM enforcement on (MOTO.md §6 recipe C): a scan whose
+Against moto with IAM enforcement on (fault recipe C, docs/testing.md): a scan whose
 credentials carry exactly the printed policy completes without an
 AccessDenied; with one action removed, the scan records that gap as a
 CollectionError naming the operation, and the findings that needed it are

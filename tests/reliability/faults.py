@@ -1,4 +1,4 @@
-"""Fault injection for the reliability tests (MOTO.md §6 recipes A and D).
+"""Fault injection for the reliability tests (recipes A and D of docs/testing.md).
 
 * ``ServerFaults`` -- recipe A, server side: wraps moto's
   ``BaseResponse.call_action`` (every request of every service passes through
