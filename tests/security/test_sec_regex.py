@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import cluster_attrs, one_clear_error, snapshot_data, write_json
+from sec_support import cluster_attrs, one_clear_error, snapshot_data, write_json
 
 from scanner.policy.operators import OpContext, op_regex
 
