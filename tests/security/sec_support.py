@@ -20,7 +20,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,7 +149,13 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 def make_run_cli(tmp_path: Path) -> Any:
     """``run_cli(args, timeout=60)``: the CLI in a subprocess; a hang is a failure."""
 
-    def run(args: Sequence[str], *, timeout: float = 60, cwd: Path | None = None) -> Run:
+    def run(
+        args: Sequence[str],
+        *,
+        timeout: float = 60,
+        cwd: Path | None = None,
+        preexec: Callable[[], None] | None = None,
+    ) -> Run:
         try:
             proc = subprocess.run(
                 [sys.executable, "-c", "from scanner.cli import entry; entry()", *args],
@@ -159,6 +165,7 @@ def make_run_cli(tmp_path: Path) -> Any:
                 text=True,
                 errors="backslashreplace",
                 timeout=timeout,
+                preexec_fn=preexec,
             )
         except subprocess.TimeoutExpired:
             pytest.fail(f"aurora-scan {' '.join(args)} did not finish within {timeout} s")
