@@ -153,9 +153,7 @@ def regex_problem(pattern: str) -> str | None:
         reason = exc.args[0] if exc.args else exc
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
-        return (
-            f"a regular expression RE2 accepts ({reason}; RE2 has no backreferences or lookaround)"
-        )
+        return f"a valid regular expression ({reason}; RE2 syntax: no backreferences or lookaround)"
     return None
 
 
