@@ -21,6 +21,7 @@ import contextlib
 import enum
 import os
 import secrets
+import shutil
 import signal
 import threading
 from collections.abc import Iterator
@@ -57,6 +58,7 @@ def permissions(mode: FileMode) -> int:
 
 # Temporaries being written now: removed by the signal handler.
 _pending: set[str] = set()
+_pending_dirs: set[str] = set()  # staging directories, removed whole
 _pending_lock = threading.Lock()
 
 
@@ -112,6 +114,29 @@ def _unregister(tmp: str) -> None:
         _pending.discard(tmp)
 
 
+@contextlib.contextmanager
+def staging_directory(parent: Path, prefix: str) -> Iterator[Path]:
+    """A hidden directory inside ``parent`` for files that are moved into place
+    together; removed when the block ends, and by the signal handler.
+
+    The name is recorded before the directory exists, so a signal at any moment
+    leaves nothing behind.
+    """
+    while True:
+        path = str(parent / f"{prefix}{secrets.token_hex(6)}")
+        with _pending_lock:
+            if path not in _pending_dirs and not os.path.lexists(path):
+                _pending_dirs.add(path)
+                break
+    try:
+        os.mkdir(path, 0o700)
+        yield Path(path)
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        with _pending_lock:
+            _pending_dirs.discard(path)
+
+
 def write_bytes(
     path: str | os.PathLike[str], data: bytes, mode: FileMode, *, durable: bool = False
 ) -> None:
@@ -129,6 +154,8 @@ def _remove_pending() -> None:
     for tmp in set(_pending):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+    for directory in set(_pending_dirs):
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner import derive
+from scanner.errors import UserInputError
 from scanner.graph import ResourceGraph
 from scanner.model import Resource
 from scanner.provenance import MISSING, Gaps, merge_missing
@@ -567,6 +568,21 @@ def _group_name(group: Resource) -> str:
     return group.id
 
 
+# What a field of an unexpected type raises in the derivations (a list where a
+# mapping belongs, a number where a list belongs).  The snapshot reader refuses
+# the common cases with the field named (scanner/input_check.py); this is the
+# net for the rest, and for hand-written policy test cases.
+_SHAPE_ERRORS = (TypeError, AttributeError, KeyError, ValueError, IndexError)
+
+
+def _malformed(what: str, exc: Exception) -> UserInputError:
+    return UserInputError(
+        f"{what} has a field of an unexpected type ({type(exc).__name__}: {exc})",
+        expected="records shaped as the AWS API returns them",
+        hint="the snapshot or test case was edited or damaged; collect it again",
+    )
+
+
 def build_graph(resources: Iterable[Resource], gaps: Gaps | None = None) -> ResourceGraph:
     """Add ``resources`` with their derived facts and derive every relation.
 
@@ -577,14 +593,21 @@ def build_graph(resources: Iterable[Resource], gaps: Gaps | None = None) -> Reso
     gaps = gaps if gaps is not None else Gaps()
     local = []
     for r in _unique(resources):
-        attrs = derive.derive_local(r.type, r.attrs)
+        try:
+            attrs = derive.derive_local(r.type, r.attrs)
+        except _SHAPE_ERRORS as exc:
+            raise _malformed(f"resource {r.id}", exc) from None
         missing = gaps.missing_fields(r)
         if missing:
             attrs = merge_missing(attrs, derive.with_derived(missing))
         local.append(Resource(r.id, r.type, r.account, r.region, attrs))
-    edges = compute_edges(local, gaps)
-    extra = _writer_facts(local, edges)
-    for rid, facts in _effective_parameters(local, edges).items():
+    try:
+        edges = compute_edges(local, gaps)
+        extra = _writer_facts(local, edges)
+        effective = _effective_parameters(local, edges)
+    except _SHAPE_ERRORS as exc:
+        raise _malformed("a record", exc) from None
+    for rid, facts in effective.items():
         merged = extra.setdefault(rid, {})
         if MISSING in facts:
             merged.setdefault(MISSING, {}).update(facts[MISSING])

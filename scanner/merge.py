@@ -12,6 +12,11 @@ result a single machine would have produced:
 * policies unioned by id; the same id with a different definition (another
   catalogue version, another param override) is a user error, because the
   findings would not mean the same thing;
+* every shard must have evaluated the same policy ids: a narrower shard's
+  accounts would otherwise just lack findings, indistinguishable from clean.
+  Different sets are a user error unless ``allow_partial``; then every
+  (policy, account) pair no shard evaluated is listed in the header's
+  ``not_assessed`` and the merged result counts as incomplete;
 * collection errors and waiver lists unioned;
 * the scan header merged: accounts and regions unioned, the earliest start
   and the latest finish, and every shard listed with its own hashes and
@@ -111,6 +116,53 @@ def merge_policies(shards: Sequence[Shard]) -> tuple[Mapping[str, Any], ...]:
     return tuple(by_id[k][0] for k in sorted(by_id))
 
 
+def _policy_ids(shard: Shard) -> frozenset[str]:
+    return frozenset(str(p.get("id")) for p in shard.result.policies)
+
+
+def _accounts(shard: Shard) -> list[str]:
+    return sorted({str(a) for a in shard.result.scan.get("accounts") or ()})
+
+
+def check_policy_sets(shards: Sequence[Shard]) -> None:
+    """Refuse shards evaluated with different policy ids, naming shards and policies."""
+    every = frozenset().union(*(_policy_ids(s) for s in shards))
+    narrower = [(s, sorted(every - _policy_ids(s))) for s in shards if _policy_ids(s) != every]
+    if not narrower:
+        return
+    parts = []
+    for shard, missing in narrower:
+        shown = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        parts.append(f"{shard.name} lacks {shown}")
+    raise UserInputError(
+        "shards were evaluated with different policy sets: " + "; ".join(parts),
+        expected="every shard evaluated with the same policies (same --policies, config and "
+        "version)",
+        hint="re-run the narrower shards with the same policies, or pass --allow-partial to "
+        "merge anyway and list the missing (policy, account) pairs as not assessed",
+    )
+
+
+def not_assessed(shards: Sequence[Shard]) -> list[dict[str, str]]:
+    """(policy, account) pairs that no shard covering the account evaluated."""
+    every = sorted(frozenset().union(*(_policy_ids(s) for s in shards)))
+    assessed: set[tuple[str, str]] = set()
+    accounts: set[str] = set()
+    for shard in shards:
+        ids = _policy_ids(shard)
+        for account in _accounts(shard):
+            accounts.add(account)
+            assessed.update((pid, account) for pid in ids)
+    return [
+        {"policy_id": pid, "account": account}
+        for pid in every
+        for account in sorted(accounts)
+        if (pid, account) not in assessed
+    ]
+
+
 def merge_errors(shards: Sequence[Shard]) -> tuple[CollectionError, ...]:
     return tuple(sorted({e for s in shards for e in s.result.errors}, key=_canonical_error))
 
@@ -198,7 +250,7 @@ def merge_scan_headers(shards: Sequence[Shard]) -> dict[str, Any]:
     return merged
 
 
-def merge_results(shards: Sequence[Shard]) -> ScanResult:
+def merge_results(shards: Sequence[Shard], *, allow_partial: bool = False) -> ScanResult:
     if not shards:
         raise UserInputError("nothing to merge", expected="at least one result file")
     versions = {s.result.schema_version for s in shards}
@@ -210,12 +262,18 @@ def merge_results(shards: Sequence[Shard]) -> ScanResult:
         )
     shards = canonical_order(shards)
     policies = merge_policies(shards)
+    if not allow_partial:
+        check_policy_sets(shards)
+    header = merge_scan_headers(shards)
+    missing = not_assessed(shards)
+    if missing:
+        header["not_assessed"] = missing
     findings = index_findings(f for s in shards for f in s.result.findings)
     scanner_versions = sorted({s.result.scanner.get("version", "") for s in shards})
     return ScanResult(
         schema_version=shards[0].result.schema_version,
         scanner={"name": SCANNER_NAME, "version": ",".join(scanner_versions)},
-        scan={**merge_scan_headers(shards), "policy_count": len(policies)},
+        scan={**header, "policy_count": len(policies)},
         policies=policies,
         findings=tuple(sorted(findings.values(), key=lambda f: (f.sort_key, f.fingerprint))),
         errors=merge_errors(shards),

@@ -320,7 +320,12 @@ class ScanResult:
 
     @property
     def incomplete(self) -> bool:
-        return bool(self.errors) or any(f.status is Status.UNKNOWN for f in self.findings)
+        # "not_assessed": (policy, account) pairs a partial merge could not cover.
+        return (
+            bool(self.errors)
+            or bool(self.scan.get("not_assessed"))
+            or any(f.status is Status.UNKNOWN for f in self.findings)
+        )
 
     def exit_code(
         self,

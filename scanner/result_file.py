@@ -29,6 +29,7 @@ from typing import Any
 from scanner import gc_pause
 from scanner.atomic_write import FileMode, atomic_file
 from scanner.errors import UserInputError
+from scanner.input_check import reject_lone_surrogates
 from scanner.model import RESULT_SCHEMA_VERSION, Finding, ScanResult, Severity, Status
 from scanner.schema_check import DocumentValidator, expected_text
 from scanner.strict_json import loads_finite
@@ -315,6 +316,7 @@ def parse_result(raw: bytes, file: str) -> ScanResult:
         raise UserInputError(
             "JSON nested too deeply", file=file, expected=EXPECTED, hint=_HINT
         ) from None
+    reject_lone_surrogates(raw, data, file)
     validate_result_dict(data, file)
     # Read as the current 1.x: whatever is written from it next is in this
     # version's layout (a 1.0 finding's frameworks are dropped on load).

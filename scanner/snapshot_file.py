@@ -22,6 +22,7 @@ import jsonschema
 from scanner import gc_pause
 from scanner.atomic_write import FileMode, write_bytes
 from scanner.errors import UserInputError
+from scanner.input_check import check_record_shapes, reject_lone_surrogates
 from scanner.model import SNAPSHOT_SCHEMA_VERSION, Snapshot
 from scanner.schema_check import DocumentValidator, expected_text
 from scanner.strict_json import loads_finite
@@ -185,6 +186,7 @@ def _parse(target: Path, raw: bytes) -> Snapshot:
         raise UserInputError(
             "JSON nested too deeply", file=str(target), expected="an aurora-scan snapshot"
         ) from None
+    reject_lone_surrogates(raw, data, str(target))
     if not isinstance(data, dict) or "schema_version" not in data or "resources" not in data:
         hint = _HINT
         if isinstance(data, dict) and "findings" in data:
@@ -219,4 +221,5 @@ def _parse(target: Path, raw: bytes) -> Snapshot:
             expected=expected_text(error) or EXPECTED,
             hint="the file was edited or damaged; collect it again",
         )
+    check_record_shapes(data, str(target))
     return Snapshot.from_dict(data)

@@ -97,8 +97,17 @@ def _requested_verb(argv: Sequence[str]) -> str | None:
     return first if first in verb_names() else None
 
 
+def _tolerant_streams() -> None:
+    """Text the terminal cannot encode (a lone surrogate in a name) is escaped, not fatal."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _tolerant_streams()
     parser = build_parser(_requested_verb(argv))
     args = parser.parse_args(argv)
     # A scheduler's SIGTERM must not leave hidden temporaries behind.

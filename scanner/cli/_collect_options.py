@@ -224,11 +224,12 @@ def _endpoint_url(flag: str | None) -> str | None:
     )
     if not url:
         return None
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError:
-        parts = parts._replace(netloc="")
+        # also urlsplit itself: an unclosed IPv6 bracket such as http://[::1
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UserInputError(
             f"{url!r} is not an http(s) URL",

@@ -20,7 +20,11 @@ Findings are de-duplicated by fingerprint (FAIL > WAIVED > PASS > NOT_APPLICABLE
 UNKNOWN when shards disagree), policies, errors and waivers unioned, the scan
 header merged (accounts and regions unioned, earliest start, latest finish, every
 shard listed with its hashes) and the summary recomputed.  Shards scanned with
-different policy definitions are refused (exit 2).
+different policy definitions, or with different sets of policies, are refused
+(exit 2); with --allow-partial, shards with different policy sets are merged and
+every (policy, account) pair no shard evaluated is listed as not assessed
+(scan.not_assessed in results.json, shown in the reports) and the merged result
+is incomplete (exit 3 with --fail-on, unless --allow-incomplete).
 
 exit codes: without --fail-on, 0 once the merged reports are written; with it, as
 for scan: 0 clean, 1 a non-waived FAIL at or above --fail-on, 3 incomplete;
@@ -78,6 +82,12 @@ def add_parser(subparsers: Any) -> None:
         "e.g. --fail-on high --allow-incomplete",
     )
     p.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="merge shards evaluated with different policy sets; the (policy, account) pairs "
+        "no shard evaluated are reported as not assessed, e.g. --allow-partial",
+    )
+    p.add_argument(
         "--baseline",
         metavar="FILE",
         type=Path,
@@ -90,13 +100,19 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     formats = parse_formats(args.format)
     shards = [read_shard(path) for path in args.results]
-    merged = merge_results(shards)
+    merged = merge_results(shards, allow_partial=args.allow_partial)
     written = render(merged, formats, args.output_dir)
     counts = merged.counts()["by_status"]
     sys.stderr.write(
         f"merged {len(shards)} result(s): {len(merged.findings)} findings "
         f"({counts['FAIL']} FAIL, {counts['UNKNOWN']} UNKNOWN), {len(merged.errors)} errors\n"
     )
+    missing = merged.scan.get("not_assessed") or []
+    if missing:
+        sys.stderr.write(
+            f"not assessed: {len(missing)} (policy, account) pair(s) no shard evaluated "
+            "(listed in the reports)\n"
+        )
     for fmt in sorted(written):
         sys.stdout.write(f"{visible(str(written[fmt]))}\n")
     if args.fail_on is None:

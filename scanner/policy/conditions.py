@@ -219,7 +219,8 @@ class Compiler:
         except ExpressionError as exc:
             self.problem(
                 path,
-                f"invalid JMESPath '{expr}': {exc}",
+                # a hostile expression may be thousands of characters: show its start
+                f"invalid JMESPath '{expr if len(expr) <= 80 else expr[:77] + '...'}': {exc}",
                 'quote names with dots: x_parameters."rds.force_ssl"',
             )
             return lambda record: None

@@ -147,8 +147,36 @@ def _fast_getter(expr: str) -> Getter | None:
     return None
 
 
+# The jmespath parser, our closures and its interpreter recurse once per level
+# of nesting: a hostile policy with thousands of "(" or "!" would exhaust the
+# stack.  No real attribute comes close to this depth.
+MAX_NESTING = 64
+
+
+def _nesting(expr: str) -> int:
+    """Brackets open at once, plus the longest run of ``!``: an upper bound on depth."""
+    depth = deepest = bangs = 0
+    for char in expr:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+        bangs = bangs + 1 if char == "!" else 0
+        deepest = max(deepest, depth + bangs)
+    return deepest
+
+
 def compile_expression(expr: str) -> Getter:
     """A function record -> value; raises ExpressionError with the parser's reason."""
+    if _nesting(expr) > MAX_NESTING:
+        raise ExpressionError(f"nested more than {MAX_NESTING} levels deep")
+    try:
+        return _compile_expression(expr)
+    except RecursionError:
+        raise ExpressionError("nested too deeply to evaluate") from None
+
+
+def _compile_expression(expr: str) -> Getter:
     if _PLAIN.match(expr):
         return _plain_getter(tuple(expr.split(".")))
     fast = _fast_getter(expr)
@@ -226,9 +254,11 @@ def head_fields(expr: str) -> frozenset[str]:
         return frozenset((expr.split(".", 1)[0],))
     if _QUOTED_CHAIN.match(expr):
         return frozenset(_segments(expr)[:1])
+    if _nesting(expr) > MAX_NESTING:
+        return frozenset()  # compilation reports it
     try:
         tree = jmespath.compile(expr).parsed
-    except jmespath.exceptions.JMESPathError:
+    except (jmespath.exceptions.JMESPathError, RecursionError):
         return frozenset()
     out: set[str] = set()
     _root_fields(tree, out)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import re2  # type: ignore[import-untyped]
+
 
 @dataclass(frozen=True)
 class OpContext:
@@ -122,9 +124,46 @@ def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
         return None
 
 
+def _re2_options() -> re2.Options:
+    options = re2.Options()
+    # RE2 logs every rejected pattern to stderr from C++; the loader reports it once.
+    options.log_errors = False
+    return options
+
+
+_RE2_OPTIONS = _re2_options()
+
+
 @lru_cache(maxsize=1024)
-def compiled_regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def compiled_regex(pattern: str) -> Any:
+    """RE2, not ``re``: matching is linear in the input, so a policy's pattern such
+    as ``(a+)+$`` cannot backtrack for hours on a 35-character tag (no
+    backreferences or lookaround, which the loader rejects)."""
+    return re2.compile(pattern, _RE2_OPTIONS)
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why RE2 cannot take ``pattern`` (a backreference, lookaround, bad syntax), or None."""
+    try:
+        pattern.encode("utf-8")
+        compiled_regex(pattern)
+    except UnicodeEncodeError:
+        return "text without lone surrogates"
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        return f"a valid regular expression ({reason}; RE2 syntax: no backreferences or lookaround)"
+    return None
+
+
+def _utf8_safe(text: str) -> str:
+    # RE2 matches UTF-8: a lone surrogate in resource data becomes U+FFFD.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -200,7 +239,7 @@ def op_regex(observed: Any, expected: Any, ctx: OpContext) -> bool:
         return False
     if not isinstance(observed, str | int | float):
         return False
-    return compiled_regex(str(expected)).search(str(observed)) is not None
+    return compiled_regex(str(expected)).search(_utf8_safe(str(observed))) is not None
 
 
 def op_exists(observed: Any, expected: Any, ctx: OpContext) -> bool:
@@ -384,11 +423,7 @@ def _need_string(value: Any) -> str | None:
 def _need_regex(value: Any) -> str | None:
     if not isinstance(value, str):
         return "a regular expression string"
-    try:
-        re.compile(value)
-    except re.error as exc:
-        return f"a valid regular expression ({exc})"
-    return None
+    return regex_problem(value)
 
 
 def _need_bool(value: Any) -> str | None:
@@ -441,7 +476,9 @@ _OPS: tuple[Operator, ...] = (
         "starts_with", op_starts_with, False, "string starts with (one of) value", _need_string
     ),
     Operator("ends_with", op_ends_with, False, "string ends with (one of) value", _need_string),
-    Operator("regex", op_regex, False, "Python regular expression search", _need_regex),
+    Operator(
+        "regex", op_regex, False, "regular expression search (RE2 syntax: linear time)", _need_regex
+    ),
     Operator("exists", op_exists, True, "present (value: false = absent)", _need_bool),
     Operator(
         "empty", op_empty, True, "empty list/string/mapping (value: false = non-empty)", _need_bool

@@ -6,12 +6,13 @@ every format can be produced again later from a saved ``results.json``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from scanner import gc_pause
+from scanner import atomic_write, gc_pause
 from scanner.errors import UserInputError
 from scanner.model import ScanResult
 from scanner.report._view import ReportView
@@ -109,13 +110,44 @@ def render(
         raise UserInputError(
             f"cannot create output directory: {exc.strerror}", file=str(out)
         ) from exc
-    written: dict[str, Path] = {}
-    # One view for every format: sorting, counting and the policy views are
-    # passes over every finding, done once rather than once per format.
-    view = ReportView(result)
-    with gc_pause.paused():
-        for fmt in parse_formats(formats if isinstance(formats, str) else list(formats)):
-            renderer = RENDERERS[fmt]
-            options = sarif_options if fmt == "sarif" else None
-            written[fmt] = renderer.write(result, out / renderer.filename, options, view=view)
-    return written
+    names = parse_formats(formats if isinstance(formats, str) else list(formats))
+    try:
+        return _render_staged(result, names, out, sarif_options)
+    except OSError as exc:
+        # Read-only or full file system, quota, permissions: one line, exit 2.
+        raise UserInputError(
+            f"cannot write the reports: {exc.strerror or exc}",
+            file=str(out),
+            location="--output-dir",
+            hint="choose a writable output directory with free space; "
+            "reports already there were left as they were",
+        ) from None
+
+
+def _render_staged(
+    result: ScanResult, names: list[str], out: Path, sarif_options: SarifOptions | None
+) -> dict[str, Path]:
+    """Render every format into a hidden staging directory inside ``out``, then move
+    them into place together: a full disk or a failing renderer leaves the previous
+    reports all as they were, never a new results.json beside a stale report.html.
+    """
+    with atomic_write.staging_directory(out, ".aurora-scan-staging-") as staging:
+        # One view for every format: sorting, counting and the policy views are
+        # passes over every finding, done once rather than once per format.
+        view = ReportView(result)
+        staged: dict[str, Path] = {}
+        with gc_pause.paused():
+            for fmt in names:
+                renderer = RENDERERS[fmt]
+                options = sarif_options if fmt == "sarif" else None
+                staged[fmt] = renderer.write(
+                    result, staging / renderer.filename, options, view=view
+                )
+        written: dict[str, Path] = {}
+        # Renames within one directory need no space: once every file is staged,
+        # these cannot fail for want of disk.
+        for fmt, path in staged.items():
+            target = out / RENDERERS[fmt].filename
+            os.replace(path, target)
+            written[fmt] = target
+        return written

@@ -53,7 +53,9 @@ def _segment(value: str) -> str:
     """
     if not value:
         return "_"
-    encoded = quote(value, safe="")
+    # A lone surrogate (refused in input files, but a caller may pass one) is
+    # spelt \udXXX rather than raising.
+    encoded = quote(value, safe="", errors="backslashreplace")
     if len(encoded) > MAX_SEGMENT:
         digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
         cut = encoded[: MAX_SEGMENT - 14]

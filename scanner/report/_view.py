@@ -47,6 +47,15 @@ def redact(command_line: str) -> str:
     return redact_command_line(command_line)
 
 
+def _not_assessed(value: Any) -> list[dict[str, str]]:
+    """``scan.not_assessed`` of a partial merge: (policy, account) pairs nobody evaluated."""
+    return [
+        {"policy_id": as_str(item.get("policy_id")), "account": as_str(item.get("account"))}
+        for item in as_list(value)
+        if isinstance(item, Mapping)
+    ]
+
+
 def scan_header(result: ScanResult) -> dict[str, Any]:
     """The auditor's evidence header, every field a plain string or list."""
     scan = result.scan
@@ -69,6 +78,7 @@ def scan_header(result: ScanResult) -> dict[str, Any]:
         "accounts": sorted({as_str(a) for a in as_list(scan.get("accounts"))}),
         "regions": sorted({as_str(r) for r in as_list(scan.get("regions"))}),
         "regions_skipped": skipped,
+        "not_assessed": _not_assessed(scan.get("not_assessed")),
         "caller_identity": {
             "Account": as_str(identity.get("Account")),
             "Arn": as_str(identity.get("Arn")),
@@ -235,7 +245,11 @@ class ReportView:
     @cached_property
     def incomplete(self) -> bool:
         """``result.incomplete`` from the counts (no pass over the findings)."""
-        return bool(self.result.errors) or self.counts["by_status"][Status.UNKNOWN.value] > 0
+        return (
+            bool(self.result.errors)
+            or bool(self.header["not_assessed"])
+            or self.counts["by_status"][Status.UNKNOWN.value] > 0
+        )
 
     @cached_property
     def policies(self) -> dict[str, PolicyView]:
