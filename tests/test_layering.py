@@ -29,6 +29,7 @@ GROUP_OF_MODULE = {
     "terminal": "base",
     "atomic_write": "base",
     "strict_json": "base",
+    "input_check": "base",
     "graph": "graph",
     "edges": "graph",
     "provenance": "graph",
