@@ -34,7 +34,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reliability"))
 
-from faults import FaultProxy, _forward, _read_request, _split_response, _with_body
+from faults import FaultProxy, HangingListener, _forward, _read_request, _split_response, _with_body
 from moto_helpers import REGION, seed_estate
 
 from scanner.collect.options import DEFAULT_DEADLINE, MAX_PAGES
@@ -223,6 +223,19 @@ def test_collect_writes_the_snapshot_and_exits_3_at_the_deadline(
     }
     # Everything else was collected: the cluster's subnet group, the VPC...
     assert {r["type"] for r in snapshot["resources"]} >= {"aws.ec2.vpc", "aws.rds.db_subnet_group"}
+
+
+def test_an_endpoint_that_never_answers_the_caller_identity_ends_at_the_deadline(
+    tmp_path: Path,
+) -> None:
+    # Without the caller's account nothing can be attributed: exit 2, one line, nothing written.
+    out = tmp_path / "out"
+    with HangingListener() as hanging:
+        run = _run(*_scan_args(hanging.url, out, "--deadline", "2s"), timeout=30)
+    assert run.returncode == 2, run.stderr
+    [line] = run.stderr.strip().splitlines()
+    assert "cannot identify the AWS caller" in line and "--deadline" in line, line
+    assert not out.exists() or not any(out.iterdir())
 
 
 @pytest.mark.parametrize(
