@@ -352,3 +352,32 @@ def test_sigint_stops_a_scan_stuck_in_a_call_at_once(estate: Any, tmp_path: Path
     assert "Traceback" not in stderr
     # Interrupted means nothing written: the previous reports stay as they were.
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_an_abandoned_augment_leaves_its_fields_missing_not_absent(
+    moto_server: Any, aws_env: None
+) -> None:
+    # In-process: the snapshot attributes (who may restore a snapshot) drip;
+    # the snapshots themselves were listed.  Their sharing must become
+    # unknown, never "not shared".
+    from dataclasses import replace
+
+    from scanner.collect.runner import CollectOptions, collect
+    from scanner.provenance import Gaps
+
+    server = moto_server
+    server.reset()
+    seed_estate(server.client, clusters=1, snapshots_per_cluster=1, extras=False)
+    augment = "DescribeDBClusterSnapshotAttributes"
+    with HostileProxy(server.url, operations={augment: "drip"}) as proxy:
+        options = CollectOptions(regions=(REGION,), deadline=3)
+        snapshot = collect(replace(options, endpoint_url=proxy.url))
+    assert proxy.faults
+    assert [(e.operation, e.error_code) for e in snapshot.errors] == [(augment, "DeadlineExceeded")]
+    assert snapshot.context["deadline_exceeded"] is True
+    snaps = [r for r in snapshot.resources if r.type == "aws.rds.db_cluster_snapshot"]
+    assert snaps
+    gaps = Gaps.of(snapshot.errors)
+    for r in snaps:
+        assert "DBClusterSnapshotAttributes" not in r.attrs
+        assert "DBClusterSnapshotAttributes" in gaps.missing_fields(r)
