@@ -8,17 +8,22 @@ verbs wire the progress display themselves (``scanner.progress.Progress``).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 from urllib.parse import urlsplit
 
-from scanner.collect.options import CollectOptions
+from scanner.collect.options import DEFAULT_DEADLINE, MAX_PAGES, CollectOptions
 from scanner.errors import UserInputError
 from scanner.vocabulary import RESOURCE_TYPES
 
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
 PAGE_SIZE_RANGE = (20, 100)  # RDS MaxRecords bounds
+DURATION_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)([smh]?)$")
+UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600}
+# Longer than any scan needs, and well inside what a thread wait accepts.
+MAX_DEADLINE = 7 * 24 * 3600.0
 
 EPILOG = """\
 credentials come from the standard AWS chain (environment, --profile, SSO, instance role).
@@ -129,6 +134,17 @@ def add_collect_options(parser: argparse.ArgumentParser) -> None:
         f"(default {CollectOptions.read_timeout:g})",
     )
     g.add_argument(
+        "--deadline",
+        default=None,
+        metavar="DURATION",
+        help="stop collecting after this long, e.g. --deadline 90s, 30m, 2h or 600 (seconds): "
+        "unfinished calls are recorded as DeadlineExceeded collection errors, every output is "
+        "still written and the exit code is 3 (incomplete); a call that keeps its connection "
+        "alive (a byte at a time) never reaches --read-timeout, but is ended by this "
+        f"(default {DEFAULT_DEADLINE / 60:g}m); paginated calls also stop after "
+        f"{MAX_PAGES} pages or a repeated marker",
+    )
+    g.add_argument(
         "--no-progress",
         action="store_true",
         help="no progress line on stderr (it only appears when stderr is a terminal)",
@@ -197,6 +213,7 @@ def collect_options_from_args(args: argparse.Namespace) -> CollectOptions:
                 f"{option} {seconds:g} is not a duration", expected="seconds above 0, e.g. 10"
             )
     return CollectOptions(
+        deadline=parse_deadline(args.deadline),
         regions=tuple(regions),
         all_regions=bool(args.all_regions),
         endpoint_url=_endpoint_url(args.endpoint_url),
@@ -212,6 +229,21 @@ def collect_options_from_args(args: argparse.Namespace) -> CollectOptions:
         connect_timeout=args.connect_timeout,
         read_timeout=args.read_timeout,
     )
+
+
+def parse_deadline(value: str | None) -> float:
+    """``--deadline``: seconds from ``90s``, ``30m``, ``2h`` or a plain number of seconds."""
+    if value is None:
+        return DEFAULT_DEADLINE
+    match = DURATION_RE.match(value.strip().lower())
+    seconds = float(match.group(1)) * UNIT_SECONDS[match.group(2)] if match else math.nan
+    if not 0 < seconds <= MAX_DEADLINE:  # also refuses nan
+        raise UserInputError(
+            f"{value!r} is not a duration",
+            location="--deadline",
+            expected="a duration above 0 and at most 168h, like 90s, 30m, 2h or 600 (seconds)",
+        )
+    return seconds
 
 
 def _endpoint_url(flag: str | None) -> str | None:

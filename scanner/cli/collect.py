@@ -27,7 +27,9 @@ in .gz is gzip-compressed.
 exit codes: 0 the snapshot was written, even when some calls failed (each
 failure is recorded in the snapshot's "errors" and counted on stderr; the
 findings it affects become UNKNOWN when evaluated); 2 bad input or no usable
-credentials.
+credentials; 3 the snapshot was written but --deadline cut the collection
+short (DeadlineExceeded errors name what was not read); 130 interrupted
+(Ctrl-C: nothing is written).
 
 {OPTIONS_EPILOG}
 examples:
@@ -69,8 +71,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         progress.finished()
     path = write_snapshot(snapshot, args.output)
+    code = 3 if snapshot.context.get("deadline_exceeded") else 0
     if args.quiet:
-        return 0
+        return code
     types = len({r.type for r in snapshot.resources})
     sys.stderr.write(
         f"aurora-scan: wrote {visible(str(path))}: {len(snapshot.resources)} resources of "
@@ -88,4 +91,8 @@ def run(args: argparse.Namespace) -> int:
                 f"{error.error_code}: {redact(error.message)}"
             )
             sys.stderr.write(visible(line) + "\n")
-    return 0
+    if code:
+        sys.stderr.write(
+            "aurora-scan: the collection deadline (--deadline) passed; the snapshot is incomplete\n"
+        )
+    return code

@@ -41,8 +41,10 @@ terminal; in CI stderr stays quiet apart from one summary line. stdout is
 never written to.
 
 exit codes: 0 clean; 1 a non-waived FAIL at or above --fail-on; 2 bad input;
-3 the scan was incomplete (UNKNOWN findings or collection errors) and nothing
-failed, unless --allow-incomplete.
+3 the scan was incomplete (UNKNOWN findings or collection errors, including
+calls --deadline cut short) and nothing failed, unless --allow-incomplete;
+130 interrupted (Ctrl-C stops at once, even during a stuck call, and writes
+nothing: the previous reports stay as they were).
 
 examples:
   aurora-scan scan --region us-east-1 --region eu-west-1 --output-dir out
@@ -147,3 +149,7 @@ def run(args: argparse.Namespace) -> int:
     except UserInputError as exc:
         progress.finished()
         return print_errors(exc)
+    except KeyboardInterrupt:
+        # The CLI prints "interrupted" and exits 130; the progress line goes first.
+        progress.finished()
+        raise

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import jmespath
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.loaders import create_loader
 
 from scanner.collect.guard import MutatingCallRefused
 from scanner.redact import redact
@@ -14,11 +18,79 @@ from scanner.redact import redact
 MAX_MESSAGE = 500
 
 
+class CallStopped(Exception):
+    """A call chain the scanner ended itself: an endless or looping marker, or the deadline."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(f"{code}: {message}")
+
+
+_LOADER = create_loader()
+
+
+@functools.cache
+def _output_tokens(service: str, api_version: str, operation: str) -> tuple[str, ...]:
+    """The expressions naming the next-page marker of ``operation`` (botocore's paginator model)."""
+    model = _LOADER.load_service_model(service, "paginators-1", api_version)
+    token = model["pagination"][operation]["output_token"]
+    return tuple(token) if isinstance(token, list) else (str(token),)
+
+
+def pages(
+    client: Any,
+    method: str,
+    *,
+    max_pages: int,
+    stopped: Callable[[], bool] = lambda: False,
+    **kwargs: Any,
+) -> Iterator[dict[str, Any]]:
+    """``client``'s paginator for ``method``, bounded.
+
+    botocore follows markers for as long as the service returns them, and only
+    notices one returned twice in a row: a hostile or broken endpoint that
+    answers a fresh marker forever, or cycles through a few, would page
+    forever.  Here a marker seen before ends the chain (``PaginationLoop``), so
+    does a page beyond ``max_pages`` (``PaginationLimitExceeded``), and so does
+    the run's deadline (``stopped``), each raised as ``CallStopped`` after the
+    pages already read were handed out.
+    """
+    meta = client.meta
+    operation = meta.method_to_api_mapping[method]
+    model = meta.service_model
+    tokens = _output_tokens(model.service_name, model.api_version, operation)
+    seen: set[str] = set()
+    for number, page in enumerate(client.get_paginator(method).paginate(**kwargs), start=1):
+        yield page
+        marker = [jmespath.search(expression, page) for expression in tokens]
+        if all(m is None for m in marker):
+            return
+        if stopped():
+            raise CallStopped("DeadlineExceeded", f"{operation} stopped after {number} page(s)")
+        key = repr(marker)
+        if key in seen:
+            raise CallStopped(
+                "PaginationLoop",
+                f"{operation} returned a marker it had returned before (page {number}): "
+                "stopped instead of looping; the pages before it are kept",
+            )
+        if number >= max_pages:
+            raise CallStopped(
+                "PaginationLimitExceeded",
+                f"{operation} still returned a marker after {max_pages} pages, the most "
+                "aurora-scan reads per call: stopped; the pages read are kept",
+            )
+        seen.add(key)
+
+
 def error_code_and_message(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         code = str(err.get("Code") or "ClientError")
         message = str(err.get("Message") or exc)
+    elif isinstance(exc, CallStopped):
+        code, message = exc.code, exc.message
     elif isinstance(exc, MutatingCallRefused):
         code, message = "ReadOnlyGuard", str(exc)
     elif isinstance(exc, BotoCoreError):

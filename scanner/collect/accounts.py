@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.credentials import RefreshableCredentials
 
-from scanner.collect._calls import error_code_and_message
+from scanner.collect._calls import error_code_and_message, pages
 from scanner.collect.context import AccountTarget, Run, is_unreachable
 from scanner.errors import UserInputError
 from scanner.model import CollectionError
@@ -65,7 +65,9 @@ def org_accounts(run: Run, region: str, own: str) -> list[str]:
     client = run.client(None, region, "organizations")
     listed: list[dict[str, Any]] = []
     try:
-        for page in client.get_paginator("list_accounts").paginate():
+        for page in pages(
+            client, "list_accounts", max_pages=run.options.max_pages, stopped=run.stopped
+        ):
             listed.extend(page.get("Accounts", []))
     except Exception as exc:
         code, message = error_code_and_message(exc)

@@ -11,7 +11,8 @@ region, and how to record a failed call as a CollectionError.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,7 +23,7 @@ from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, Re
 from botocore.loaders import create_loader
 
 from scanner.collect import guard
-from scanner.collect._calls import error_code_and_message
+from scanner.collect._calls import error_code_and_message, pages
 from scanner.collect.options import CollectOptions
 from scanner.model import CollectionError
 from scanner.redact import redact
@@ -38,6 +39,10 @@ class AccountTarget:
     credentials: Any = None
     regions: tuple[str, ...] = ()
     via: str = "own credentials"
+
+
+def _masked(error: CollectionError) -> CollectionError:
+    return replace(error, error_code=redact(error.error_code), message=redact(error.message))
 
 
 @dataclass
@@ -62,13 +67,45 @@ class Run:
     # One botocore data loader for the run: every session shares the parsed
     # service models instead of re-reading them.
     loader: Any = field(default_factory=create_loader)
+    started: float = field(default_factory=time.monotonic)
+    # Set once, by the calling thread, when the deadline passed: from then on
+    # the workers still stuck in a call may finish, but nothing they learn is
+    # recorded, so the snapshot is built from a state no thread changes.
+    closed: bool = False
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (0 when passed), None without a deadline."""
+        if self.options.deadline is None:
+            return None
+        return max(0.0, self.started + self.options.deadline - time.monotonic())
+
+    def expired(self) -> bool:
+        left = self.remaining()
+        return left is not None and left <= 0
+
+    def stopped(self) -> bool:
+        """True once workers should make no further call.
+
+        Only the calling thread decides that the deadline passed (``close``):
+        a worker that decided for itself could finish its task as failed
+        before the calling thread knew why.
+        """
+        return self.closed
+
+    def close(self, errors: Iterable[CollectionError] = ()) -> None:
+        """Stop recording what workers report; ``errors`` are the calling thread's last words."""
+        masked = [_masked(e) for e in errors]
+        with self.lock:
+            self.closed = True
+            self.errors.extend(masked)
 
     def add_error(self, error: CollectionError) -> None:
         # Every collection error passes here: its text is masked once, whatever
         # built it (an endpoint may quote the request's credentials back).
-        error = replace(error, error_code=redact(error.error_code), message=redact(error.message))
+        error = _masked(error)
         with self.lock:
-            self.errors.append(error)
+            if not self.closed:
+                self.errors.append(error)
 
     def botocore_config(self) -> Config:
         o = self.options
@@ -138,6 +175,12 @@ class Ctx:
 
     def client(self, service: str) -> Any:
         return self.run.client(self.target, self.region, service)
+
+    def paginate(self, client: Any, method: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Pages of ``method``, bounded by the page cap, marker loops and the deadline."""
+        return pages(
+            client, method, max_pages=self.run.options.max_pages, stopped=self.run.stopped, **kwargs
+        )
 
     def record_error(
         self, exc: BaseException, service: str, operation: str, resource_types: Iterable[str]

@@ -20,6 +20,14 @@ class ProgressEvent:
 
 ProgressFn = Callable[[ProgressEvent], None]
 
+# A scheduled scan must end: after this long, unfinished calls are recorded as
+# DeadlineExceeded collection errors and the snapshot is built from the rest.
+DEFAULT_DEADLINE = 1800.0
+# Most pages one paginated call chain may return (a listing, one parameter
+# group's parameters, ListAccounts): 100,000 records at RDS's largest page
+# size.  More is an endless marker, recorded as PaginationLimitExceeded.
+MAX_PAGES = 1000
+
 
 @dataclass(frozen=True)
 class CollectOptions:
@@ -37,4 +45,6 @@ class CollectOptions:
     max_attempts: int = 8  # botocore adaptive retry budget per call
     connect_timeout: float = 5.0
     read_timeout: float = 60.0
+    deadline: float | None = DEFAULT_DEADLINE  # seconds for the whole collection; None: none
+    max_pages: int = MAX_PAGES
     progress: ProgressFn | None = field(default=None, compare=False, repr=False)

@@ -72,12 +72,16 @@ def _read_parameters(
     could not be read (the error is recorded), never an empty group.
     """
     client = ctx.client("rds")
-    paginator = client.get_paginator(str(xform_name(operation)))
+    method = str(xform_name(operation))
     for record in records:
         kept: list[Record] = []
         try:
-            pages = paginator.paginate(
-                **{group_key: record[group_key]}, **params, PaginationConfig={"PageSize": 100}
+            pages = ctx.paginate(
+                client,
+                method,
+                **{group_key: record[group_key]},
+                **params,
+                PaginationConfig={"PageSize": 100},
             )
             for page in pages:
                 for p in page.get("Parameters", []):

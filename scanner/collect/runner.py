@@ -23,6 +23,15 @@ workers only make calls, through the clients the run shares
 (``context.py``: one per credentials, region and service).  Every
 failed call becomes a CollectionError naming what it leaves incomplete, and
 collection goes on.
+
+Time is bounded by ``CollectOptions.deadline``: the calling thread never waits
+past it, for any phase (caller identity, accounts, listings and the calls they
+lead to).  When it passes, every unfinished task is recorded as a
+``DeadlineExceeded`` error naming its operation, account and region, the run
+is closed (a worker still stuck in a socket can no longer change what was
+collected) and the snapshot is built from what arrived.  The workers are
+daemon threads (``pool.py``), so neither the deadline nor Ctrl-C waits for a
+call that never returns.  Paginated calls are capped (``_calls.pages``).
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ import datetime as dt
 import queue
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -43,10 +52,11 @@ from scanner.collect import accounts
 from scanner.collect._calls import error_code_and_message, jsonable
 from scanner.collect.context import AccountTarget, Ctx, Run, is_unreachable
 from scanner.collect.options import CollectOptions, ProgressEvent
+from scanner.collect.pool import DaemonPool
 from scanner.collect.registry import DEPENDENT, LISTED
 from scanner.collect.spec import CallFailed, DependentSpec, Record, ResourceSpec
 from scanner.errors import UserInputError
-from scanner.model import Resource, Snapshot
+from scanner.model import CollectionError, Resource, Snapshot
 from scanner.vocabulary import RESOURCE_TYPES
 
 __all__ = ["CollectOptions", "ProgressEvent", "collect"]
@@ -106,11 +116,10 @@ def list_records(ctx: Ctx, spec: ResourceSpec, on_page: PageFn | None = None) ->
         return listing
     try:
         client = ctx.client(spec.service)
-        paginator = client.get_paginator(spec.method)
         config: dict[str, Any] = {}
         if ctx.page_size and spec.accepts_page_size:
             config["PageSize"] = ctx.page_size
-        for page in paginator.paginate(**spec.params, PaginationConfig=config):
+        for page in ctx.paginate(client, spec.method, **spec.params, PaginationConfig=config):
             # JSON data now, on the worker, while other calls are in flight:
             # converting ~1k records after the last call delayed the snapshot.
             records = [jsonable(r) for r in page.get(spec.items_key) or []]
@@ -125,7 +134,8 @@ def list_records(ctx: Ctx, spec: ResourceSpec, on_page: PageFn | None = None) ->
         listing.failed = True
         if is_unreachable(exc):
             with ctx.run.lock:
-                ctx.run.unreachable.setdefault(where, error_code_and_message(exc)[1])
+                if not ctx.run.closed:
+                    ctx.run.unreachable.setdefault(where, error_code_and_message(exc)[1])
     return listing
 
 
@@ -137,9 +147,12 @@ def augment_batch(ctx: Ctx, spec: ResourceSpec, batch: list[Record]) -> None:
     with ctx.run.lock:
         if key in ctx.run.failed_augments:
             return
-    before = [set(record) for record in batch]
+    # The augment works on copies: the listed records change only under the
+    # run's lock, and not at all once the deadline closed the run (the calling
+    # thread is then reading them).
+    copies = [dict(record) for record in batch]
     try:
-        spec.augment(ctx, batch)
+        spec.augment(ctx, copies)
     except CallFailed as failed:
         with ctx.run.lock:
             if key in ctx.run.failed_augments:
@@ -148,11 +161,18 @@ def augment_batch(ctx: Ctx, spec: ResourceSpec, batch: list[Record]) -> None:
         ctx.record_error(failed.cause, failed.service, failed.operation, (spec.type,))
     except Exception as exc:  # an augment bug must not lose the listing
         ctx.record_error(exc, spec.service, spec.augment.__name__, (spec.type,))
-    finally:
-        # Records are JSON data from the listing on; so must the fields added be.
-        for record, keys in zip(batch, before, strict=True):
-            for name in record.keys() - keys:
-                record[name] = jsonable(record[name])
+    _merge(ctx, batch, copies)
+
+
+def _merge(ctx: Ctx, batch: list[Record], copies: list[Record]) -> None:
+    """The fields an augment added (those it reached before any failure), as JSON data."""
+    with ctx.run.lock:
+        if ctx.run.closed:
+            return
+        for record, copy in zip(batch, copies, strict=True):
+            for name, value in copy.items():
+                if name not in record or record[name] is not value:
+                    record[name] = jsonable(value)
 
 
 def to_resources(listing: _Listing) -> list[Resource]:
@@ -181,9 +201,10 @@ def fetch_dependents(ctx: Ctx, spec: DependentSpec, values: Sequence[str]) -> li
             if isinstance(exc, ClientError) and code in spec.not_found_codes:
                 # The reference names nothing (e.g. a deleted key): a fact, not a gap.
                 with ctx.run.lock:
-                    ctx.run.missing.append(
-                        {"type": spec.type, "reference": value, "region": ctx.region}
-                    )
+                    if not ctx.run.closed:
+                        ctx.run.missing.append(
+                            {"type": spec.type, "reference": value, "region": ctx.region}
+                        )
                 continue
             ctx.record(code, f"{value}: {message}", spec.service, spec.operation, (spec.type,))
             continue
@@ -197,6 +218,44 @@ def fetch_dependents(ctx: Ctx, spec: DependentSpec, values: Sequence[str]) -> li
 Label = tuple[str, str, str]  # account, region, resource type
 
 
+@dataclass(frozen=True)
+class _Work:
+    """What a submitted task calls: named in its error if the deadline abandons it."""
+
+    account: str
+    region: str
+    service: str
+    operation: str
+    types: tuple[str, ...]
+    # A listing's context and spec: the pages it delivered are kept.
+    listing: tuple[Ctx, ResourceSpec] | None = None
+
+
+def _augment_call(spec: ResourceSpec) -> tuple[str, str]:
+    """(service, operation) an augment makes: provenance maps its fields by operation."""
+    if spec.augment_actions:
+        service, operation = spec.augment_actions[0].split(":", 1)
+        return service, operation
+    return spec.service, spec.augment.__name__ if spec.augment else "augment"
+
+
+def _deadline_error(
+    run: Run, account: str, region: str, service: str, operation: str, types: Iterable[str], n: int
+) -> CollectionError:
+    seconds = run.options.deadline or 0
+    return CollectionError(
+        account=account,
+        region=region,
+        service=service,
+        operation=operation,
+        error_code="DeadlineExceeded",
+        message=f"{service}:{operation} had not finished when the collection deadline "
+        f"(--deadline {seconds:g}s) passed: {n} call(s) abandoned, what they would have "
+        "read is missing",
+        resource_types=tuple(sorted(set(types) & run.types)),
+    )
+
+
 class _Scheduler:
     """Tasks on the pool; pages and finished tasks come back to the calling thread.
 
@@ -206,7 +265,7 @@ class _Scheduler:
 
     def __init__(
         self,
-        pool: ThreadPoolExecutor,
+        pool: DaemonPool,
         run: Run,
         listed: Sequence[ResourceSpec],
         dependents: Sequence[DependentSpec],
@@ -222,6 +281,10 @@ class _Scheduler:
         self.total = 0
         self.listings: list[_Listing] = []
         self.resources: list[Resource] = []
+        # Tasks submitted and not finished, and the records each listing has
+        # delivered so far: what the deadline abandons, and what it keeps.
+        self.pending: dict[Future[Any], _Work] = {}
+        self.received: dict[Label, list[Record]] = defaultdict(list)
         # (account, region, type) -> values already submitted (keys, secrets, groups)
         self.seen: dict[Label, set[str]] = defaultdict(set)
         # In-use augments, per (account, region, augmented type): the names
@@ -242,10 +305,11 @@ class _Scheduler:
 
     # -- submitting --
 
-    def submit(self, label: Label, fn: Callable[[], Any], kind: str) -> None:
+    def submit(self, label: Label, fn: Callable[[], Any], kind: str, work: _Work) -> None:
         self.outstanding += 1
         self.total += 1
         future = self.pool.submit(fn)
+        self.pending[future] = work
         future.add_done_callback(lambda f: self.events.put((kind, label, f)))
 
     def start_listing(self, target: AccountTarget, region: str, spec: ResourceSpec) -> None:
@@ -258,6 +322,14 @@ class _Scheduler:
             (target.account, region, spec.type),
             _bind(list_records, ctx, spec, on_page),
             "listing",
+            _Work(
+                target.account,
+                region,
+                spec.service,
+                spec.operation,
+                (spec.type, *spec.feeds),
+                (ctx, spec),
+            ),
         )
 
     def _batches(self, items: Sequence[T]) -> Iterator[Sequence[T]]:
@@ -267,8 +339,9 @@ class _Scheduler:
 
     def _augment(self, ctx: Ctx, spec: ResourceSpec, records: list[Record]) -> None:
         label = (ctx.account, ctx.region, spec.type)
+        work = _Work(ctx.account, ctx.region, *_augment_call(spec), (spec.type,))
         for batch in self._batches(records):
-            self.submit(label, _bind(augment_batch, ctx, spec, list(batch)), "augment")
+            self.submit(label, _bind(augment_batch, ctx, spec, list(batch)), "augment", work)
 
     def _augment_in_use(self, ctx: Ctx, spec: ResourceSpec) -> None:
         """Augment the listed records now known to be in use (each once)."""
@@ -293,17 +366,20 @@ class _Scheduler:
                     by_region[ref.region].append(ref.value)
             for region, values in sorted(by_region.items()):
                 dep_ctx = ctx if region == ctx.region else Ctx(self.run, ctx.target, region)
+                work = _Work(ctx.account, region, dep.service, dep.operation, (dep.type,))
                 for batch in self._batches(sorted(values)):
                     self.submit(
                         (ctx.account, region, dep.type),
                         _bind(fetch_dependents, dep_ctx, dep, list(batch)),
                         "dependent",
+                        work,
                     )
 
     # -- reacting --
 
     def _page(self, ctx: Ctx, spec: ResourceSpec, records: list[Record]) -> None:
         """A page of ``spec`` arrived: start every call it names."""
+        self.received[(ctx.account, ctx.region, spec.type)].extend(records)
         # References first: an augment running on these records adds fields.
         self._dependents(ctx, spec, records)
         for user in self.users.get(spec.type, ()):
@@ -331,12 +407,21 @@ class _Scheduler:
             self._augment_in_use(ctx, user)
 
     def drain(self, progress: Callable[[ProgressEvent], None] | None) -> None:
+        """Handle pages and finished tasks until none is left or the deadline passes."""
         while self.outstanding:
-            kind, label, payload = self.events.get()
+            if self.run.expired():
+                self.abandon()
+                return
+            try:
+                # Never past the deadline, however long a worker's call takes.
+                kind, label, payload = self.events.get(timeout=self.run.remaining())
+            except queue.Empty:
+                continue
             if kind == "page":
                 spec, records = payload
                 self._page(label, spec, records)
                 continue
+            self.pending.pop(payload, None)
             self.outstanding -= 1
             self.done += 1
             result = payload.result()  # a bug in a task is raised here
@@ -350,6 +435,23 @@ class _Scheduler:
             if progress is not None:
                 account, region, rtype = label
                 progress(ProgressEvent(account, region, rtype, count, self.done, self.total))
+
+    def abandon(self) -> None:
+        """The deadline passed: record every unfinished task, keep what listings delivered."""
+        grouped: dict[tuple[str, str, str, str], tuple[set[str], int]] = {}
+        for work in self.pending.values():
+            key = (work.account, work.region, work.service, work.operation)
+            types, n = grouped.get(key, (set(), 0))
+            grouped[key] = (types | set(work.types), n + 1)
+            if work.listing is not None:
+                ctx, spec = work.listing
+                kept = self.received.get((ctx.account, ctx.region, spec.type), [])
+                self.listings.append(_Listing(ctx, spec, list(kept), failed=True))
+        self.run.close(
+            _deadline_error(self.run, *key, types, n) for key, (types, n) in sorted(grouped.items())
+        )
+        self.pending.clear()
+        self.outstanding = 0
 
     def collected(self) -> list[Resource]:
         """Every listed and dependent resource."""
@@ -381,9 +483,67 @@ class _Scheduler:
 # ----- orchestration --------------------------------------------------------------
 
 
-def _run_all(pool: ThreadPoolExecutor, jobs: Sequence[Callable[[], T]]) -> list[T]:
-    futures: list[Future[T]] = [pool.submit(fn) for fn in jobs]
-    return [f.result() for f in futures]
+def _finished(run: Run, futures: Sequence[Future[Any]]) -> set[Future[Any]]:
+    """The futures done by the deadline (all of them when there is none)."""
+    done, _ = wait(futures, timeout=run.remaining())
+    return set(done)
+
+
+def _identify(
+    run: Run, pool: DaemonPool, home: str, meanwhile: Callable[[], None]
+) -> dict[str, str]:
+    """GetCallerIdentity on a worker: the calling thread waits no longer than the deadline."""
+    future = pool.submit(_bind(accounts.caller_identity, run, home, meanwhile))
+    if future not in _finished(run, [future]):
+        # Without the caller's account there is nothing to attribute a
+        # snapshot to: the same user error as an endpoint that never answers.
+        raise UserInputError(
+            "cannot identify the AWS caller: sts:GetCallerIdentity had no answer within "
+            f"{run.options.deadline or 0:g}s",
+            location="--deadline",
+            hint="check that the endpoint answers, or allow more time, e.g. --deadline 1h",
+        )
+    return future.result()
+
+
+def _targets(run: Run, pool: DaemonPool, caller: dict[str, str], home: str) -> list[AccountTarget]:
+    """The accounts to scan (ListAccounts for --org), by the deadline."""
+    future = pool.submit(_bind(accounts.targets, run, caller, home))
+    if future in _finished(run, [future]):
+        return future.result()
+    run.close(
+        [
+            _deadline_error(
+                run, caller["Account"], "*", "organizations", "ListAccounts", run.types, 1
+            )
+        ]
+    )
+    return []
+
+
+def _prepare(
+    run: Run,
+    pool: DaemonPool,
+    found: Sequence[AccountTarget],
+    home: str,
+    regions: tuple[str, ...],
+) -> list[AccountTarget | None]:
+    """Assume the role and list the regions of each account; None for those that failed."""
+    futures = [pool.submit(_bind(accounts.prepare_account, run, t, home, regions)) for t in found]
+    done = _finished(run, futures)
+    late = [t for t, f in zip(found, futures, strict=True) if f not in done]
+    if late:
+        run.close(
+            _deadline_error(run, t.account, "*", *_preparing(t, run), run.types, 1) for t in late
+        )
+    return [f.result() if f in done else None for f in futures]
+
+
+def _preparing(target: AccountTarget, run: Run) -> tuple[str, str]:
+    """The call an unfinished account preparation was waiting for."""
+    if target.credentials is None and target.via != "own credentials":
+        return "sts", "AssumeRole"
+    return "ec2", "DescribeRegions"
 
 
 def _dedupe(resources: Iterable[Resource]) -> list[Resource]:
@@ -432,7 +592,8 @@ def collect(options: CollectOptions) -> Snapshot:
     listed = [s for s in LISTED if s.type in types]
     dependents = [s for s in DEPENDENT if s.type in types]
 
-    with ThreadPoolExecutor(max_workers=max(1, options.max_workers)) as pool:
+    # Not a ThreadPoolExecutor: it would join a worker stuck in a socket.
+    with DaemonPool(options.max_workers) as pool:
 
         def build_clients() -> None:
             # While GetCallerIdentity is in flight, the workers build the
@@ -443,25 +604,20 @@ def collect(options: CollectOptions) -> Snapshot:
             services = sorted({s.service for s in listed} | {d.service for d in dependents})
             for region in regions:
                 for service in services:
-                    pool.submit(_prebuild, run, region, service)
+                    pool.submit(_bind(_prebuild, run, region, service))
 
-        caller = accounts.caller_identity(run, home, build_clients)
+        caller = _identify(run, pool, home, build_clients)
         if caller.get("Arn", "").startswith("arn:"):
             run.partition = caller["Arn"].split(":")[1]
-        prepared = _run_all(
-            pool,
-            [
-                _bind(accounts.prepare_account, run, t, home, regions)
-                for t in accounts.targets(run, caller, home)
-            ],
-        )
+        prepared = _prepare(run, pool, _targets(run, pool, caller, home), home, regions)
         targets = sorted((t for t in prepared if t is not None), key=lambda t: t.account)
         scheduler = _Scheduler(pool, run, listed, dependents)
-        for t in targets:
-            for region in t.regions:
-                for spec in listed:
-                    scheduler.start_listing(t, region, spec)
-        scheduler.drain(options.progress)
+        if not run.closed:
+            for t in targets:
+                for region in t.regions:
+                    for spec in listed:
+                        scheduler.start_listing(t, region, spec)
+            scheduler.drain(options.progress)
     resources = scheduler.collected()
 
     all_targets = accounts.targets_for_snapshot(prepared, run)
@@ -486,6 +642,9 @@ def collect(options: CollectOptions) -> Snapshot:
             # e.g. cluster parameter groups no collected cluster uses: listed,
             # their parameters not read (no policy can reach them).
             "not_augmented_unused": scheduler.unused(),
+            "deadline_seconds": options.deadline,
+            # True when the deadline cut the collection short (DeadlineExceeded errors say where).
+            "deadline_exceeded": run.closed,
         },
     )
 

@@ -15,7 +15,7 @@ reference, started as soon as the page naming it is listed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -35,6 +35,10 @@ class CallContext(Protocol):
     page_size: int | None
 
     def client(self, service: str) -> Any: ...
+
+    # The client's paginator for ``method``, ended with an error on an endless
+    # or looping marker and at the run's deadline.
+    def paginate(self, client: Any, method: str, **kwargs: Any) -> Iterator[Record]: ...
 
 
 # Adds fields to a batch of records in place; raises CallFailed on the first
