@@ -49,7 +49,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scanner.collect import accounts
-from scanner.collect._calls import error_code_and_message, jsonable
+from scanner.collect._calls import error_code_and_message, jsonable, mask_sensitive
 from scanner.collect.context import AccountTarget, Ctx, Run, is_unreachable
 from scanner.collect.options import CollectOptions, ProgressEvent
 from scanner.collect.pool import DaemonPool
@@ -122,7 +122,9 @@ def list_records(ctx: Ctx, spec: ResourceSpec, on_page: PageFn | None = None) ->
         for page in ctx.paginate(client, spec.method, **spec.params, PaginationConfig=config):
             # JSON data now, on the worker, while other calls are in flight:
             # converting ~1k records after the last call delayed the snapshot.
-            records = [jsonable(r) for r in page.get(spec.items_key) or []]
+            records = [
+                mask_sensitive(spec.type, jsonable(r)) for r in page.get(spec.items_key) or []
+            ]
             if spec.keep is not None:
                 records = [r for r in records if spec.keep(r)]
             listing.records.extend(records)

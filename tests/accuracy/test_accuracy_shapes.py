@@ -366,7 +366,10 @@ CODE_READS: dict[str, tuple[Read, ...]] = {
         Read("sts:AssumeRole", "Credentials.Expiration"),
         Read("ec2:DescribeRegions", "Regions[].RegionName"),
     ),
-    "scanner/collect/runner.py": (Read("sts:GetCallerIdentity", "Arn"),),
+    "scanner/collect/runner.py": (
+        Read("sts:GetCallerIdentity", "Arn"),
+        Read("sts:GetCallerIdentity", "Account"),
+    ),
 }
 
 # Literal keys the code reads that are not AWS record fields, with why.
@@ -375,6 +378,8 @@ NOT_AWS_FIELDS: dict[str, dict[str, str]] = {
         "Error": "botocore ClientError.response envelope",
         "Code": "botocore ClientError.response envelope",
         "Message": "botocore ClientError.response envelope",
+        "pagination": "botocore paginators-1.json (the marker a repeated page would carry)",
+        "output_token": "botocore paginators-1.json (the marker a repeated page would carry)",
     },
     "scanner/collect/guard.py": {
         "endpointPrefix": "botocore service model metadata",
