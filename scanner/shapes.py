@@ -609,9 +609,7 @@ DERIVED: tuple[DerivedFact, ...] = (
         "x_tag_keys",
         tuple(RESOURCE_TYPES),
         list_of(scalar("string", "tag key"), "x_tag_keys"),
-        tuple(
-            Read(rtype, f"{fld}[].Key") for rtype, fld in TAG_FIELDS.items() if fld is not None
-        ),
+        tuple(Read(rtype, f"{fld}[].Key") for rtype, fld in TAG_FIELDS.items() if fld is not None),
         "scanner.derive.derive_local",
     ),
     DerivedFact(
