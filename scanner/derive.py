@@ -7,13 +7,20 @@ hand-written policy test cases get the same facts as a real scan.
 Two kinds of derivation:
 
 * local ones read one record (security-group rules, parameters and the
-  pgaudit classes they log, tags, restore attributes, main route table, storage
-  encryption, a cluster's Region from its ARN and its engine major version, a
-  major version's support dates) - ``derive_local``;
+  pgaudit classes they log, tags and their keys, restore attributes, main
+  route table, storage encryption and its key in words, a cluster's Region
+  from its ARN, its engine major version, its member and security-group ids,
+  members out of sync with the parameter group and the TLS parameter for its
+  engine, a parameter group's TLS value, a subnet group's distinct AZs, a
+  secret's last rotation, a major version's support dates) - ``derive_local``;
 * cross-resource ones need the member edges (``x_writer``,
-  ``x_failover_target`` and ``x_reader_azs`` on clusters, ``x_is_cluster_writer``
-  on instances) - ``writer_facts`` and ``member_facts``, called by
-  ``scanner.edges.build_graph`` once edges exist.
+  ``x_failover_target``, ``x_reader_azs`` and ``x_reader_az_count`` on
+  clusters, ``x_is_cluster_writer`` on instances) - ``writer_facts`` and
+  ``member_facts``, called by ``scanner.edges.build_graph`` once edges exist.
+
+Built-in policies read these facts rather than clever JMESPath: a policy
+attribute or message placeholder is a plain (dotted) field name, and the rule
+behind each fact is written here once, with its AWS source.
 
 A derivation runs only when its raw source is present; otherwise a value the
 record already carries (a test case may write ``x_restore`` directly) is kept.
@@ -327,14 +334,13 @@ def members_out_of_sync(attrs: Mapping[str, Any]) -> list[Any] | None:
     members = attrs.get("DBClusterMembers")
     if type(members) is not list:
         return None
-    return _projected(
-        [
-            m
-            for m in members
-            if not isinstance(m, Mapping) or m.get("DBClusterParameterGroupStatus") != IN_SYNC
-        ],
-        "DBInstanceIdentifier",
-    )
+    return [
+        m["DBInstanceIdentifier"]
+        for m in members
+        if isinstance(m, Mapping)
+        and m.get("DBClusterParameterGroupStatus") != IN_SYNC
+        and m.get("DBInstanceIdentifier") is not None
+    ]
 
 
 def member_count(attrs: Mapping[str, Any]) -> int | None:

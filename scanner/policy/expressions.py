@@ -21,7 +21,6 @@ import jmespath
 import jmespath.exceptions
 import jmespath.functions
 
-
 Getter = Callable[[Any], Any]
 
 # What a search may raise on odd data (a function given the wrong type):

@@ -8,14 +8,19 @@ interpreter with the scanner's extra functions.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jmespath
 import jmespath.exceptions
 import pytest
+import yaml
 
 from scanner import derive
-from scanner.policy.expressions import _OPTIONS
+from scanner.policy.expressions import _OPTIONS, _fast_getter
+from scanner.vocabulary import RELATIONS
 
 
 def _search(expr: str, record: Any) -> Any:
@@ -182,3 +187,50 @@ def test_reader_az_count_is_the_length_of_reader_azs() -> None:
     ]
     facts = derive.member_facts(cluster, members)
     assert facts["x_reader_az_count"] == _search("length(x_reader_azs)", facts) == 2
+
+
+_ROOT = Path(__file__).resolve().parents[2]
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+_SPECIAL = ("param.", "via.")
+
+
+def _expressions(node: Any, key: str = "") -> Iterator[str]:
+    """Every attr, ref and template placeholder of a policy document (its test cases aside)."""
+    if isinstance(node, dict):
+        for name, value in node.items():
+            if name in ("tests", "description", "title", "text", "references"):
+                continue
+            if name in ("attr", "ref") and isinstance(value, str):
+                yield value.removeprefix("subject.")
+            else:
+                yield from _expressions(value, name)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _expressions(item, key)
+    elif isinstance(node, str) and key in ("message", "cli"):
+        for name in _PLACEHOLDER.findall(node):
+            if name.startswith("via."):
+                tail = name.split(".")
+                # Drop the relation names: the rest is read on the end node.
+                while tail and (tail[0] == "via" or tail[0] in RELATIONS):
+                    tail.pop(0)
+                if tail:
+                    yield ".".join(tail)
+            elif not name.startswith(_SPECIAL):
+                yield name
+
+
+def test_built_in_policies_read_plain_field_paths() -> None:
+    """A built-in policy reads named facts, not clever JMESPath (issue 15, item 5).
+
+    Only dotted chains take the dict-lookup fast path; anything else is a
+    full JMESPath search per record.  Compute it once in scanner/derive.py
+    (or scanner/edges.py) as an x_ fact, declared in scanner/shapes.py DERIVED.
+    """
+    clever = sorted(
+        f"{path.relative_to(_ROOT)}: {expr}"
+        for path in sorted((_ROOT / "policies").rglob("*.yaml"))
+        for expr in _expressions(yaml.safe_load(path.read_text(encoding="utf-8")))
+        if _fast_getter(expr) is None
+    )
+    assert not clever, clever
