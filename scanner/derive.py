@@ -7,13 +7,20 @@ hand-written policy test cases get the same facts as a real scan.
 Two kinds of derivation:
 
 * local ones read one record (security-group rules, parameters and the
-  pgaudit classes they log, tags, restore attributes, main route table, storage
-  encryption, a cluster's Region from its ARN and its engine major version, a
-  major version's support dates) - ``derive_local``;
+  pgaudit classes they log, tags and their keys, restore attributes, main
+  route table, storage encryption and its key in words, a cluster's Region
+  from its ARN, its engine major version, its member and security-group ids,
+  members out of sync with the parameter group and the TLS parameter for its
+  engine, a parameter group's TLS value, a subnet group's distinct AZs, a
+  secret's last rotation, a major version's support dates) - ``derive_local``;
 * cross-resource ones need the member edges (``x_writer``,
-  ``x_failover_target`` and ``x_reader_azs`` on clusters, ``x_is_cluster_writer``
-  on instances) - ``writer_facts`` and ``member_facts``, called by
-  ``scanner.edges.build_graph`` once edges exist.
+  ``x_failover_target``, ``x_reader_azs`` and ``x_reader_az_count`` on
+  clusters, ``x_is_cluster_writer`` on instances) - ``writer_facts`` and
+  ``member_facts``, called by ``scanner.edges.build_graph`` once edges exist.
+
+Built-in policies read these facts rather than clever JMESPath: a policy
+attribute or message placeholder is a plain (dotted) field name, and the rule
+behind each fact is written here once, with its AWS source.
 
 A derivation runs only when its raw source is present; otherwise a value the
 record already carries (a test case may write ``x_restore`` directly) is kept.
@@ -199,12 +206,17 @@ def pgaudit_log_classes(value: str) -> list[str]:
 
 def _derive_parameter_group(attrs: Attrs) -> None:
     value = parameters(attrs)
-    if value is None:
-        return
-    attrs["x_parameters"] = value
-    audit = value.get("pgaudit.log")
-    if isinstance(audit, str):
-        attrs["x_pgaudit_log"] = pgaudit_log_classes(audit)
+    if value is not None:
+        attrs["x_parameters"] = value
+        audit = value.get("pgaudit.log")
+        if isinstance(audit, str):
+            attrs["x_pgaudit_log"] = pgaudit_log_classes(audit)
+    # A test case may state x_parameters without Parameters: read the fact.
+    params = attrs.get("x_parameters")
+    if isinstance(params, Mapping):
+        tls = tls_value(params)
+        if tls is not None:
+            attrs["x_tls_value"] = tls
 
 
 def major_engine_version(engine: Any, version: Any) -> str | None:
@@ -267,6 +279,100 @@ def _derive_snapshot(attrs: Attrs) -> None:
     if value is not None:
         attrs["x_restore"] = value
     _derive_encryption(attrs)
+    _derive_encryption_key(attrs)
+
+
+def _present(value: Any) -> bool:
+    """Holds something: not null, false or an empty string/list/mapping (0 counts)."""
+    if value is None or value is False:
+        return False
+    return not isinstance(value, str | list | dict) or len(value) > 0
+
+
+AWS_OWNED_KEY = "an AWS owned key (StorageEncryptionType sse-rds), not a customer managed key"
+
+
+def encryption_key(attrs: Mapping[str, Any]) -> str | None:
+    """``x_encryption_key``: the key a cluster or cluster snapshot is encrypted with, in words.
+
+    ``sse-rds`` (``x_encryption``, see :func:`storage_encryption`) is an AWS
+    owned key, which has no ``KmsKeyId``; otherwise the record's ``KmsKeyId``
+    (botocore RDS model, ``DBCluster.KmsKeyId``, ``DBClusterSnapshot.KmsKeyId``).
+    """
+    if attrs.get("x_encryption") == "sse-rds":
+        return AWS_OWNED_KEY
+    key = attrs.get("KmsKeyId")
+    if not _present(key):
+        return "KMS key (not set)"
+    return f"KMS key {key}" if isinstance(key, str) else None
+
+
+def _derive_encryption_key(attrs: Attrs) -> None:
+    value = encryption_key(attrs)
+    if value is not None:
+        attrs["x_encryption_key"] = value
+
+
+def _projected(items: Any, key: str) -> list[Any] | None:
+    """``key`` of each mapping in ``items`` that has it; None when ``items`` is not a list."""
+    if type(items) is not list:
+        return None
+    return [item[key] for item in items if isinstance(item, Mapping) and item.get(key) is not None]
+
+
+IN_SYNC = "in-sync"
+
+
+def members_out_of_sync(attrs: Mapping[str, Any]) -> list[Any] | None:
+    """``x_members_out_of_sync``: members whose cluster parameter group status is not in-sync.
+
+    ``DBClusterMembers[].DBClusterParameterGroupStatus`` is ``pending-reboot``
+    until a member reboots after a static parameter changed
+    (USER_WorkingWithParamGroups.Modifying.html); a member that does not
+    report a status is not known to be in sync, so it is listed too.
+    """
+    members = attrs.get("DBClusterMembers")
+    if type(members) is not list:
+        return None
+    return [
+        m["DBInstanceIdentifier"]
+        for m in members
+        if isinstance(m, Mapping)
+        and m.get("DBClusterParameterGroupStatus") != IN_SYNC
+        and m.get("DBInstanceIdentifier") is not None
+    ]
+
+
+def member_count(attrs: Mapping[str, Any]) -> int | None:
+    """``x_member_count``: how many DBClusterMembers the cluster lists (0 when none)."""
+    members = attrs.get("DBClusterMembers")
+    if not _present(members):
+        return 0
+    return len(members) if isinstance(members, list | dict | str) else None
+
+
+# The cluster parameter that makes Aurora refuse connections without TLS, and
+# the value that turns it on, per engine: rds.force_ssl = 1 on Aurora
+# PostgreSQL (AuroraPostgreSQL.Security.html), require_secure_transport = ON on
+# Aurora MySQL (AuroraMySQL.Security.html).
+TLS_POSTGRESQL = {"ParameterName": "rds.force_ssl", "ParameterValue": "1"}
+TLS_MYSQL = {"ParameterName": "require_secure_transport", "ParameterValue": "ON"}
+
+
+def tls_parameter(engine: Any) -> dict[str, str]:
+    """``x_tls_parameter`` of a cluster: the TLS parameter for its engine and the value to set."""
+    return dict(TLS_POSTGRESQL if engine == "aurora-postgresql" else TLS_MYSQL)
+
+
+def tls_value(parameters: Mapping[str, Any]) -> Any:
+    """``x_tls_value`` of a parameter group: the value of whichever TLS parameter it sets.
+
+    A group belongs to one engine family and holds only that engine's
+    parameter (``rds.force_ssl`` or ``require_secure_transport``, see
+    :data:`TLS_POSTGRESQL`); the first one holding a value is it.
+    """
+    force_ssl = parameters.get(TLS_POSTGRESQL["ParameterName"])
+    return force_ssl if _present(force_ssl) else parameters.get(TLS_MYSQL["ParameterName"])
 
 
 def _derive_route_table(attrs: Attrs) -> None:
@@ -283,6 +389,7 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "x_restore": ("DBClusterSnapshotAttributes",),
     "x_ingress": ("IpPermissions",),
     "x_ingress_groups": ("IpPermissions",),
+    "x_tls_value": ("Parameters",),
 }
 
 
@@ -311,7 +418,63 @@ def _derive_cluster(attrs: Attrs) -> None:
     if value is not None:
         attrs["x_region"] = value
     _derive_encryption(attrs)
+    _derive_encryption_key(attrs)
     _derive_engine_major(attrs)
+    _derive_cluster_lists(attrs)
+    attrs["x_tls_parameter"] = tls_parameter(attrs.get("Engine"))
+
+
+def _derive_cluster_lists(attrs: Attrs) -> None:
+    for fact, value in (
+        ("x_security_group_ids", _projected(attrs.get("VpcSecurityGroups"), "VpcSecurityGroupId")),
+        ("x_member_ids", _projected(attrs.get("DBClusterMembers"), "DBInstanceIdentifier")),
+        ("x_members_out_of_sync", members_out_of_sync(attrs)),
+        ("x_member_count", member_count(attrs)),
+    ):
+        if value is not None:
+            attrs[fact] = value
+
+
+def subnet_az_count(attrs: Mapping[str, Any]) -> int | None:
+    """``x_subnet_az_count``: distinct Availability Zones of a DB subnet group's subnets.
+
+    From ``Subnets[].SubnetAvailabilityZone.Name`` (botocore RDS model,
+    ``DBSubnetGroup.Subnets``); an Aurora cluster can place instances only in
+    the AZs its subnet group covers (USER_VPC.WorkingWithRDSInstanceinaVPC.html).
+    """
+    subnets = attrs.get("Subnets")
+    if type(subnets) is not list:
+        return None
+    names = []
+    for subnet in subnets:
+        zone = subnet.get("SubnetAvailabilityZone") if isinstance(subnet, Mapping) else None
+        name = zone.get("Name") if isinstance(zone, Mapping) else None
+        if name is not None and name not in names:
+            names.append(name)
+    return len(names)
+
+
+def _derive_subnet_group(attrs: Attrs) -> None:
+    value = subnet_az_count(attrs)
+    if value is not None:
+        attrs["x_subnet_az_count"] = value
+
+
+def rotated_or_created(attrs: Mapping[str, Any]) -> Any:
+    """``x_rotated_or_created`` of a secret: ``LastRotatedDate``, else ``CreatedDate``.
+
+    DescribeSecret omits LastRotatedDate until the first rotation
+    (botocore secretsmanager model, ``DescribeSecretResponse``); the secret's
+    password is then as old as the secret.
+    """
+    rotated = attrs.get("LastRotatedDate")
+    return rotated if _present(rotated) else attrs.get("CreatedDate")
+
+
+def _derive_secret(attrs: Attrs) -> None:
+    value = rotated_or_created(attrs)
+    if value is not None:
+        attrs["x_rotated_or_created"] = value
 
 
 _LOCAL: dict[str, Callable[[Attrs], None]] = {
@@ -323,6 +486,8 @@ _LOCAL: dict[str, Callable[[Attrs], None]] = {
     "aws.rds.db_cluster_snapshot": _derive_snapshot,
     "aws.rds.global_cluster": _derive_encryption,
     "aws.ec2.route_table": _derive_route_table,
+    "aws.rds.db_subnet_group": _derive_subnet_group,
+    "aws.secretsmanager.secret": _derive_secret,
 }
 
 
@@ -341,6 +506,9 @@ def derive_local(resource_type: str, raw: Mapping[str, Any]) -> Attrs:
         attrs["x_tags"] = tag_map
     else:
         attrs.setdefault("x_tags", {})
+    stated = attrs["x_tags"]
+    if isinstance(stated, dict):
+        attrs["x_tag_keys"] = list(stated)
     return attrs
 
 
@@ -598,7 +766,9 @@ def member_facts(
 ) -> Attrs:
     """The cluster facts read from its member instances besides ``x_writer``."""
     members = list(member_instances)
+    azs = reader_azs(cluster_attrs, members)
     return {
         "x_failover_target": failover_target(cluster_attrs, members),
-        "x_reader_azs": reader_azs(cluster_attrs, members),
+        "x_reader_azs": azs,
+        "x_reader_az_count": len(azs),
     }

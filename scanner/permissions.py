@@ -39,6 +39,7 @@ CROSS_TYPE_FACTS: Mapping[str, tuple[str, ...]] = {
     "x_writer": ("aws.rds.db_instance",),
     "x_failover_target": ("aws.rds.db_instance",),
     "x_reader_azs": ("aws.rds.db_instance",),
+    "x_reader_az_count": ("aws.rds.db_instance",),
     "x_is_cluster_writer": ("aws.rds.db_cluster",),
     "x_effective_parameters": (
         "aws.rds.db_cluster",

@@ -606,6 +606,106 @@ DERIVED: tuple[DerivedFact, ...] = (
         "scanner.edges._effective_parameters",
     ),
     DerivedFact(
+        "x_tag_keys",
+        tuple(RESOURCE_TYPES),
+        list_of(scalar("string", "tag key"), "x_tag_keys"),
+        tuple(Read(rtype, f"{fld}[].Key") for rtype, fld in TAG_FIELDS.items() if fld is not None),
+        "scanner.derive.derive_local",
+    ),
+    DerivedFact(
+        "x_security_group_ids",
+        (_CLUSTER,),
+        list_of(scalar("string", "VpcSecurityGroupMembership.VpcSecurityGroupId")),
+        (Read(_CLUSTER, "VpcSecurityGroups[].VpcSecurityGroupId"),),
+        "scanner.derive._projected",
+    ),
+    DerivedFact(
+        "x_member_ids",
+        (_CLUSTER,),
+        list_of(scalar("string", "DBClusterMember.DBInstanceIdentifier")),
+        (Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),),
+        "scanner.derive._projected",
+    ),
+    DerivedFact(
+        "x_member_count",
+        (_CLUSTER,),
+        scalar("integer", "x_member_count"),
+        (Read(_CLUSTER, "DBClusterMembers"),),
+        "scanner.derive.member_count",
+    ),
+    DerivedFact(
+        "x_members_out_of_sync",
+        (_CLUSTER,),
+        list_of(scalar("string", "DBClusterMember.DBInstanceIdentifier")),
+        (
+            Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),
+            Read(_CLUSTER, "DBClusterMembers[].DBClusterParameterGroupStatus"),
+        ),
+        "scanner.derive.members_out_of_sync",
+    ),
+    DerivedFact(
+        "x_encryption_key",
+        (_CLUSTER, _SNAPSHOT),
+        scalar("string", "x_encryption_key (the key, in words)"),
+        tuple(
+            Read(rtype, field)
+            for rtype in (_CLUSTER, _SNAPSHOT)
+            for field in ("KmsKeyId", "StorageEncryptionType", "StorageEncrypted")
+        ),
+        "scanner.derive.encryption_key",
+    ),
+    DerivedFact(
+        "x_tls_parameter",
+        (_CLUSTER,),
+        struct(
+            "x_tls_parameter",
+            ParameterName=scalar("string", "Parameter.ParameterName"),
+            ParameterValue=scalar("string", "Parameter.ParameterValue"),
+        ),
+        (Read(_CLUSTER, "Engine"),),
+        "scanner.derive.tls_parameter",
+    ),
+    DerivedFact(
+        "x_tls_value",
+        (_PARAMS, _DB_PARAMS),
+        scalar("string", "Parameter.ParameterValue", loose=True),
+        tuple(
+            Read(rtype, f"Parameters[].{member}")
+            for rtype in (_PARAMS, _DB_PARAMS)
+            for member in ("ParameterName", "ParameterValue")
+        ),
+        "scanner.derive.tls_value",
+    ),
+    DerivedFact(
+        "x_subnet_az_count",
+        ("aws.rds.db_subnet_group",),
+        scalar("integer", "x_subnet_az_count"),
+        (Read("aws.rds.db_subnet_group", "Subnets[].SubnetAvailabilityZone.Name"),),
+        "scanner.derive.subnet_az_count",
+    ),
+    DerivedFact(
+        "x_rotated_or_created",
+        ("aws.secretsmanager.secret",),
+        scalar("timestamp", "DescribeSecretResponse.LastRotatedDate or CreatedDate"),
+        (
+            Read("aws.secretsmanager.secret", "LastRotatedDate"),
+            Read("aws.secretsmanager.secret", "CreatedDate"),
+        ),
+        "scanner.derive.rotated_or_created",
+    ),
+    DerivedFact(
+        "x_reader_az_count",
+        (_CLUSTER,),
+        scalar("integer", "x_reader_az_count"),
+        (
+            Read(_CLUSTER, "DBClusterMembers[].IsClusterWriter"),
+            Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),
+            Read(_INSTANCE, "DBInstanceIdentifier"),
+            Read(_INSTANCE, "AvailabilityZone"),
+        ),
+        "scanner.derive.member_facts",
+    ),
+    DerivedFact(
         "x_missing",
         tuple(RESOURCE_TYPES),
         # Field name -> why the call that returns it failed (scanner.provenance).

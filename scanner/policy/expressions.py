@@ -1,13 +1,14 @@
 """JMESPath, precompiled, with a fast path for plain field names.
 
-Most policy attributes are a bare AWS field (``DeletionProtection``) or a
-dotted chain (``x_writer.AvailabilityZone``); those are read with dict lookups,
-which is an order of magnitude cheaper than a JMESPath search and matters at
-10,000 clusters.  Anything else is parsed by jmespath and turned into closures
-(``jmespath_closures``; the reference interpreter for the rare node types
-they do not cover), with a few extra functions that Aurora policies need
-(``unique`` to count distinct AZs, ``lower``/``upper`` for case-insensitive
-parameter values).
+Policy attributes and message placeholders are a bare AWS field
+(``DeletionProtection``) or a dotted chain (``x_writer.AvailabilityZone``,
+``x_parameters."rds.force_ssl"``); those are read with dict lookups, which is
+an order of magnitude cheaper than a JMESPath search and matters at 10,000
+clusters.  Whatever a built-in policy would need a clever expression for is a
+named ``x_`` fact instead (``scanner.derive``, ``scanner.edges``).  Anything
+else - a user policy's own expression - goes through the reference
+interpreter (``jmespath.compile(...).search``), with a few extra functions
+(``unique``, ``lower``/``upper`` for case-insensitive parameter values).
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ import jmespath
 import jmespath.exceptions
 import jmespath.functions
 
-from scanner.policy.jmespath_closures import SEARCH_ERRORS, compile_tree
-
 Getter = Callable[[Any], Any]
+
+# What a search may raise on odd data (a function given the wrong type):
+# callers treat it as "missing", like a failed reference search.
+SEARCH_ERRORS = (jmespath.exceptions.JMESPathError, TypeError)
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
@@ -88,66 +91,20 @@ def _segments(name: str) -> tuple[str, ...]:
     return tuple(m.group(0).strip('"') for m in _SEGMENTS.finditer(name))
 
 
-# Shapes common enough in the catalogue (messages are rendered per finding) to
-# be read without a JMESPath search (~10x cheaper); same results as JMESPath.
-_PROJECTION = re.compile(rf"^({_NAME})\[\]\.({_NAME})$")  # VpcSecurityGroups[].VpcSecurityGroupId
-_KEYS = re.compile(rf"^keys\(({_NAME})\)$")  # keys(x_tags)
-_OR = re.compile(rf"^({_NAME}) \|\| ({_NAME})$")  # LastRotatedDate || CreatedDate
-
-
-def _truthy(value: Any) -> bool:
-    """JMESPath truthiness: null, false and empty strings/lists/objects are false; 0 is true."""
-    if value is None or value is False:
-        return False
-    if isinstance(value, str | list | dict):
-        return len(value) > 0
-    return True
-
-
 def _identity(record: Any) -> Any:
     return record
 
 
 def _fast_getter(expr: str) -> Getter | None:
+    """Dict lookups for the current node and (quoted) dotted chains; None for the rest."""
     if expr == "@":  # the current node: `where` on list items of scalars
         return _identity
     if _QUOTED_CHAIN.match(expr):
         return _plain_getter(_segments(expr))
-    match = _PROJECTION.match(expr)
-    if match:
-        source = _plain_getter(_segments(match.group(1)))
-        field = _plain_getter(_segments(match.group(2)))
-
-        def projection(record: Any) -> Any:
-            items = source(record)
-            if type(items) is not list:
-                return None
-            return [v for v in map(field, items) if v is not None]
-
-        return projection
-    match = _KEYS.match(expr)
-    if match:
-        mapping = _plain_getter(_segments(match.group(1)))
-
-        def keys(record: Any) -> Any:
-            value = mapping(record)
-            return list(value) if isinstance(value, dict) else None
-
-        return keys
-    match = _OR.match(expr)
-    if match:
-        left = _plain_getter(_segments(match.group(1)))
-        right = _plain_getter(_segments(match.group(2)))
-
-        def either(record: Any) -> Any:
-            value = left(record)
-            return value if _truthy(value) else right(record)
-
-        return either
     return None
 
 
-# The jmespath parser, our closures and its interpreter recurse once per level
+# The jmespath parser and its interpreter recurse once per level
 # of nesting: a hostile policy with thousands of "(" or "!" would exhaust the
 # stack.  No real attribute comes close to this depth.
 MAX_NESTING = 64
@@ -197,17 +154,6 @@ def _compile_expression(expr: str) -> Getter:
         raise ExpressionError(str(exc).replace("\n", " ")) from None
     except jmespath.exceptions.JMESPathError:
         pass
-
-    compiled = compile_tree(tree, _FUNCTIONS)
-    if compiled is not None:
-
-        def run(record: Any) -> Any:
-            try:
-                return compiled(record)
-            except SEARCH_ERRORS:
-                return None  # a function given the wrong type on odd data reads as "missing"
-
-        return run
 
     def search(record: Any) -> Any:
         try:
