@@ -36,7 +36,16 @@ from typing import Any, Protocol
 from scanner import gc_pause
 from scanner.errors import UserInputError, UserInputErrors
 from scanner.graph import ResourceGraph
-from scanner.model import CollectionError, Finding, Resource, ScanResult, Severity, Snapshot, Status
+from scanner.model import (
+    CollectionError,
+    Finding,
+    Resource,
+    ScanHeader,
+    ScanResult,
+    Severity,
+    Snapshot,
+    Status,
+)
 from scanner.policy.conditions import State
 from scanner.policy.config import Config, check_config_against
 from scanner.policy.loader import PolicySet
@@ -540,7 +549,7 @@ def _evaluate(
     context = dict(snapshot.context)
     started = _first_str(context, "started_at", "collection_started_at") or snapshot.collected_at
     finished = _first_str(context, "finished_at", "collection_finished_at") or snapshot.collected_at
-    scan = {
+    scan: ScanHeader = {
         "started_at": started,
         "finished_at": finished,
         "collected_at": snapshot.collected_at,
