@@ -161,8 +161,10 @@ Key = tuple[str, str]  # (account, region)
 
 
 # NamedTuples, not dataclasses: the per-finding loops unpack them
-# (``for resource, rid, ... in rows``), which is as fast as for a plain tuple;
-# reading a field by name is slower, so the hot loops do not.
+# (``for resource, rid, ... in rows``) rather than read fields by name, which
+# is slower still.  Unpacking a tuple subclass misses CPython 3.11's exact-tuple
+# fast path (~60 ns more per row, under 1 % of evaluation); the names and types
+# are worth that.
 
 
 class Identity(NamedTuple):
