@@ -31,9 +31,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from scanner.model import Finding, ScanResult, Severity, Status
+from scanner.model import Finding, ScanHeader, ScanResult, Severity, Status
 from scanner.terminal import visible
 
 CATEGORIES: tuple[str, ...] = ("new", "fixed", "changed", "unchanged", "removed")
@@ -155,8 +155,8 @@ def _categorise(old: Finding | None, new: Finding | None) -> str:
 @dataclass(frozen=True)
 class ResultDiff:
     entries: tuple[DiffEntry, ...]
-    old_scan: Mapping[str, Any]
-    new_scan: Mapping[str, Any]
+    old_scan: ScanHeader
+    new_scan: ScanHeader
     notes: tuple[str, ...]
 
     def category(self, name: str) -> list[DiffEntry]:
@@ -184,7 +184,7 @@ class ResultDiff:
         }
 
 
-def _scope(scan: Mapping[str, Any]) -> dict[str, Any]:
+def _scope(scan: Mapping[str, object]) -> dict[str, object]:
     """The parts of a scan header that identify what it covered and when."""
     keys = ("accounts", "regions", "started_at", "finished_at", "snapshot_sha256")
     return {k: scan[k] for k in keys if k in scan}
@@ -197,7 +197,8 @@ def _policy_versions(result: ScanResult) -> dict[str, str]:
 def _scope_notes(old: ScanResult, new: ScanResult) -> list[str]:
     """Differences of scope that make 'fixed' or 'new' mean something else."""
     notes = []
-    for key in ("accounts", "regions"):
+    keys: tuple[Literal["accounts", "regions"], ...] = ("accounts", "regions")
+    for key in keys:
         before = set(old.scan.get(key) or ())
         after = set(new.scan.get(key) or ())
         if before != after:

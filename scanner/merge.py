@@ -29,17 +29,25 @@ findings.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from scanner import gc_pause
 from scanner.diff import index_findings
 from scanner.errors import UserInputError
-from scanner.model import SCANNER_NAME, CollectionError, ScanResult
+from scanner.model import (
+    SCANNER_NAME,
+    CollectionError,
+    NotAssessed,
+    ScanHeader,
+    ScanResult,
+    ShardEntry,
+)
 from scanner.result_file import parse_result, read_result_bytes
 
 
@@ -64,22 +72,50 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _is_start_key(key: str) -> bool:
-    # collected_at of a merged result: when the earliest shard collected.
-    return key.startswith("started") or key == "collected_at"
+class Rule(enum.Enum):
+    """How ``merge`` combines one header field across shards."""
+
+    EARLIEST = "earliest"  # the least ISO 8601 string
+    LATEST = "latest"  # the greatest ISO 8601 string
+    UNION = "union"  # a sorted list of the distinct values, as strings
+    DISTINCT = "distinct"  # every distinct entry, sorted by canonical JSON
+    SUM = "sum"  # counts that add up
+    DIGEST = "digest"  # the shared value, else a digest of the shards' values
+    PER_SHARD = "per shard"  # recomputed from the inputs ("shards")
+    FIRST = "first"  # the first shard's; each shard's own is in "shards" where it differs
 
 
-def _is_end_key(key: str) -> bool:
-    return key.startswith("finished") or key.startswith("ended")
+# Every ScanHeader field and how it merges (a test checks the keys match).
+# A key the type does not know (a header from a newer writer: the schema
+# allows more) keeps the first shard's value.
+MERGE_RULES: dict[str, Rule] = {
+    "started_at": Rule.EARLIEST,
+    "finished_at": Rule.LATEST,
+    "collected_at": Rule.EARLIEST,  # when the earliest shard collected
+    "collected_by": Rule.FIRST,
+    "accounts": Rule.UNION,
+    "regions": Rule.UNION,
+    "regions_evaluated": Rule.DISTINCT,
+    "regions_skipped": Rule.DISTINCT,
+    "caller_identity": Rule.FIRST,
+    "command_line": Rule.FIRST,
+    "snapshot_sha256": Rule.DIGEST,
+    "policy_set_sha256": Rule.DIGEST,
+    "waivers_sha256": Rule.DIGEST,
+    "config": Rule.FIRST,
+    "fail_on": Rule.FIRST,
+    "allow_incomplete": Rule.FIRST,
+    "policy_count": Rule.FIRST,  # merge_results sets it to the merged policy count
+    "resource_count": Rule.SUM,
+    "frameworks": Rule.DISTINCT,
+    "shards": Rule.PER_SHARD,
+    "not_assessed": Rule.DISTINCT,  # a merged input's; merge_results adds this merge's own
+}
 
-
-def _is_hash_key(key: str) -> bool:
-    return key.endswith("sha256") or key.endswith("_hash")
-
-
-# Header keys merged as sorted unions of lists, and counts that add up.
-_UNION_KEYS = ("accounts", "regions")
-_SUM_KEYS = ("resource_count",)
+# The header fields each shard's entry in "shards" repeats: its own times and hashes.
+_SHARD_OWN = tuple(
+    k for k, r in MERGE_RULES.items() if r in (Rule.EARLIEST, Rule.LATEST, Rule.DIGEST)
+)
 
 
 def canonical_order(shards: Sequence[Shard]) -> list[Shard]:
@@ -145,7 +181,7 @@ def check_policy_sets(shards: Sequence[Shard]) -> None:
     )
 
 
-def not_assessed(shards: Sequence[Shard]) -> list[dict[str, str]]:
+def not_assessed(shards: Sequence[Shard]) -> list[NotAssessed]:
     """(policy, account) pairs that no shard covering the account evaluated."""
     every = sorted(frozenset().union(*(_policy_ids(s) for s in shards)))
     assessed: set[tuple[str, str]] = set()
@@ -156,7 +192,7 @@ def not_assessed(shards: Sequence[Shard]) -> list[dict[str, str]]:
             accounts.add(account)
             assessed.update((pid, account) for pid in ids)
     return [
-        {"policy_id": pid, "account": account}
+        NotAssessed(policy_id=pid, account=account)
         for pid in every
         for account in sorted(accounts)
         if (pid, account) not in assessed
@@ -190,9 +226,9 @@ def merge_waivers(shards: Sequence[Shard]) -> dict[str, Any]:
     return out
 
 
-def _shard_entry(shard: Shard) -> dict[str, Any]:
+def _shard_entry(shard: Shard) -> ShardEntry:
     scan = shard.result.scan
-    entry: dict[str, Any] = {
+    entry: dict[str, object] = {
         "name": shard.name,
         "accounts": sorted(scan.get("accounts") or ()),
         "regions": sorted(scan.get("regions") or ()),
@@ -201,53 +237,73 @@ def _shard_entry(shard: Shard) -> dict[str, Any]:
     }
     if shard.sha256:
         entry["result_sha256"] = shard.sha256
-    for key, value in scan.items():
-        if _is_hash_key(key) or _is_start_key(key) or _is_end_key(key):
-            entry[key] = value
+    header = _fields(shard)
+    entry.update((key, header[key]) for key in _SHARD_OWN if key in header)
     if "caller_identity" in scan:
         entry["caller_identity"] = scan["caller_identity"]
     entry["scanner_version"] = shard.result.scanner.get("version", "")
-    return entry
+    # Built as a plain dict: the times and hashes are copied by key.
+    return cast(ShardEntry, entry)
 
 
-def merge_scan_headers(shards: Sequence[Shard]) -> dict[str, Any]:
-    merged: dict[str, Any] = {}
+def _merge_field(rule: Rule, merged: dict[str, object], key: str, value: object) -> None:
+    """Fold one shard's ``value`` of ``key`` into ``merged`` by ``rule``.
+
+    A value of another shape than the rule expects (a hand-edited file; the
+    schema types few fields) is kept only if no shard gave one before.
+    """
+    current = merged.get(key)
+    if rule is Rule.UNION and isinstance(value, list | tuple):
+        before = {str(v) for v in current} if isinstance(current, list) else set()
+        merged[key] = sorted(before | {str(v) for v in value})
+    elif rule is Rule.EARLIEST and isinstance(value, str):
+        merged[key] = min(current, value) if isinstance(current, str) else value
+    elif rule is Rule.LATEST and isinstance(value, str):
+        merged[key] = max(current, value) if isinstance(current, str) else value
+    elif rule is Rule.SUM and isinstance(value, int):
+        merged[key] = (current if isinstance(current, int) else 0) + value
+    elif rule is Rule.DISTINCT and isinstance(value, list) and key not in merged:
+        merged[key] = _distinct([], value)
+    elif rule is Rule.DISTINCT and isinstance(value, list) and isinstance(current, list):
+        # e.g. regions skipped and why: every distinct entry, in a stable order.
+        _distinct(current, value)
+    elif rule not in (Rule.DIGEST, Rule.PER_SHARD):  # those two are recomputed
+        merged.setdefault(key, value)
+
+
+def _distinct(known: list[object], more: list[object]) -> list[object]:
+    known.extend(v for v in more if v not in known)
+    known.sort(key=_canonical)
+    return known
+
+
+def merge_scan_headers(shards: Sequence[Shard]) -> ScanHeader:
+    """The merged header: each field by its rule in ``MERGE_RULES``."""
+    merged: dict[str, object] = {}
     for shard in shards:
-        for key, value in shard.result.scan.items():
-            if key in _UNION_KEYS and isinstance(value, list | tuple):
-                merged[key] = sorted(set(merged.get(key, ())) | {str(v) for v in value})
-            elif _is_start_key(key) and isinstance(value, str):
-                merged[key] = min(merged.get(key, value), value)
-            elif _is_end_key(key) and isinstance(value, str):
-                merged[key] = max(merged.get(key, value), value)
-            elif _is_hash_key(key) or key == "shards":
-                continue  # recomputed below
-            elif key in _SUM_KEYS and isinstance(value, int):
-                merged[key] = merged.get(key, 0) + value
-            elif isinstance(value, list) and isinstance(merged.get(key, []), list):
-                # e.g. regions skipped and why: every distinct entry, in a stable order.
-                known = merged.setdefault(key, [])
-                known.extend(v for v in value if v not in known)
-                known.sort(key=_canonical)
-            else:
-                # Scalars that differ per shard (caller identity, command line)
-                # stay per shard in "shards"; the merged header keeps the first.
-                merged.setdefault(key, value)
-    entries = [_shard_entry(s) for s in shards]
+        for key, value in _fields(shard).items():
+            _merge_field(MERGE_RULES.get(key, Rule.FIRST), merged, key, value)
     # Hashes of the whole: a value every shard shares (the policy set, the
     # waiver file) is kept as is; otherwise the merged hash is the sha256 of
     # the shards' distinct values, sorted and joined by newlines, so an auditor
     # can recompute it from the "shards" list.
-    hash_keys = sorted({k for s in shards for k in s.result.scan if _is_hash_key(k)})
-    for key in hash_keys:
-        values = sorted({str(s.result.scan.get(key, "")) for s in shards})
+    present = {k for s in shards for k in s.result.scan}
+    for key in sorted(k for k in present if MERGE_RULES.get(k) is Rule.DIGEST):
+        values = sorted({str(_fields(s).get(key, "")) for s in shards})
         merged[key] = (
             values[0]
             if len(values) == 1
             else hashlib.sha256("\n".join(values).encode()).hexdigest()
         )
+    entries = [_shard_entry(s) for s in shards]
     merged["shards"] = sorted(entries, key=lambda e: (e["accounts"], e["regions"], e["name"]))
-    return merged
+    # Each field was merged by the rule for its type above.
+    return cast(ScanHeader, merged)
+
+
+def _fields(shard: Shard) -> Mapping[str, object]:
+    """A shard's header as fields to merge by name (``MERGE_RULES``)."""
+    return shard.result.scan
 
 
 def merge_results(shards: Sequence[Shard], *, allow_partial: bool = False) -> ScanResult:

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict, cast
 
 SNAPSHOT_SCHEMA_VERSION = "1.0"
 # 1.1: findings no longer repeat their policy's frameworks (``policies[].frameworks``
@@ -202,6 +202,81 @@ def _error_sort_key(e: CollectionError) -> tuple[str, ...]:
     return (e.account, e.region, e.service, e.operation, e.error_code, e.message)
 
 
+# ----- evidence: what a condition records about one test --------------------
+#
+# One TypedDict per ``kind`` (docs/policy-language.md, "Verdicts"); the
+# conditions in ``scanner.policy.conditions`` build them, ``Finding.evidence``
+# holds them, and results.json stores them as the same JSON objects.  They stay
+# plain dicts at run time: evaluation shares identical entries between
+# findings, and a million findings could not afford a class instance each.
+# ``expected`` / ``observed`` / ``matched`` are Any on purpose: they are AWS
+# record values (any JSON), size-capped by ``conditions.bounded``.
+
+
+class AttrEvidence(TypedDict):
+    """An attribute test on a record: ``{param: NAME}`` tests show as ``param.NAME``."""
+
+    kind: Literal["attr"]
+    attr: str
+    op: str
+    expected: Any
+    observed: Any
+    result: bool
+
+
+class PathEvidence(TypedDict):
+    """A witness path: the nodes from the subject to an end node where ``where`` held."""
+
+    kind: Literal["path"]
+    nodes: list[str]
+    relations: list[str]
+    edges: list[dict[str, Any]]  # edge data as the graph holds it (e.g. a route's destination)
+    result: Literal[True]
+    end: NotRequired[list[Evidence]]  # the tests made on the end node
+
+
+class ReachedEnd(TypedDict):
+    """An end node a path without a witness reached: the nodes after its start."""
+
+    nodes: list[str]
+    end: list[Evidence]
+
+
+class NoPathEvidence(TypedDict):
+    """A path with no witness: false (``reached`` says what it found), or UNKNOWN
+    (None, with ``missing`` naming the gaps the walk met)."""
+
+    kind: Literal["no_path"]
+    via: list[str]
+    to: str
+    result: Literal[False] | None
+    reached: NotRequired[list[ReachedEnd]]
+    missing: NotRequired[list[str]]
+
+
+class AnyItemEvidence(TypedDict):
+    """``any_item``: the items of a list attribute that matched ``where``."""
+
+    kind: Literal["any_item"]
+    attr: str
+    matched: list[Any]
+    matched_count: int
+    count: int
+    result: bool | None
+
+
+class MissingEvidence(TypedDict):
+    """An attribute that reads a field a failed call left out of the record."""
+
+    kind: Literal["missing"]
+    attr: str
+    missing: list[str]
+    result: None
+
+
+Evidence = AttrEvidence | PathEvidence | NoPathEvidence | AnyItemEvidence | MissingEvidence
+
+
 # Slots: a large scan holds a million of these (a slotted instance is a
 # third of the size of one with a __dict__); policy.engine.new_finding
 # builds them without the frozen __init__.
@@ -209,9 +284,10 @@ def _error_sort_key(e: CollectionError) -> tuple[str, ...]:
 class Finding:
     """The verdict of one policy on one resource.
 
-    ``evidence`` is a list of JSON objects: ``{"kind": "attr", "attr", "op",
-    "expected", "observed"}`` for attribute tests and ``{"kind": "path",
-    "nodes": [ids...], "relations": [names...]}`` for graph witnesses.
+    ``evidence`` is a list of JSON objects, one ``Evidence`` kind each:
+    ``{"kind": "attr", "attr", "op", "expected", "observed", "result"}`` for
+    attribute tests, ``{"kind": "path", "nodes": [ids...], "relations":
+    [names...], ...}`` for graph witnesses, and so on (see ``Evidence``).
     ``reason`` explains NOT_APPLICABLE and UNKNOWN verdicts.  The framework
     requirements a finding counts towards are its policy's
     (``ScanResult.policies[].frameworks``), stored once per policy.
@@ -226,7 +302,7 @@ class Finding:
     status: Status
     severity: Severity
     message: str
-    evidence: tuple[Mapping[str, Any], ...] = ()
+    evidence: tuple[Evidence, ...] = ()
     remediation: Mapping[str, str] = field(default_factory=dict)
     fingerprint: str = ""
     reason: str = ""
@@ -265,7 +341,8 @@ class Finding:
             severity=Severity(data["severity"]),
             message=data["message"],
             reason=data.get("reason", ""),
-            evidence=tuple(data.get("evidence", ())),
+            # As written (schema-checked by the reader): one of the Evidence kinds each.
+            evidence=tuple(cast(list[Evidence], data.get("evidence", ()))),
             remediation=dict(data.get("remediation", {})),
             fingerprint=data.get("fingerprint", ""),
             waiver=data.get("waiver"),
@@ -276,6 +353,86 @@ class Finding:
         return (self.policy_id, self.account, self.region, self.resource_id)
 
 
+# ----- the scan header: ScanResult.scan ------------------------------------------
+
+
+class CallerIdentity(TypedDict, total=False):
+    """sts:GetCallerIdentity as the collector keeps it."""
+
+    Account: str
+    Arn: str
+    UserId: str
+
+
+class RegionSkipped(TypedDict):
+    """A region (per account and service) whose endpoint never answered."""
+
+    account: str
+    region: str
+    service: str
+    reason: str
+
+
+class NotAssessed(TypedDict):
+    """A (policy, account) pair no shard of a partial merge evaluated."""
+
+    policy_id: str
+    account: str
+
+
+class ShardEntry(TypedDict):
+    """One input of ``aurora-scan merge``, as the merged header lists it: what it
+    covered, and its own times, hashes and caller (absent when its header lacked them)."""
+
+    name: str
+    accounts: list[str]
+    regions: list[str]
+    findings: int
+    errors: int
+    result_sha256: NotRequired[str]  # of the file, when the shard was read from one
+    started_at: NotRequired[str]
+    finished_at: NotRequired[str]
+    collected_at: NotRequired[str]
+    snapshot_sha256: NotRequired[str | None]
+    policy_set_sha256: NotRequired[str | None]
+    waivers_sha256: NotRequired[str | None]
+    caller_identity: NotRequired[CallerIdentity | None]
+    scanner_version: str
+
+
+class ScanHeader(TypedDict, total=False):
+    """The evidence header of a result (results.json ``scan``).
+
+    ``evaluate`` writes every key but ``shards`` and ``not_assessed``, which
+    only ``merge`` adds; every key is optional here as in the results schema,
+    because a header read from a file (schema 1.0 or 1.1, or a sparse one a
+    test builds) may lack any of them - readers use ``.get``.  How ``merge``
+    combines each key is ``scanner.merge.MERGE_RULES``.
+    """
+
+    started_at: str
+    finished_at: str
+    collected_at: str
+    collected_by: dict[str, str]  # the snapshot's scanner: name and version
+    accounts: list[str]
+    regions: list[str]
+    regions_evaluated: list[str]
+    regions_skipped: list[RegionSkipped]
+    caller_identity: CallerIdentity | None
+    command_line: str  # secrets redacted
+    snapshot_sha256: str | None
+    policy_set_sha256: str | None
+    waivers_sha256: str | None
+    config: dict[str, Any]  # Config.to_dict(): the config file as applied
+    fail_on: str  # a Severity value, or "none"
+    allow_incomplete: bool
+    policy_count: int
+    resource_count: int
+    frameworks: list[dict[str, Any]]  # Framework.to_dict() of every framework mapping
+    shards: list[ShardEntry]
+    not_assessed: list[NotAssessed]
+
+
 _SEVERITY_AND_STATUS = attrgetter("severity", "status")
 
 
@@ -283,7 +440,7 @@ _SEVERITY_AND_STATUS = attrgetter("severity", "status")
 class ScanResult:
     """Findings plus everything an auditor needs to trust them.
 
-    ``scan`` holds the evidence header: accounts, regions (and those skipped
+    ``scan`` holds the evidence header (``ScanHeader``): accounts, regions (and those skipped
     with why), caller identity, start/end times, command line (secrets
     redacted), sha256 of the snapshot, the policy set and the waiver file.
     ``policies`` is the catalogue that was applied (id, title, severity,
@@ -291,7 +448,7 @@ class ScanResult:
     ``waivers`` is ``{"applied": [...], "expired": [...], "stale": [...]}``.
     """
 
-    scan: Mapping[str, Any]
+    scan: ScanHeader
     policies: tuple[Mapping[str, Any], ...]
     findings: tuple[Finding, ...]
     errors: tuple[CollectionError, ...] = ()
@@ -370,7 +527,8 @@ class ScanResult:
         return cls(
             schema_version=data["schema_version"],
             scanner=dict(data["scanner"]),
-            scan=dict(data["scan"]),
+            # Schema-checked by the reader; keys it does not know are kept as they are.
+            scan=cast(ScanHeader, dict(data["scan"])),
             policies=tuple(data["policies"]),
             findings=tuple(Finding.from_dict(f) for f in data["findings"]),
             errors=tuple(CollectionError.from_dict(e) for e in data["errors"]),

@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.graph import ResourceGraph
-from scanner.model import Resource
+from scanner.model import (
+    AttrEvidence,
+    Evidence,
+    NoPathEvidence,
+    PathEvidence,
+    Resource,
+)
 from scanner.policy import operators
 from scanner.policy.expressions import ExpressionError, Getter, compile_expression, head_fields
 from scanner.policy.operators import OpContext
@@ -49,24 +55,24 @@ class State:
     op_ctx: OpContext
     scan: Mapping[str, Any]
     recording: bool = True
-    evidence: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
     # Verdicts of subject-independent `where`s on path end nodes, shared by
     # every subject of a run: 10,000 clusters on one subnet group judge it once.
-    cache: dict[tuple[int, str], tuple[Tri, tuple[dict[str, Any], ...], tuple[str, ...]]] = field(
+    cache: dict[tuple[int, str], tuple[Tri, tuple[Evidence, ...], tuple[str, ...]]] = field(
         default_factory=dict
     )
     # Identical evidence is shared, not copied: most findings of a policy
     # observe the same few values (DeletionProtection true), and at a million
     # findings the copies were a third of the memory.  Evidence is read-only.
-    interned: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
+    interned: dict[tuple[Any, ...], Evidence] = field(default_factory=dict)
     interned_ids: set[int] = field(default_factory=set)
-    tuples: dict[tuple[int, ...], tuple[dict[str, Any], ...]] = field(default_factory=dict)
+    tuples: dict[tuple[int, ...], tuple[Evidence, ...]] = field(default_factory=dict)
     # Why the condition being tested cannot be decided: a condition that
     # returns None (UNKNOWN) leaves its reasons here, one that returns a
     # bool leaves the list as it found it (see Condition).
     unknown: list[str] = field(default_factory=list)
 
-    def intern(self, key: tuple[Any, ...], make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def intern(self, key: tuple[Any, ...], make: Callable[[], Evidence]) -> Evidence:
         item = self.interned.get(key)
         if item is None:
             if len(self.interned) >= _MAX_INTERNED:
@@ -75,7 +81,7 @@ class State:
             self.interned_ids.add(id(item))
         return item
 
-    def evidence_tuple(self) -> tuple[dict[str, Any], ...]:
+    def evidence_tuple(self) -> tuple[Evidence, ...]:
         """The current evidence as a tuple, shared when every entry is interned."""
         items = self.evidence
         if not items:
@@ -95,7 +101,7 @@ class State:
             self.tuples[ids] = value
         return value
 
-    def add(self, item: dict[str, Any]) -> None:
+    def add(self, item: Evidence) -> None:
         if len(self.evidence) < MAX_EVIDENCE:
             self.evidence.append(item)
 
@@ -498,7 +504,7 @@ class Attr(Condition):
 
     def _evidence(
         self, observed: Any, expected: Any, result: bool, state_for_show: State | None = None
-    ) -> dict[str, Any]:
+    ) -> AttrEvidence:
         return {
             "kind": "attr",
             "attr": self.attr,
@@ -527,10 +533,13 @@ class ParamEmpty(Condition):
     def __init__(self, name: str, value: Value) -> None:
         self.name, self.value = name, value
         # A constant parameter (the usual case) is judged once, at compile time.
-        self.result = _is_empty(value.const) if value.is_const else None
-        self.entry = self._evidence(value.shown, self.result) if value.is_const else None
+        self.result: bool | None = None
+        self.entry: AttrEvidence | None = None
+        if value.is_const:
+            self.result = _is_empty(value.const)
+            self.entry = self._evidence(value.shown, self.result)
 
-    def _evidence(self, shown: Any, result: bool | None) -> dict[str, Any]:
+    def _evidence(self, shown: Any, result: bool) -> AttrEvidence:
         return {
             "kind": "attr",
             "attr": f"param.{self.name}",
@@ -659,7 +668,14 @@ class AnyItem(Condition):
         return verdict
 
 
-_TRUE: dict[str, Any] = {}
+# A witness found while not recording: counted towards the cap, never shown.
+_WITNESSED: PathEvidence = {
+    "kind": "path",
+    "nodes": [],
+    "relations": [],
+    "edges": [],
+    "result": True,
+}
 
 
 class Path_(Condition):
@@ -709,9 +725,9 @@ class Path_(Condition):
 
     def _judge_recorded(
         self, state: State, end: Resource
-    ) -> tuple[Tri, tuple[dict[str, Any], ...], tuple[str, ...]]:
+    ) -> tuple[Tri, tuple[Evidence, ...], tuple[str, ...]]:
         assert self.where is not None
-        detail: list[dict[str, Any]] = []
+        detail: list[Evidence] = []
         saved, saved_recording = state.evidence, state.recording
         state.evidence, state.recording = detail, True
         mark = len(state.unknown)
@@ -724,9 +740,9 @@ class Path_(Condition):
     def test(self, state: State, record: Any, node: str) -> Tri:
         recording = state.recording
         cap = MAX_WITNESSES if recording else 1
-        found: list[dict[str, Any]] = []
+        found: list[PathEvidence] = []
         # End nodes of type `to` whose `where` was false: what a FAIL found.
-        misses: list[tuple[tuple[str, ...], tuple[dict[str, Any], ...]]] | None = (
+        misses: list[tuple[tuple[str, ...], tuple[Evidence, ...]]] | None = (
             [] if recording else None
         )
         mark = len(state.unknown)
@@ -760,8 +776,8 @@ class Path_(Condition):
     def _no_path(
         self,
         state: State,
-        misses: list[tuple[tuple[str, ...], tuple[dict[str, Any], ...]]],
-    ) -> dict[str, Any]:
+        misses: list[tuple[tuple[str, ...], tuple[Evidence, ...]]],
+    ) -> Evidence:
         """The evidence of a path with no witness, naming the end nodes reached.
 
         No "from": it is the finding's own resource, or the end node of an
@@ -771,8 +787,8 @@ class Path_(Condition):
         """
         misses.sort(key=lambda m: m[0])
 
-        def make() -> dict[str, Any]:
-            item: dict[str, Any] = {
+        def make() -> NoPathEvidence:
+            item: NoPathEvidence = {
                 "kind": "no_path",
                 "via": [name for name, _ in self.steps],
                 "to": self.to,
@@ -796,10 +812,10 @@ class Path_(Condition):
         nodes: tuple[str, ...],
         relations: tuple[str, ...],
         edges: tuple[Mapping[str, Any], ...],
-        found: list[dict[str, Any]],
+        found: list[PathEvidence],
         cap: int,
         recording: bool,
-        misses: list[tuple[tuple[str, ...], tuple[dict[str, Any], ...]]] | None = None,
+        misses: list[tuple[tuple[str, ...], tuple[Evidence, ...]]] | None = None,
     ) -> None:
         depth = len(relations)
         if depth == len(self.steps):
@@ -812,7 +828,7 @@ class Path_(Condition):
                     misses.append((nodes[1:], detail))
                 return
             if recording:
-                item: dict[str, Any] = {
+                item: PathEvidence = {
                     "kind": "path",
                     "nodes": list(nodes),
                     "relations": list(relations),
@@ -823,7 +839,7 @@ class Path_(Condition):
                     item["end"] = list(detail)
                 found.append(item)
             else:
-                found.append(_TRUE)
+                found.append(_WITNESSED)
             return
         name, edge_where = self.steps[depth]
         here = nodes[-1]

@@ -31,12 +31,22 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from scanner import gc_pause
 from scanner.errors import UserInputError, UserInputErrors
 from scanner.graph import ResourceGraph
-from scanner.model import CollectionError, Finding, Resource, ScanResult, Severity, Snapshot, Status
+from scanner.model import (
+    CollectionError,
+    Evidence,
+    Finding,
+    Resource,
+    ScanHeader,
+    ScanResult,
+    Severity,
+    Snapshot,
+    Status,
+)
 from scanner.policy.conditions import State
 from scanner.policy.config import Config, check_config_against
 from scanner.policy.loader import PolicySet
@@ -148,12 +158,37 @@ def _nothing_selected(policy_set: PolicySet, config: Config) -> UserInputError:
 
 
 Key = tuple[str, str]  # (account, region)
-# A resource's identity as every finding on it repeats it: (id, type, name,
-# account, region), and its id as bytes (the resource half of the
-# fingerprint's hashed text).
-Identity = tuple[str, str, str, str, str, bytes]
-# A resource to evaluate: the resource, its identity, its (account, region).
-Row = tuple[Resource, str, str, str, str, str, bytes, Key]
+
+
+# NamedTuples, not dataclasses: the per-finding loops unpack them
+# (``for resource, rid, ... in rows``) rather than read fields by name, which
+# is slower still.  Unpacking a tuple subclass misses CPython 3.11's exact-tuple
+# fast path (~60 ns more per row, under 1 % of evaluation); the names and types
+# are worth that.
+
+
+class Identity(NamedTuple):
+    """A resource's identity as every finding on it repeats it."""
+
+    id: str
+    type: str
+    name: str
+    account: str
+    region: str
+    id_bytes: bytes  # the id encoded: the resource half of the fingerprint's hashed text
+
+
+class Row(NamedTuple):
+    """A resource to evaluate: the resource, its identity, its (account, region)."""
+
+    resource: Resource
+    id: str
+    type: str
+    name: str
+    account: str
+    region: str
+    id_bytes: bytes
+    key: Key  # for collection-error lookups
 
 
 @dataclass
@@ -180,7 +215,7 @@ class Run:
         """Worked out once per run instead of once per finding (see ``Identity``)."""
         cached = self.identities.get(resource.id)
         if cached is None:
-            cached = self.identities[resource.id] = (
+            cached = self.identities[resource.id] = Identity(
                 resource.id,
                 resource.type,
                 self.name(resource),
@@ -198,7 +233,7 @@ class Run:
         if cached is None:
             regions = self.regions
             cached = [
-                (resource, *self.identity(resource), (resource.account, resource.region))
+                Row(resource, *self.identity(resource), (resource.account, resource.region))
                 for resource in self.graph.of_type(resource_type)
                 if not regions or resource.region in regions
             ]
@@ -237,7 +272,7 @@ class NewFinding(Protocol):
         status: Status,
         severity: Severity,
         message: str,
-        evidence: tuple[Mapping[str, Any], ...],
+        evidence: tuple[Evidence, ...],
         remediation: Mapping[str, str],
         fingerprint: str,
         reason: str,
@@ -299,7 +334,7 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
         for resource, rid, type_, name, account, region, rid_bytes, _key in run.rows(rtype):
             state.subject = resource
             attrs = resource.attrs
-            evidence: tuple[Mapping[str, Any], ...] = ()
+            evidence: tuple[Evidence, ...] = ()
             remediation = no_remediation
             reason = ""
             in_scope: bool | None = True
@@ -540,7 +575,7 @@ def _evaluate(
     context = dict(snapshot.context)
     started = _first_str(context, "started_at", "collection_started_at") or snapshot.collected_at
     finished = _first_str(context, "finished_at", "collection_finished_at") or snapshot.collected_at
-    scan = {
+    scan: ScanHeader = {
         "started_at": started,
         "finished_at": finished,
         "collected_at": snapshot.collected_at,

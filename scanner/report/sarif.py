@@ -16,9 +16,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from scanner.model import Finding, ScanResult, Severity, Status
+from scanner.model import Finding, PathEvidence, ScanResult, Severity, Status
 from scanner.report._env import render_stream, script_json, text_env, write_chunks
 from scanner.report._text import (
     display_name,
@@ -176,8 +176,10 @@ def _code_flows(f: Finding, locator: _Locator) -> list[dict[str, Any]]:
     for ev in f.evidence:
         if ev.get("kind") != "path":
             continue
-        nodes = [as_str(n) for n in ev.get("nodes") or ()]
-        relations = [as_str(r) for r in ev.get("relations") or ()]
+        path = cast(PathEvidence, ev)
+        # Still read defensively: a results file is only schema-checked.
+        nodes = [as_str(n) for n in path.get("nodes") or ()]
+        relations = [as_str(r) for r in path.get("relations") or ()]
         if not nodes:
             continue
         steps = []

@@ -77,7 +77,7 @@ def result(
             "started_at": started,
             "finished_at": finished,
             "snapshot_sha256": snapshot_sha256,
-            "policies_sha256": policies_sha256,
+            "policy_set_sha256": policies_sha256,
         },
         policies=tuple(policies if policies is not None else [policy()]),
         findings=tuple(findings),

@@ -101,7 +101,8 @@ def test_scan_header_unions_scope_and_spans_time_and_lists_each_shard() -> None:
     expected = hashlib.sha256(("1" * 64 + "\n" + "2" * 64).encode()).hexdigest()
     assert scan["snapshot_sha256"] == expected
     # a hash every shard shares is kept as it is
-    assert scan["policies_sha256"] == "b" * 64
+    assert scan["policy_set_sha256"] == "b" * 64
+    assert shards["a.json"]["policy_set_sha256"] == "b" * 64
 
 
 def test_errors_and_policies_are_unioned() -> None:
