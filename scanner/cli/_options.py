@@ -13,9 +13,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import shlex
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,7 +28,7 @@ from scanner.policy.config import (
     load_config,
     parse_fail_on,
 )
-from scanner.redact import redact_argv
+from scanner.redact import redacted_command_line
 from scanner.terminal import error_text, visible
 
 if TYPE_CHECKING:
@@ -47,14 +46,6 @@ def print_errors(exc: UserInputError) -> int:
     if len(errors) > 1:
         sys.stderr.write(f"aurora-scan: {len(errors)} problems\n")
     return int(ExitCode.BAD_INPUT)
-
-
-def redacted_command_line(argv: Sequence[str] | None = None) -> str:
-    """The command line for the evidence header, with secret-looking values masked."""
-    args = list(sys.argv if argv is None else argv)
-    if args:
-        args[0] = Path(args[0]).name
-    return " ".join(shlex.quote(a) for a in redact_argv(args))
 
 
 def add_evaluation_options(parser: argparse.ArgumentParser) -> None:

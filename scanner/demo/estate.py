@@ -161,9 +161,6 @@ class SeededEstate:
     vpcs: dict[str, str] = field(default_factory=dict)
     global_clusters: dict[str, str] = field(default_factory=dict)
 
-    def cluster_region(self, name: str) -> str:
-        return self.clusters[name].split(":")[3]
-
 
 # ---------------------------------------------------------------------------
 # Network

@@ -24,12 +24,12 @@ from markupsafe import Markup
 
 from scanner.atomic_write import FileMode, atomic_file
 from scanner.paths import report_templates_dir
+from scanner.report._text import md_escape
 from scanner.terminal import visible_keep_whitespace
 
 # XML 1.0 allows TAB, LF, CR and everything from U+0020 except surrogates and
 # U+FFFE/U+FFFF; anything else makes a JUnit file unparsable.
 _XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 # The only ASCII characters XML 1.0 cannot carry: C0 controls but TAB, LF, CR.
@@ -45,11 +45,6 @@ def strip_xml_invalid(text: str) -> str:
         if len(data.translate(None, _ASCII_INVALID)) == len(data):
             return text
     return _XML_INVALID.sub("", text)
-
-
-def strip_control(text: str) -> str:
-    """Drop C0/C1 control characters (keeps TAB, LF, CR)."""
-    return _CONTROL.sub("", text)
 
 
 def tojson(value: Any) -> Markup:
@@ -117,8 +112,6 @@ def _html_finalize(value: Any) -> Any:
 
 
 def _md(value: Any) -> str:
-    from scanner.report._text import md_escape
-
     return md_escape("" if value is None else str(value))
 
 
