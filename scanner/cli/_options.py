@@ -48,9 +48,9 @@ def print_errors(exc: UserInputError) -> int:
     return int(ExitCode.BAD_INPUT)
 
 
-def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("policies and output")
-    group.add_argument(
+def add_policies_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--policies DIR`` (repeatable), the same for every verb that loads policies."""
+    parser.add_argument(
         "--policies",
         action="append",
         type=Path,
@@ -59,6 +59,11 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
         help="extra policy directory beside the built-in catalogue (repeatable), "
         "e.g. --policies ./my-policies",
     )
+
+
+def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("policies and output")
+    add_policies_option(group)
     group.add_argument(
         "--config",
         type=Path,

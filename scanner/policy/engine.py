@@ -41,7 +41,7 @@ from scanner.model import CollectionError, Finding, Resource, ScanResult, Severi
 from scanner.policy.conditions import State
 from scanner.policy.config import Config, check_config_against
 from scanner.policy.loader import PolicySet
-from scanner.policy.operators import OpContext
+from scanner.policy.operators import OpContext, parse_timestamp
 from scanner.policy.policy import Policy, Program
 from scanner.policy.waivers import Waiver, Waivers
 from scanner.provenance import Gaps
@@ -60,14 +60,8 @@ def fingerprint(policy_id: str, resource_id: str) -> str:
 
 
 def parse_time(text: str) -> dt.datetime:
-    value = text.strip()
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        parsed = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    """An ISO 8601 time as the operators read it; the epoch when it is not one."""
+    return parse_timestamp(text) or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 # ----- the selected, compiled catalogue --------------------------------------------

@@ -56,15 +56,20 @@ def tojson(value: Any) -> Markup:
     return Markup(script_json(value))
 
 
-def script_json(value: Any, *, indent: int | None = None) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent)
-    text = (
+def script_safe(text: str) -> str:
+    """JSON text with ``<``, ``>``, ``&`` and the JS line separators escaped: it
+    cannot close a <script> element or break a JS string."""
+    return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
+
+
+def script_json(value: Any, *, indent: int | None = None) -> str:
+    text = script_safe(json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent))
     # C1 controls and bidi overrides as JSON escapes: the same data once
     # parsed, but never a raw override in the file (JSON leaves them raw).
     if _JSON_RAW_UNSAFE.search(text):
