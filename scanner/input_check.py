@@ -139,3 +139,31 @@ def check_record_shapes(data: Mapping[str, Any], file: str) -> None:
                 expected=f"{expected}, as the AWS API returns it",
                 hint="the snapshot was edited or damaged; collect it again",
             )
+
+
+# What each other kind of JSON document holds, and what to run on it.
+_OTHER_FILES = {
+    "snapshot": (
+        "resources",
+        "this looks like a snapshot from `aurora-scan collect`; "
+        "use `aurora-scan evaluate {file}` to evaluate it",
+    ),
+    "result": (
+        "findings",
+        "this looks like a scan result (results.json from `aurora-scan evaluate/scan`); "
+        "use `aurora-scan report {file}` to render it",
+    ),
+}
+
+
+def wrong_file_hint(data: Any, file: str, expected: str, fallback: str) -> str:
+    """The hint for a JSON file that is not the ``expected`` kind (snapshot or result):
+    name the aurora-scan file (or SARIF) it looks like, else ``fallback``."""
+    if not isinstance(data, dict):
+        return fallback
+    for kind, (key, hint) in _OTHER_FILES.items():
+        if kind != expected and key in data:
+            return hint.format(file=file)
+    if "runs" in data:
+        return "this looks like a SARIF file; " + fallback
+    return fallback

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, Literal, NotRequired, TypedDict, cast
 
+from scanner import __version__
+
 SNAPSHOT_SCHEMA_VERSION = "1.0"
 # 1.1: findings no longer repeat their policy's frameworks (``policies[].frameworks``
 # holds them once); 1.0 files, which have them, are still read.
@@ -537,6 +539,4 @@ class ScanResult:
 
 
 def _version() -> str:
-    from scanner import __version__
-
     return __version__

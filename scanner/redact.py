@@ -24,7 +24,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shlex
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 MASK = "***"
 
@@ -109,6 +112,14 @@ def redact_argv(argv: Sequence[str]) -> list[str]:
             continue
         out.append(redact(arg))
     return out
+
+
+def redacted_command_line(argv: Sequence[str] | None = None) -> str:
+    """This process's command line for the evidence header, secret-looking values masked."""
+    args = list(sys.argv if argv is None else argv)
+    if args:
+        args[0] = Path(args[0]).name
+    return " ".join(shlex.quote(a) for a in redact_argv(args))
 
 
 def redact_command_line(command_line: str) -> str:

@@ -29,7 +29,7 @@ from typing import Any
 from scanner import gc_pause
 from scanner.atomic_write import FileMode, atomic_file
 from scanner.errors import UserInputError
-from scanner.input_check import reject_lone_surrogates
+from scanner.input_check import reject_lone_surrogates, wrong_file_hint
 from scanner.model import RESULT_SCHEMA_VERSION, Finding, ScanResult, Severity, Status
 from scanner.schema_check import DocumentValidator, expected_text
 from scanner.strict_json import loads_finite
@@ -245,19 +245,11 @@ def validate_result_dict(data: Any, file: str = "results.json") -> None:
 
 
 def _not_a_result(data: Any, file: str) -> UserInputError:
-    hint = _HINT
-    if isinstance(data, dict) and "resources" in data:
-        hint = (
-            "this looks like a snapshot from `aurora-scan collect`; "
-            f"use `aurora-scan evaluate {file}` to evaluate it"
-        )
-    elif isinstance(data, dict) and "runs" in data:
-        hint = "this looks like a SARIF file; " + _HINT
     return UserInputError(
         "not an aurora-scan result",
         file=file,
         expected="a JSON object with schema_version, policies and findings (" + EXPECTED + ")",
-        hint=hint,
+        hint=wrong_file_hint(data, file, "result", _HINT),
     )
 
 

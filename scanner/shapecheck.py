@@ -30,6 +30,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scanner.collect.registry import SPECS
+from scanner.collect.spec import DependentSpec
+from scanner.edges import EDGE_SPECS, TARGET_KEYS
+from scanner.policy.conditions import has_special, special_value
 from scanner.policy.policy import Policy
 from scanner.policy.yaml_io import JsonPath, json_path, location
 from scanner.shapes import (
@@ -54,7 +58,6 @@ from scanner.vocabulary import RELATIONS, RESOURCE_TYPES
 
 _RESOURCE_FIELDS = ("id", "name", "type", "account", "region")
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
-_SPECIAL_KEYS = ("param", "ref", "data")
 
 
 @dataclass(frozen=True)
@@ -83,14 +86,6 @@ class _Operand:
     shape: Shape
     literal: Any = None
     has_literal: bool = False
-
-
-def _special(raw: Any) -> tuple[str, str] | None:
-    if isinstance(raw, dict) and len(raw) == 1:
-        ((key, arg),) = raw.items()
-        if key in _SPECIAL_KEYS and isinstance(arg, str):
-            return key, arg
-    return None
 
 
 class _PolicyCheck:
@@ -166,7 +161,7 @@ class _PolicyCheck:
             self.problem((*path, "op"), expr, text)
 
     def operand(self, raw: Any, path: JsonPath, *, depth: int = 0) -> _Operand:
-        special = _special(raw)
+        special = special_value(raw)
         if special is not None:
             kind, arg = special
             if kind == "param":
@@ -181,7 +176,7 @@ class _PolicyCheck:
                 if head == "scan":
                     return _Operand(list_of(STRING))
             return _Operand(ANY)
-        if isinstance(raw, list | dict) and _has_special(raw):
+        if isinstance(raw, list | dict) and has_special(raw):
             items = raw.items() if isinstance(raw, dict) else enumerate(raw)
             for key, value in items:
                 self.operand(value, (*path, key), depth=depth)
@@ -213,16 +208,6 @@ class _PolicyCheck:
             rest = tail if dot else ""
         if rest:
             self.read(rest, record_shape(node), path)
-
-
-def _has_special(raw: Any) -> bool:
-    if _special(raw) is not None:
-        return True
-    if isinstance(raw, list):
-        return any(_has_special(v) for v in raw)
-    if isinstance(raw, dict):
-        return any(_has_special(v) for v in raw.values())
-    return False
 
 
 def _is(shape: Shape) -> str:
@@ -400,8 +385,6 @@ def check_read(owner: str, file: str, source: str, expr: str) -> list[ShapeProbl
 
 def check_graph_reads() -> list[ShapeProblem]:
     """EDGE_SPECS reference paths, TARGET_KEYS and every derived fact's sources."""
-    from scanner.edges import EDGE_SPECS, TARGET_KEYS
-
     out: list[ShapeProblem] = []
     for spec in EDGE_SPECS:
         found = check_read(f"edge {spec.relation}", "scanner/edges.py", spec.source, spec.refs)
@@ -431,9 +414,6 @@ def check_graph_reads() -> list[ShapeProblem]:
 
 def check_collectors() -> list[ShapeProblem]:
     """What the collector registry names: listing keys, ids, parameters, augments."""
-    from scanner.collect.registry import SPECS
-    from scanner.collect.spec import DependentSpec
-
     out: list[ShapeProblem] = []
     for rtype, spec in SPECS.items():
         where = f"scanner/collect ({rtype})"

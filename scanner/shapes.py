@@ -392,17 +392,33 @@ TAG_FIELDS: dict[str, str | None] = {
 }
 
 
-def _rule(name: str, **extra: Shape) -> Shape:
-    return struct(
-        name,
+_PERMISSION = ("IpPermissions[].IpProtocol", "IpPermissions[].FromPort", "IpPermissions[].ToPort")
+
+
+def _ingress_fact(name: str, sources: tuple[str, str], **fields: Shape) -> DerivedFact:
+    """A list of ingress rules (x_ingress, x_ingress_groups): a permission's protocol and
+    ports plus ``fields``, read from the permission and its two ``sources`` members."""
+    rule = struct(
+        f"{name} rule",
         protocol=scalar("string", "IpPermission.IpProtocol"),
         from_port=scalar("integer", "IpPermission.FromPort"),
         to_port=scalar("integer", "IpPermission.ToPort"),
-        **extra,
+        **fields,
     )
+    reads = tuple(Read(_SG, p) for p in (*_PERMISSION, *sources))
+    return DerivedFact(name, (_SG,), list_of(rule), reads, "scanner.derive.security_group_ingress")
 
 
-_PERMISSION = ("IpPermissions[].IpProtocol", "IpPermissions[].FromPort", "IpPermissions[].ToPort")
+# Every parameter group's names and values (both kinds of group).
+_PARAMETER_READS = tuple(
+    Read(rtype, f"Parameters[].{member}")
+    for rtype in (_PARAMS, _DB_PARAMS)
+    for member in ("ParameterName", "ParameterValue")
+)
+_LIFECYCLE_READS = (
+    Read(_MAJOR, "SupportedEngineLifecycles[].LifecycleSupportName"),
+    Read(_MAJOR, "SupportedEngineLifecycles[].LifecycleSupportEndDate"),
+)
 
 DERIVED: tuple[DerivedFact, ...] = (
     DerivedFact(
@@ -417,67 +433,31 @@ DERIVED: tuple[DerivedFact, ...] = (
         ),
         "scanner.derive.tags",
     ),
-    DerivedFact(
+    _ingress_fact(
         "x_ingress",
-        (_SG,),
-        list_of(
-            _rule(
-                "x_ingress rule",
-                cidr=scalar("string", "CidrIp or CidrIpv6"),
-                ip_version=scalar("integer", "4 or 6"),
-            )
-        ),
-        tuple(
-            Read(_SG, p)
-            for p in (
-                *_PERMISSION,
-                "IpPermissions[].IpRanges[].CidrIp",
-                "IpPermissions[].Ipv6Ranges[].CidrIpv6",
-            )
-        ),
-        "scanner.derive.security_group_ingress",
+        ("IpPermissions[].IpRanges[].CidrIp", "IpPermissions[].Ipv6Ranges[].CidrIpv6"),
+        cidr=scalar("string", "CidrIp or CidrIpv6"),
+        ip_version=scalar("integer", "4 or 6"),
     ),
-    DerivedFact(
+    _ingress_fact(
         "x_ingress_groups",
-        (_SG,),
-        list_of(
-            _rule(
-                "x_ingress_groups rule",
-                group_id=scalar("string", "UserIdGroupPair.GroupId"),
-                user_id=scalar("string", "UserIdGroupPair.UserId"),
-            )
-        ),
-        tuple(
-            Read(_SG, p)
-            for p in (
-                *_PERMISSION,
-                "IpPermissions[].UserIdGroupPairs[].GroupId",
-                "IpPermissions[].UserIdGroupPairs[].UserId",
-            )
-        ),
-        "scanner.derive.security_group_ingress",
+        ("IpPermissions[].UserIdGroupPairs[].GroupId", "IpPermissions[].UserIdGroupPairs[].UserId"),
+        group_id=scalar("string", "UserIdGroupPair.GroupId"),
+        user_id=scalar("string", "UserIdGroupPair.UserId"),
     ),
     DerivedFact(
         "x_parameters",
         (_PARAMS, _DB_PARAMS),
         # Any parameter name is a key; values are the API's strings ("1", "ON").
         map_of(scalar("string", "Parameter.ParameterValue", loose=True), "x_parameters"),
-        tuple(
-            Read(rtype, f"Parameters[].{member}")
-            for rtype in (_PARAMS, _DB_PARAMS)
-            for member in ("ParameterName", "ParameterValue")
-        ),
+        _PARAMETER_READS,
         "scanner.derive.parameters",
     ),
     DerivedFact(
         "x_pgaudit_log",
         (_PARAMS, _DB_PARAMS),
         list_of(scalar("string", "pgaudit.log class"), "x_pgaudit_log"),
-        tuple(
-            Read(rtype, f"Parameters[].{member}")
-            for rtype in (_PARAMS, _DB_PARAMS)
-            for member in ("ParameterName", "ParameterValue")
-        ),
+        _PARAMETER_READS,
         "scanner.derive.pgaudit_log_classes",
     ),
     DerivedFact(
@@ -521,20 +501,14 @@ DERIVED: tuple[DerivedFact, ...] = (
         "x_standard_support_end",
         (_MAJOR,),
         scalar("timestamp", "SupportedEngineLifecycle.LifecycleSupportEndDate"),
-        (
-            Read(_MAJOR, "SupportedEngineLifecycles[].LifecycleSupportName"),
-            Read(_MAJOR, "SupportedEngineLifecycles[].LifecycleSupportEndDate"),
-        ),
+        _LIFECYCLE_READS,
         "scanner.derive.lifecycle_end",
     ),
     DerivedFact(
         "x_extended_support_end",
         (_MAJOR,),
         scalar("timestamp", "SupportedEngineLifecycle.LifecycleSupportEndDate"),
-        (
-            Read(_MAJOR, "SupportedEngineLifecycles[].LifecycleSupportName"),
-            Read(_MAJOR, "SupportedEngineLifecycles[].LifecycleSupportEndDate"),
-        ),
+        _LIFECYCLE_READS,
         "scanner.derive.lifecycle_end",
     ),
     DerivedFact(
@@ -586,11 +560,7 @@ DERIVED: tuple[DerivedFact, ...] = (
             Read(_INSTANCE, "DBParameterGroups[].DBParameterGroupName"),
             Read(_INSTANCE, "DBClusterIdentifier"),
             Read(_CLUSTER, "DBClusterParameterGroup"),
-            *(
-                Read(rtype, f"Parameters[].{member}")
-                for rtype in (_PARAMS, _DB_PARAMS)
-                for member in ("ParameterName", "ParameterValue")
-            ),
+            *_PARAMETER_READS,
         ),
         "scanner.edges._effective_parameters",
     ),
@@ -598,11 +568,7 @@ DERIVED: tuple[DerivedFact, ...] = (
         "x_effective_pgaudit_log",
         (_INSTANCE,),
         list_of(scalar("string", "pgaudit.log class"), "x_effective_pgaudit_log"),
-        tuple(
-            Read(rtype, f"Parameters[].{member}")
-            for rtype in (_PARAMS, _DB_PARAMS)
-            for member in ("ParameterName", "ParameterValue")
-        ),
+        _PARAMETER_READS,
         "scanner.edges._effective_parameters",
     ),
     DerivedFact(

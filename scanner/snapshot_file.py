@@ -22,7 +22,7 @@ import jsonschema
 from scanner import gc_pause
 from scanner.atomic_write import FileMode, write_bytes
 from scanner.errors import UserInputError
-from scanner.input_check import check_record_shapes, reject_lone_surrogates
+from scanner.input_check import check_record_shapes, reject_lone_surrogates, wrong_file_hint
 from scanner.model import SNAPSHOT_SCHEMA_VERSION, Snapshot
 from scanner.schema_check import DocumentValidator, expected_text
 from scanner.strict_json import loads_finite
@@ -188,19 +188,11 @@ def _parse(target: Path, raw: bytes) -> Snapshot:
         ) from None
     reject_lone_surrogates(raw, data, str(target))
     if not isinstance(data, dict) or "schema_version" not in data or "resources" not in data:
-        hint = _HINT
-        if isinstance(data, dict) and "findings" in data:
-            hint = (
-                "this looks like a scan result (results.json from `aurora-scan evaluate/scan`); "
-                f"use `aurora-scan report {target}` to render it"
-            )
-        elif isinstance(data, dict) and "runs" in data:
-            hint = "this looks like a SARIF file; " + _HINT
         raise UserInputError(
             "not an aurora-scan snapshot",
             file=str(target),
             expected=f"a JSON object with schema_version and resources ({EXPECTED})",
-            hint=hint,
+            hint=wrong_file_hint(data, str(target), "snapshot", _HINT),
         )
     version = str(data.get("schema_version"))
     if _major(version) != _major(SNAPSHOT_SCHEMA_VERSION):

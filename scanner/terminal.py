@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import re
 
+from scanner.errors import UserInputError
+from scanner.redact import redact
+
 # C0 controls, DEL, C1 controls; the bidirectional embeddings, overrides,
 # isolates and marks; the Unicode line and paragraph separators; lone
 # surrogates (unencodable, and they would crash a UTF-8 stream).
@@ -58,8 +61,5 @@ def visible_lines(text: str) -> str:
 
 def error_text(exc: Exception) -> str:
     """A user error's message for stderr: credentials masked, one visible line per problem."""
-    from scanner.errors import UserInputError
-    from scanner.redact import redact
-
     text = exc.render() if isinstance(exc, UserInputError) else str(exc)
     return visible_lines(redact(text))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scanner.model import Resource
+
 # type name -> what it is (shown by `aurora-scan policies` and in errors)
 RESOURCE_TYPES: dict[str, str] = {
     "aws.rds.db_cluster": "RDS DB cluster (DescribeDBClusters); Aurora, Neptune and DocumentDB",
@@ -204,9 +206,35 @@ RELATIONS: dict[str, Relation] = {
 }
 
 
-def relation_names() -> list[str]:
-    return sorted(RELATIONS)
+# The field that names each resource for people (ids and ARNs are for machines).
+NAME_FIELDS: dict[str, tuple[str, ...]] = {
+    "aws.rds.db_cluster": ("DBClusterIdentifier",),
+    "aws.rds.db_instance": ("DBInstanceIdentifier",),
+    "aws.rds.db_cluster_snapshot": ("DBClusterSnapshotIdentifier",),
+    "aws.rds.db_subnet_group": ("DBSubnetGroupName",),
+    "aws.rds.db_cluster_parameter_group": ("DBClusterParameterGroupName",),
+    "aws.rds.global_cluster": ("GlobalClusterIdentifier",),
+    "aws.rds.event_subscription": ("CustSubscriptionId",),
+    "aws.rds.certificate": ("CertificateIdentifier",),
+    "aws.rds.db_parameter_group": ("DBParameterGroupName",),
+    "aws.rds.major_engine_version": ("x_engine_major",),
+    "aws.ec2.security_group": ("GroupId",),
+    "aws.ec2.subnet": ("SubnetId",),
+    "aws.ec2.route_table": ("RouteTableId",),
+    "aws.ec2.internet_gateway": ("InternetGatewayId",),
+    "aws.ec2.nat_gateway": ("NatGatewayId",),
+    "aws.ec2.vpc": ("VpcId",),
+    "aws.kms.key": ("KeyId",),
+    "aws.secretsmanager.secret": ("Name",),
+    "aws.backup.protected_resource": ("ResourceName", "ResourceArn"),
+}
 
 
-def resource_type_names() -> list[str]:
-    return sorted(RESOURCE_TYPES)
+def resource_name(resource: Resource) -> str:
+    """What people call the resource: its name field, else the tail of its id."""
+    for key in NAME_FIELDS.get(resource.type, ()):
+        value = resource.attrs.get(key)
+        if isinstance(value, str) and value:
+            return value
+    tail = resource.id.rsplit(":", 1)[-1]
+    return tail.rsplit("/", 1)[-1] or resource.id

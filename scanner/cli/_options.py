@@ -13,9 +13,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import shlex
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,7 +28,7 @@ from scanner.policy.config import (
     load_config,
     parse_fail_on,
 )
-from scanner.redact import redact_argv
+from scanner.redact import redacted_command_line
 from scanner.terminal import error_text, visible
 
 if TYPE_CHECKING:
@@ -49,17 +48,9 @@ def print_errors(exc: UserInputError) -> int:
     return int(ExitCode.BAD_INPUT)
 
 
-def redacted_command_line(argv: Sequence[str] | None = None) -> str:
-    """The command line for the evidence header, with secret-looking values masked."""
-    args = list(sys.argv if argv is None else argv)
-    if args:
-        args[0] = Path(args[0]).name
-    return " ".join(shlex.quote(a) for a in redact_argv(args))
-
-
-def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("policies and output")
-    group.add_argument(
+def add_policies_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--policies DIR`` (repeatable), the same for every verb that loads policies."""
+    parser.add_argument(
         "--policies",
         action="append",
         type=Path,
@@ -68,6 +59,11 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
         help="extra policy directory beside the built-in catalogue (repeatable), "
         "e.g. --policies ./my-policies",
     )
+
+
+def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("policies and output")
+    add_policies_option(group)
     group.add_argument(
         "--config",
         type=Path,

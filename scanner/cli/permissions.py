@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from scanner.cli._options import add_policies_option
 from scanner.permissions import compute_permissions, render_text
 from scanner.policy.config import Config, default_config_path, load_config
 from scanner.policy.engine import select
@@ -40,15 +41,7 @@ def add_parser(subparsers: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
-        "--policies",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="extra policy directory beside the built-in catalogue (repeatable), "
-        "e.g. --policies ./my-policies",
-    )
+    add_policies_option(p)
     p.add_argument(
         "--config",
         type=Path,

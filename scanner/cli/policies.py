@@ -7,9 +7,11 @@ import json
 import sys
 from pathlib import Path
 
+from scanner.cli._options import add_policies_option, print_errors
 from scanner.errors import UserInputError
 from scanner.model import ExitCode
 from scanner.policy.loader import PolicySet, load_policies
+from scanner.policy.validation import hint_for
 from scanner.terminal import visible
 from scanner.vocabulary import RESOURCE_TYPES
 
@@ -26,15 +28,7 @@ examples:
 
 
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--policies",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="extra policy directory beside the built-in catalogue (repeatable), "
-        "e.g. --policies ./my-policies",
-    )
+    add_policies_option(parser)
     parser.add_argument(
         "--no-builtin",
         action="store_true",
@@ -107,8 +101,6 @@ def _load(args: argparse.Namespace) -> PolicySet:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scanner.cli._options import print_errors
-
     try:
         return int(args.handler(args))
     except UserInputError as exc:
@@ -121,8 +113,6 @@ def _list(args: argparse.Namespace) -> int:
     if args.framework:
         framework = policy_set.framework(args.framework)
         if framework is None:
-            from scanner.policy.validation import hint_for
-
             raise UserInputError(
                 f"unknown framework '{args.framework}'",
                 location="--framework",
@@ -158,7 +148,6 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _test(args: argparse.Namespace) -> int:
     from scanner.policy.testing import run_policy_tests
-    from scanner.policy.validation import hint_for
 
     policy_set = _load(args)
     unknown = [i for i in args.ids if policy_set.get(i) is None]
@@ -177,8 +166,6 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from scanner.policy.validation import hint_for
-
     policy_set = _load(args)
     policy = policy_set.get(args.id)
     if policy is None:

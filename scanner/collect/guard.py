@@ -26,6 +26,8 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
+from scanner.collect import registry
+
 # Every operation the allow-list admits starts with one of these, except ALLOWED_EXTRA.
 READ_PREFIXES = ("Describe", "List", "Get")
 # Needed to assume roles in other accounts (--accounts, --org) and to learn who we are.
@@ -120,9 +122,6 @@ class Verdict:
 @functools.cache
 def allowed_operations() -> frozenset[tuple[str, str]]:
     """What the scanner calls: every collector's operations and the runner's own."""
-    # Imported here: the registry imports every collector, and they import this module.
-    from scanner.collect import registry
-
     extra = (
         *registry.IDENTITY_ACTIONS,
         *registry.ALL_REGIONS_ACTIONS,

@@ -161,9 +161,6 @@ class SeededEstate:
     vpcs: dict[str, str] = field(default_factory=dict)
     global_clusters: dict[str, str] = field(default_factory=dict)
 
-    def cluster_region(self, name: str) -> str:
-        return self.clusters[name].split(":")[3]
-
 
 # ---------------------------------------------------------------------------
 # Network
@@ -768,7 +765,6 @@ def seed_estate(endpoint_url: str) -> SeededEstate:
     _seed_keys(clients, estate)
     _seed_network(clients, estate)
     _seed_parameter_groups(clients, estate)
-    _seed_db_parameter_groups(clients, estate)
     _seed_subnet_groups(clients, estate)
     _seed_global_clusters(clients, estate)
     for spec in CLUSTERS:
@@ -918,38 +914,35 @@ def _permission(estate: SeededEstate, rule: tuple[str, int, int, str]) -> dict[s
 
 
 def _seed_parameter_groups(clients: _Clients, estate: SeededEstate) -> None:
-    for spec in PARAMETER_GROUPS:
-        rds = clients("rds", spec.region)
-        group = rds.create_db_cluster_parameter_group(
-            DBClusterParameterGroupName=spec.name,
-            DBParameterGroupFamily=spec.family,
-            Description=f"aurora-scan demo: {spec.name}",
-        )["DBClusterParameterGroup"]
-        estate.parameter_groups[f"{spec.name}@{spec.region}"] = group["DBClusterParameterGroupArn"]
-        if spec.parameters:
-            rds.modify_db_cluster_parameter_group(
-                DBClusterParameterGroupName=spec.name,
-                Parameters=[
-                    {"ParameterName": k, "ParameterValue": v, "ApplyMethod": "pending-reboot"}
-                    for k, v in spec.parameters.items()
-                ],
-            )
+    # A cluster group's parameters apply at reboot; an instance group's at once.
+    _seed_groups(clients, PARAMETER_GROUPS, "DBCluster", "pending-reboot", estate.parameter_groups)
+    _seed_groups(clients, DB_PARAMETER_GROUPS, "DB", "immediate", estate.db_parameter_groups)
 
 
-def _seed_db_parameter_groups(clients: _Clients, estate: SeededEstate) -> None:
-    for spec in DB_PARAMETER_GROUPS:
+def _seed_groups(
+    clients: _Clients,
+    specs: tuple[ParameterGroupSpec, ...],
+    kind: str,
+    apply_method: str,
+    arns: dict[str, str],
+) -> None:
+    """Create and fill one kind of parameter group: ``kind`` is the API's prefix
+    (``DBCluster``: create_db_cluster_parameter_group, ``DB``: create_db_parameter_group)."""
+    operation = "db_cluster_parameter_group" if kind == "DBCluster" else "db_parameter_group"
+    name_key = f"{kind}ParameterGroupName"
+    for spec in specs:
         rds = clients("rds", spec.region)
-        group = rds.create_db_parameter_group(
-            DBParameterGroupName=spec.name,
+        group = getattr(rds, f"create_{operation}")(
+            **{name_key: spec.name},
             DBParameterGroupFamily=spec.family,
             Description=f"aurora-scan demo: {spec.name}",
-        )["DBParameterGroup"]
-        estate.db_parameter_groups[f"{spec.name}@{spec.region}"] = group["DBParameterGroupArn"]
+        )[f"{kind}ParameterGroup"]
+        arns[f"{spec.name}@{spec.region}"] = group[f"{kind}ParameterGroupArn"]
         if spec.parameters:
-            rds.modify_db_parameter_group(
-                DBParameterGroupName=spec.name,
+            getattr(rds, f"modify_{operation}")(
+                **{name_key: spec.name},
                 Parameters=[
-                    {"ParameterName": k, "ParameterValue": v, "ApplyMethod": "immediate"}
+                    {"ParameterName": k, "ParameterValue": v, "ApplyMethod": apply_method}
                     for k, v in spec.parameters.items()
                 ],
             )

@@ -10,7 +10,15 @@ policies whose PASS or FAIL resources exist only thanks to a helper.
 from __future__ import annotations
 
 from scanner.demo import moto_gaps
-from scanner.demo.estate import AWS_KEY, CLUSTERS, REGION, REGIONS, SeededEstate, client_factory
+from scanner.demo.estate import (
+    AWS_KEY,
+    CLUSTERS,
+    REGION,
+    REGIONS,
+    SeededEstate,
+    client_factory,
+    seed_estate,
+)
 
 GAP_HELPERS_BY_POLICY: dict[str, tuple[str, ...]] = {
     "aurora.cluster.kms_customer_managed_key": ("make_aws_managed_rds_key",),
@@ -79,8 +87,6 @@ def apply_estate_gaps(estate: SeededEstate) -> None:
 
 def seed_demo_estate(endpoint_url: str) -> SeededEstate:
     """Seed the estate and apply every gap helper; moto must run in this process."""
-    from scanner.demo.estate import seed_estate
-
     install_server_gaps()
     estate = seed_estate(endpoint_url)
     apply_estate_gaps(estate)

@@ -12,11 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scanner import report
 from scanner.collect.options import CollectOptions, ProgressEvent
+from scanner.collect.runner import collect
 from scanner.demo.estate import CLUSTERS, NEPTUNE_CLUSTER, SeededEstate, isolated_aws_config
+from scanner.demo.gaps import seed_demo_estate
 from scanner.demo.server import EmbeddedMoto
 from scanner.model import ScanResult, Severity, Snapshot
 from scanner.policy.config import Config
+from scanner.policy.engine import evaluate
+from scanner.policy.loader import load_policies
+from scanner.redact import redacted_command_line
 
 ALL_FORMATS = ("json", "sarif", "html", "junit", "md")
 DEFAULT_OUTPUT_DIR = Path("demo-output")
@@ -65,12 +71,6 @@ def run_demo(
     fail_on: Severity | None = None,
 ) -> DemoOutcome:
     """Start moto, seed, scan with the full catalogue, render; always stop moto."""
-    from scanner import report
-    from scanner.cli._options import redacted_command_line
-    from scanner.collect.runner import collect
-    from scanner.demo.gaps import seed_demo_estate
-    from scanner.policy.engine import evaluate
-    from scanner.policy.loader import load_policies
 
     def stage(name: str) -> None:
         if on_stage is not None:

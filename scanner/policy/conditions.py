@@ -262,13 +262,13 @@ class Compiler:
                     return Value(None)
                 return Value(self.data[arg], label={"data": arg})
             return self.ref(arg, (*path, "ref"))
-        if isinstance(raw, list) and any(_has_special(v) for v in raw):
+        if isinstance(raw, list) and any(has_special(v) for v in raw):
             parts = [self.value(v, (*path, i), in_param=in_param) for i, v in enumerate(raw)]
             return Value(
                 fn=lambda state: [p.get(state) for p in parts],
                 show=lambda state: [shown_of(p, state) for p in parts],
             )
-        if isinstance(raw, dict) and any(_has_special(v) for v in raw.values()):
+        if isinstance(raw, dict) and any(has_special(v) for v in raw.values()):
             items = {k: self.value(v, (*path, k), in_param=in_param) for k, v in raw.items()}
             return Value(
                 fn=lambda state: {k: v.get(state) for k, v in items.items()},
@@ -405,13 +405,14 @@ class Compiler:
         return Path_(tuple(steps), str(to), where, pure=self.subject_refs == refs_before)
 
 
-def _has_special(raw: Any) -> bool:
+def has_special(raw: Any) -> bool:
+    """Whether a literal holds a ``{param|ref|data: X}`` anywhere inside it."""
     if special_value(raw) is not None:
         return True
     if isinstance(raw, list):
-        return any(_has_special(v) for v in raw)
+        return any(has_special(v) for v in raw)
     if isinstance(raw, dict):
-        return any(_has_special(v) for v in raw.values())
+        return any(has_special(v) for v in raw.values())
     return False
 
 

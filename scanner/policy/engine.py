@@ -30,10 +30,11 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, NamedTuple, Protocol
 
 from scanner import gc_pause
+from scanner.edges import build_graph
 from scanner.errors import UserInputError, UserInputErrors
 from scanner.graph import ResourceGraph
 from scanner.model import (
@@ -50,42 +51,11 @@ from scanner.model import (
 from scanner.policy.conditions import State
 from scanner.policy.config import Config, check_config_against
 from scanner.policy.loader import PolicySet
-from scanner.policy.operators import OpContext
+from scanner.policy.operators import OpContext, parse_timestamp
 from scanner.policy.policy import Policy, Program
 from scanner.policy.waivers import Waiver, Waivers
 from scanner.provenance import Gaps
-
-# The field that names each resource for people (ids and ARNs are for machines).
-NAME_FIELDS: dict[str, tuple[str, ...]] = {
-    "aws.rds.db_cluster": ("DBClusterIdentifier",),
-    "aws.rds.db_instance": ("DBInstanceIdentifier",),
-    "aws.rds.db_cluster_snapshot": ("DBClusterSnapshotIdentifier",),
-    "aws.rds.db_subnet_group": ("DBSubnetGroupName",),
-    "aws.rds.db_cluster_parameter_group": ("DBClusterParameterGroupName",),
-    "aws.rds.global_cluster": ("GlobalClusterIdentifier",),
-    "aws.rds.event_subscription": ("CustSubscriptionId",),
-    "aws.rds.certificate": ("CertificateIdentifier",),
-    "aws.rds.db_parameter_group": ("DBParameterGroupName",),
-    "aws.rds.major_engine_version": ("x_engine_major",),
-    "aws.ec2.security_group": ("GroupId",),
-    "aws.ec2.subnet": ("SubnetId",),
-    "aws.ec2.route_table": ("RouteTableId",),
-    "aws.ec2.internet_gateway": ("InternetGatewayId",),
-    "aws.ec2.nat_gateway": ("NatGatewayId",),
-    "aws.ec2.vpc": ("VpcId",),
-    "aws.kms.key": ("KeyId",),
-    "aws.secretsmanager.secret": ("Name",),
-    "aws.backup.protected_resource": ("ResourceName", "ResourceArn"),
-}
-
-
-def resource_name(resource: Resource) -> str:
-    for key in NAME_FIELDS.get(resource.type, ()):
-        value = resource.attrs.get(key)
-        if isinstance(value, str) and value:
-            return value
-    tail = resource.id.rsplit(":", 1)[-1]
-    return tail.rsplit("/", 1)[-1] or resource.id
+from scanner.vocabulary import resource_name
 
 
 def type_word(resource_type: str) -> str:
@@ -100,14 +70,8 @@ def fingerprint(policy_id: str, resource_id: str) -> str:
 
 
 def parse_time(text: str) -> dt.datetime:
-    value = text.strip()
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        parsed = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    """An ISO 8601 time as the operators read it; the epoch when it is not one."""
+    return parse_timestamp(text) or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 # ----- the selected, compiled catalogue --------------------------------------------
@@ -488,8 +452,6 @@ def _first_match(waivers: Iterable[Waiver], finding: Finding) -> Waiver | None:
 
 
 def _waived(finding: Finding, waiver: Waiver) -> Finding:
-    from dataclasses import replace
-
     return replace(finding, status=Status.WAIVED, waiver=waiver.to_dict())
 
 
@@ -525,8 +487,6 @@ def evaluate(
     the file's digest instead of re-serialising it; ``graph`` lets tests and
     benchmarks reuse a graph already built from the snapshot.
     """
-    from scanner.edges import build_graph
-
     config = config or Config()
     selected = select(policy_set, config)
     if graph is None:
@@ -616,4 +576,4 @@ def _first_str(context: Mapping[str, Any], *keys: str) -> str | None:
     return None
 
 
-__all__ = ["Severity", "evaluate", "evaluate_policy", "fingerprint", "resource_name", "select"]
+__all__ = ["Severity", "evaluate", "evaluate_policy", "fingerprint", "select"]

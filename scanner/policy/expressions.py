@@ -50,7 +50,6 @@ class _Functions(jmespath.functions.Functions):
 
 _FUNCTIONS = _Functions()
 _OPTIONS = jmespath.Options(custom_functions=_FUNCTIONS)
-EXTRA_FUNCTIONS = ("unique", "lower", "upper")
 
 
 class ExpressionError(ValueError):

@@ -7,7 +7,7 @@ requirements: [{id, title, policies: [policy ids]}]}``.  Each finding carries
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,8 +129,3 @@ def mapping_by_policy(frameworks: Iterable[Framework]) -> dict[str, list[dict[st
                 if entry not in out.setdefault(policy_id, []):
                     out[policy_id].append(entry)
     return out
-
-
-def policies_in(frameworks: Mapping[str, Framework], framework_id: str) -> set[str]:
-    framework = frameworks[framework_id]
-    return {p for r in framework.requirements for p in r.policies}

@@ -339,17 +339,3 @@ def _policy_from_doc(
     policy = Policy.from_doc(doc.data, area=area, file=doc.file, yaml_doc=doc)
     policy.relpath = rel.as_posix()
     return policy
-
-
-def load_policy_file(path: Path) -> Policy:
-    """One policy file on its own (used by tests and `policies validate FILE`)."""
-    errors: list[UserInputError] = []
-    doc = _load(path, errors, hashlib.sha256(), path.parent, 0, what="policy")
-    policy = None
-    if doc is not None:
-        policy = _policy_from_doc(doc, path, path.parent, make_validator(policy_schema()), errors)
-        if policy is not None:
-            errors.extend(policy.check_meaning(path.stem))
-    if errors or policy is None:
-        raise UserInputErrors(errors)
-    return policy

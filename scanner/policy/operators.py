@@ -96,7 +96,9 @@ def _compare(op: Callable[[float, float], bool]) -> OpFn:
     return fn
 
 
-def _parse_time(value: Any) -> dt.datetime | None:
+def parse_timestamp(value: Any) -> dt.datetime | None:
+    """A datetime, date or ISO 8601 string (``Z`` allowed) as an aware datetime (UTC when
+    naive); None for anything else."""
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, dt.date):
@@ -297,7 +299,7 @@ def op_port_in_range(observed: Any, expected: Any, ctx: OpContext) -> bool:
 
 
 def op_older_than_days(observed: Any, expected: Any, ctx: OpContext) -> bool:
-    when, days = _parse_time(observed), _as_number(expected)
+    when, days = parse_timestamp(observed), _as_number(expected)
     if when is None or days is None:
         return False
     return (ctx.now - when) > dt.timedelta(days=days)
@@ -309,7 +311,7 @@ def op_within_last_days(observed: Any, expected: Any, ctx: OpContext) -> bool:
     The complement of ``older_than_days`` for a parseable time; an unparseable
     one is false for both, so "recent enough" is never assumed.
     """
-    when, days = _parse_time(observed), _as_number(expected)
+    when, days = parse_timestamp(observed), _as_number(expected)
     if when is None or days is None:
         return False
     return (ctx.now - when) <= dt.timedelta(days=days)
@@ -317,7 +319,7 @@ def op_within_last_days(observed: Any, expected: Any, ctx: OpContext) -> bool:
 
 def op_expires_within_days(observed: Any, expected: Any, ctx: OpContext) -> bool:
     """The observed time is already past, or within ``expected`` days of now."""
-    when, days = _parse_time(observed), _as_number(expected)
+    when, days = parse_timestamp(observed), _as_number(expected)
     if when is None or days is None:
         return False
     return (when - ctx.now) <= dt.timedelta(days=days)
@@ -371,7 +373,7 @@ def _version_supported(observed: str, engine: str, table: Any, ctx: OpContext) -
     best = _major_row(observed, engine, table)
     if best is None:
         return True
-    end = _parse_time(best.get("end_of_standard_support"))
+    end = parse_timestamp(best.get("end_of_standard_support"))
     if end is None:
         return True
     return ctx.now < end + dt.timedelta(days=1)

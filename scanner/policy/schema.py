@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from scanner.model import Severity
+from scanner.policy.config import CONFIG_SCHEMA, CONFIG_SCHEMA_PATH
 from scanner.policy.operators import operator_names
+from scanner.policy.validation import CONDITION_KINDS
+from scanner.policy.waivers import WAIVERS_SCHEMA, WAIVERS_SCHEMA_PATH
 
 SCHEMA_PATH = Path(__file__).with_name("policy.schema.json")
 SCHEMA_ID = "https://aurora-scan.dev/schemas/policy.schema.json"
 
-CONDITION_KINDS = ("attr", "all", "any", "not", "any_item", "path", "param_empty")
 EXPECT_VALUES = ("pass", "fail", "unknown", "not_applicable")
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$"
 TYPE_PATTERN = r"^[a-z0-9]+(\.[a-z0-9_]+)+$"
@@ -46,7 +48,7 @@ def build_policy_schema() -> dict[str, Any]:
     conditions = {"type": "array", "minItems": 1, "items": cond}
     defs: dict[str, Any] = {
         "condition": {
-            "description": "Exactly one of: attr, all, any, not, any_item, path, param_empty.",
+            "description": "Exactly one of: " + ", ".join(CONDITION_KINDS) + ".",
             "oneOf": [
                 {"$ref": "#/$defs/attr_condition"},
                 _obj({"all": conditions}, ["all"], description="every condition holds"),
@@ -224,8 +226,6 @@ def policy_schema() -> dict[str, Any]:
 
 def shipped_schemas() -> dict[Path, str]:
     """Every JSON Schema the package ships for user-written files, rendered."""
-    from scanner.policy.config import CONFIG_SCHEMA, CONFIG_SCHEMA_PATH
-    from scanner.policy.waivers import WAIVERS_SCHEMA, WAIVERS_SCHEMA_PATH
 
     def render(schema: dict[str, Any]) -> str:
         return json.dumps(schema, indent=2, sort_keys=True) + "\n"

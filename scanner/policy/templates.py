@@ -23,7 +23,7 @@ from scanner.graph import ResourceGraph
 from scanner.policy.conditions import MAX_WITNESSES, Compiler, State
 from scanner.policy.expressions import Getter
 from scanner.policy.validation import hint_for
-from scanner.vocabulary import RELATIONS
+from scanner.vocabulary import RELATIONS, resource_name
 
 MISSING_TEXT = "(not set)"
 NONE_REACHED = "(none)"  # a {via...} placeholder whose walk reaches no node
@@ -219,8 +219,6 @@ def _via(
         for node in nodes:
             end = state.graph.resource(node)
             if getter is None:
-                from scanner.policy.engine import resource_name  # engine imports this module
-
                 values.append(resource_name(end))
                 continue
             value = getter(end.attrs)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scanner.edges import build_graph
 from scanner.errors import UserInputErrors
 from scanner.model import CollectionError, Resource
 from scanner.policy.engine import Run, Selected, evaluate_policy, parse_time
@@ -70,8 +71,6 @@ def run_case(
     policy: Policy, case: Mapping[str, Any], frameworks: Iterable[Mapping[str, str]] = ()
 ) -> list[str]:
     """The problems of one case; empty when every expectation holds."""
-    from scanner.edges import build_graph
-
     program, errors = policy.compile(case.get("params") or None)
     if errors:
         raise UserInputErrors(errors)

@@ -22,8 +22,11 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from scanner.errors import UserInputError
 from scanner.policy.operators import OPERATORS
-from scanner.policy.schema import CONDITION_KINDS
 from scanner.policy.yaml_io import JsonPath, YamlDoc, location
+
+# The condition kinds of the policy language; the policy schema's description
+# of a condition is generated from this too.
+CONDITION_KINDS = ("attr", "all", "any", "not", "any_item", "path", "param_empty")
 
 # Spellings people reach for that difflib cannot guess.
 OPERATOR_ALIASES = {

@@ -24,12 +24,12 @@ from markupsafe import Markup
 
 from scanner.atomic_write import FileMode, atomic_file
 from scanner.paths import report_templates_dir
+from scanner.report._text import md_escape
 from scanner.terminal import visible_keep_whitespace
 
 # XML 1.0 allows TAB, LF, CR and everything from U+0020 except surrogates and
 # U+FFFE/U+FFFF; anything else makes a JUnit file unparsable.
 _XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 # The only ASCII characters XML 1.0 cannot carry: C0 controls but TAB, LF, CR.
@@ -47,11 +47,6 @@ def strip_xml_invalid(text: str) -> str:
     return _XML_INVALID.sub("", text)
 
 
-def strip_control(text: str) -> str:
-    """Drop C0/C1 control characters (keeps TAB, LF, CR)."""
-    return _CONTROL.sub("", text)
-
-
 def tojson(value: Any) -> Markup:
     """A JSON literal, safe to paste anywhere in a JSON document.
 
@@ -61,15 +56,20 @@ def tojson(value: Any) -> Markup:
     return Markup(script_json(value))
 
 
-def script_json(value: Any, *, indent: int | None = None) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent)
-    text = (
+def script_safe(text: str) -> str:
+    """JSON text with ``<``, ``>``, ``&`` and the JS line separators escaped: it
+    cannot close a <script> element or break a JS string."""
+    return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
+
+
+def script_json(value: Any, *, indent: int | None = None) -> str:
+    text = script_safe(json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent))
     # C1 controls and bidi overrides as JSON escapes: the same data once
     # parsed, but never a raw override in the file (JSON leaves them raw).
     if _JSON_RAW_UNSAFE.search(text):
@@ -117,8 +117,6 @@ def _html_finalize(value: Any) -> Any:
 
 
 def _md(value: Any) -> str:
-    from scanner.report._text import md_escape
-
     return md_escape("" if value is None else str(value))
 
 

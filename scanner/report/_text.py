@@ -6,10 +6,14 @@ import hashlib
 import re
 from urllib.parse import quote
 
-from scanner.report._env import strip_control
-
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 _WS = re.compile(r"\s+")
+
+
+def strip_control(text: str) -> str:
+    """Drop C0/C1 control characters (keeps TAB, LF, CR)."""
+    return _CONTROL.sub("", text)
 
 
 def one_line(text: str) -> str:

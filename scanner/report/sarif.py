@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from scanner.model import Finding, PathEvidence, ScanResult, Severity, Status
-from scanner.report._env import render_stream, script_json, text_env, write_chunks
+from scanner.report._env import render_stream, script_json, script_safe, text_env, write_chunks
 from scanner.report._text import (
     display_name,
     location_hash,
@@ -263,13 +263,7 @@ def _js(value: str) -> str:
     """``tojson`` of a string: the C string encoder, HTML-safe like script_json."""
     text = encode_basestring(value)
     if _SCRIPT_UNSAFE.search(text):
-        text = (
-            text.replace("<", "\\u003c")
-            .replace(">", "\\u003e")
-            .replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028")
-            .replace("\u2029", "\\u2029")
-        )
+        text = script_safe(text)
     return text
 
 

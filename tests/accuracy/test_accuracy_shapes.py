@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from scanner import edges, shapes
-from scanner.policy.loader import PolicySet, load_policies, load_policy_file
+from scanner.policy.loader import PolicySet, load_policies
 from scanner.shapecheck import (
     ShapeProblem,
     check_collectors,
@@ -202,7 +202,8 @@ def test_a_planted_mistake_is_reported_with_policy_file_and_path(
     file.write_text(
         _BASE.format(id="custom.planted", resource=resource, require=require, message=message)
     )
-    policy = load_policy_file(file)  # the loader accepts it: only the shape check can tell
+    # The loader accepts it: only the shape check can tell.
+    (policy,) = load_policies([tmp_path], include_builtin=False).policies
     problems = check_policy(policy)
     assert problems, "the planted mistake went unnoticed"
     shown = "\n".join(str(p) for p in problems)

@@ -527,7 +527,7 @@ def test_default_config_is_read_from_the_working_directory(
 
 
 def test_command_line_is_redacted() -> None:
-    from scanner.cli._options import redacted_command_line
+    from scanner.redact import redacted_command_line
 
     line = redacted_command_line(
         [
