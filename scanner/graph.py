@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
-
-import networkx
+from typing import TYPE_CHECKING, Any
 
 from scanner.model import Resource
 from scanner.provenance import Gaps
+
+if TYPE_CHECKING:
+    import networkx
 
 # (source id, relation, target id, edge data)
 EdgeRow = tuple[str, str, str, Mapping[str, Any]]
@@ -53,6 +54,10 @@ def _add_parallel(
 class ResourceGraph:
     def __init__(self, gaps: Gaps | None = None) -> None:
         self.gaps = gaps if gaps is not None else Gaps()
+        # Imported when a graph is built, not when the engine is: `scan` loads
+        # the policies before collecting, and networkx takes 0.1-0.4 s to import.
+        import networkx
+
         self.nx: networkx.MultiDiGraph[str] = networkx.MultiDiGraph()
         # The MultiDiGraph's own storage (node -> data; node -> neighbour ->
         # edge key -> edge data, successors and predecessors), which the
