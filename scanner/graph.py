@@ -75,8 +75,8 @@ class ResourceGraph:
     # dict, successor and predecessor dicts sharing one key dict per node
     # pair, as MultiDiGraph.add_edge lays them out): at 10k clusters
     # (77k nodes, 300k edges) networkx's add_edge costs ~1.1 s, a tenth of
-    # the whole evaluation, this ~0.3 s.  The layout is networkx's documented
-    # dict-of-dict-of-dict-of-dict; tests/graph/test_graph_model.py checks it
+    # the whole evaluation, this ~0.5 s.  The layout is networkx's documented
+    # dict-of-dict-of-dict-of-dict; tests/graph/test_graph_networkx.py checks it
     # against networkx's own algorithms and readers.
 
     def add_resource(self, resource: Resource) -> None:
@@ -92,6 +92,7 @@ class ResourceGraph:
         self._succ[resource.id] = {}
         self._pred[resource.id] = {}
         self._by_type[resource.type].append(resource)
+        self._changed()
 
     def add_resources(self, resources: Iterable[Resource]) -> None:
         for r in resources:
@@ -113,7 +114,15 @@ class ResourceGraph:
                 keys[relation] = data
             else:
                 _add_parallel(keys, relation, data)
+        self._changed()
+
+    def _changed(self) -> None:
+        """Forget what was derived from the graph: our index, networkx's cache."""
         self._index = None
+        # What networkx.add_edge does too (networkx 3.3+ caches backend conversions).
+        cache = getattr(self.nx, "__networkx_cache__", None)
+        if cache:
+            cache.clear()
 
     # ----- reading --------------------------------------------------------
 
