@@ -628,4 +628,5 @@ def build_graph(resources: Iterable[Resource], gaps: Gaps | None = None) -> Reso
             r = Resource(r.id, r.type, r.account, r.region, attrs)
         graph.add_resource(r)
     graph.add_edges(edges)
+    graph.reindex()
     return graph

@@ -154,10 +154,15 @@ class ResourceGraph:
         """
         index = self._index
         if index is None:
-            index = self._index = self._derive_index()
+            index = self.reindex()
         return index.get((source, relation), ())
 
-    def _derive_index(self) -> _Index:
+    def reindex(self) -> _Index:
+        """Derive the per-(node, relation) index from the MultiDiGraph now.
+
+        ``neighbours`` does it on first use after a change; ``build_graph``
+        calls this so that building, not the first policy, pays for it.
+        """
         index: _Index = defaultdict(list)
         for source, targets in self._succ.items():
             for target, keys in targets.items():
@@ -165,6 +170,7 @@ class ResourceGraph:
                     if "#" in key:
                         key = relation_of(key)
                     index[(source, key)].append((target, data))
+        self._index = index
         return index
 
     def edge_count(self, relation: str | None = None) -> int:

@@ -16,10 +16,15 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.atomic_write import FileMode, write_text
 from scanner.errors import UserInputError
+
+if TYPE_CHECKING:
+    import networkx
+
+    Graph = networkx.MultiDiGraph[str]
 
 ORDER = 80
 
@@ -120,7 +125,7 @@ def _depth(around: str | None, depth: int | None) -> int:
 
 def export_graph(
     snapshot_path: Path, *, around: str | None = None, depth: int = 1, attrs: bool = False
-) -> Any:
+) -> Graph:
     """The snapshot's resource graph (a networkx.MultiDiGraph) with exportable attributes."""
     import networkx
 
@@ -143,7 +148,7 @@ def export_graph(
                 hint="list the node ids with `aurora-scan graph SNAPSHOT --format json`",
             )
         g = networkx.ego_graph(g, around, radius=depth, undirected=True)
-    out = networkx.MultiDiGraph()
+    out: Graph = networkx.MultiDiGraph()
     for node, data in g.nodes(data=True):
         resource = data["resource"]
         node_attrs = {
@@ -163,7 +168,7 @@ def export_graph(
 # ----- formats ---------------------------------------------------------------------
 
 
-def render(g: Any, fmt: str) -> str:
+def render(g: Graph, fmt: str) -> str:
     if fmt == "json":
         return _json(g)
     if fmt == "graphml":
@@ -173,7 +178,7 @@ def render(g: Any, fmt: str) -> str:
     raise UserInputError(f"unknown format {fmt!r}", expected=", ".join(FORMATS))
 
 
-def _json(g: Any) -> str:
+def _json(g: Graph) -> str:
     import networkx
 
     data = networkx.node_link_data(g, edges="edges")
@@ -187,10 +192,10 @@ def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _stringified(g: Any) -> Any:
+def _stringified(g: Graph) -> Graph:
     import networkx
 
-    out = networkx.MultiDiGraph()
+    out: Graph = networkx.MultiDiGraph()
     for node, data in g.nodes(data=True):
         out.add_node(node, **{k: _text(v) for k, v in data.items() if v is not None})
     for source, target, key, data in g.edges(keys=True, data=True):
@@ -199,7 +204,7 @@ def _stringified(g: Any) -> Any:
     return out
 
 
-def _graphml(g: Any) -> str:
+def _graphml(g: Graph) -> str:
     import networkx
 
     return "\n".join(networkx.generate_graphml(_stringified(g))) + "\n"
@@ -216,7 +221,7 @@ def _dot_attrs(fields: dict[str, str]) -> str:
     return ", ".join(f"{dot_quote(k)}={dot_quote(v)}" for k, v in fields.items())
 
 
-def _dot_lines(g: Any) -> Iterator[str]:
+def _dot_lines(g: Graph) -> Iterator[str]:
     """Graphviz DOT written here: pydot/pygraphviz are not dependencies."""
     s = _stringified(g)
     yield 'digraph "aurora-scan" {\n'
