@@ -629,6 +629,6 @@ def build_graph(resources: Iterable[Resource], gaps: Gaps | None = None) -> Reso
                     attrs[key] = value
             r = Resource(r.id, r.type, r.account, r.region, attrs)
         graph.add_resource(r)
-    for source, relation, target, data in edges:
-        graph.add_edge(source, relation, target, **data)
+    graph.add_edges(edges)
+    graph.reindex()
     return graph

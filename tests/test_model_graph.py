@@ -1,8 +1,10 @@
-"""The core types and the graph walk."""
+"""The core types and the resource graph."""
 
 from __future__ import annotations
 
+import networkx as nx
 import pytest
+from graph_paths import witness_paths
 
 from scanner.graph import ResourceGraph
 from scanner.model import (
@@ -36,7 +38,7 @@ def _finding(status: Status, severity: Severity = Severity.HIGH, fp: str = "f") 
     )
 
 
-def test_walk_yields_every_witness_path_and_respects_edge_filters() -> None:
+def test_the_engine_walks_every_witness_path_of_the_multidigraph() -> None:
     g = ResourceGraph()
     g.add_resources(
         [
@@ -57,16 +59,20 @@ def test_walk_yields_every_witness_path_and_respects_edge_filters() -> None:
     g.add_edge("rt", "routes_to", "igw", DestinationIpv6CidrBlock="::/0")
 
     steps = ["in_subnet_group", "in_subnet", "routed_by", "routes_to"]
-    paths = list(g.walk("c", steps))
+    igw = "aws.ec2.internet_gateway"
+    paths = witness_paths(g, "c", steps, igw)
     assert len(paths) == 4
-    assert paths[0].nodes == ("c", "sng", "s1", "rt", "igw")
-    assert paths[0].relations == tuple(steps)
-
-    only_v6 = [*steps[:-1], ("routes_to", lambda e: "DestinationIpv6CidrBlock" in e)]
-    assert [p.nodes[2] for p in g.walk("c", only_v6)] == ["s1", "s2"]
-    assert list(g.walk("c", ["member"])) == []
-    assert list(g.walk("missing", steps)) == []
+    assert paths[0]["nodes"] == ["c", "sng", "s1", "rt", "igw"]
+    assert paths[0]["relations"] == steps
+    assert [p["edges"][-1] for p in paths[:2]] == [
+        {"DestinationCidrBlock": "0.0.0.0/0"},
+        {"DestinationIpv6CidrBlock": "::/0"},
+    ]
+    assert witness_paths(g, "c", ["member"], "aws.rds.db_instance") == []
+    assert witness_paths(g, "missing", steps, igw) == []
     assert g.edge_count("routes_to") == 2
+    # networkx sees the same graph: every simple path c -> igw, one per parallel edge.
+    assert len(list(nx.all_simple_edge_paths(g.nx, "c", "igw"))) == 4
 
 
 def test_add_edge_to_unknown_node_is_an_error() -> None:

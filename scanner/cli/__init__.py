@@ -29,6 +29,7 @@ aurora-scan checks Amazon Aurora estates against declarative policies.
   scan      collect + evaluate in one go           report    re-render a saved result
   policies  list / validate / test / show          permissions  least-privilege IAM policy
   diff      compare two results                    merge     combine sharded results
+  graph     export the resource graph (json, graphml, dot)
   demo      scan an embedded sample estate
 """
 

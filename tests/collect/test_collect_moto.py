@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
+from graph_paths import witness_paths
 from moto_helpers import ACCOUNT, REGION, FailOperation, Seeded, ServerCallCounter, seed_estate
 
 from scanner.collect.runner import CollectOptions, ProgressEvent, collect
@@ -57,11 +58,12 @@ def check_estate(snapshot: Snapshot, seeded: Seeded) -> None:
     g = build_graph(snapshot.resources)
     arn = f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:"
     to_igw = ["in_subnet_group", "in_subnet", "routed_by", "routes_to"]
-    public = list(g.walk(arn + "aurora-000", to_igw))
-    assert [p.edges[-1] for p in public] == [{"DestinationCidrBlock": "0.0.0.0/0"}]
-    assert list(g.walk(arn + "aurora-001", to_igw)) == []  # private + main subnets only
-    nat = list(g.walk(arn + "aurora-001", [*to_igw[:-1], "routes_via_nat"]))
-    assert [p.end.endswith(ids["nat"]) for p in nat] == [True]
+    igw, nat_type = "aws.ec2.internet_gateway", "aws.ec2.nat_gateway"
+    public = witness_paths(g, arn + "aurora-000", to_igw, igw)
+    assert [p["edges"][-1] for p in public] == [{"DestinationCidrBlock": "0.0.0.0/0"}]
+    assert witness_paths(g, arn + "aurora-001", to_igw, igw) == []  # private + main subnets only
+    nat = witness_paths(g, arn + "aurora-001", [*to_igw[:-1], "routes_via_nat"], nat_type)
+    assert [p["nodes"][-1].endswith(ids["nat"]) for p in nat] == [True]
     # the main subnet has no explicit association: routed by the VPC's main table
     subnet_main = next(
         r.id for r in g.of_type("aws.ec2.subnet") if r.id.endswith(ids["subnet_main"])

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from graph_paths import witness_paths
+
 from scanner.edges import build_graph, derived_relations
 from scanner.model import Resource
 from scanner.vocabulary import RELATIONS
 
 ACCT = "123456789012"
 REGION = "us-east-1"
+IGW = "aws.ec2.internet_gateway"
 
 
 def res(rid: str, rtype: str, account: str = ACCT, region: str = REGION, **attrs: Any) -> Resource:
@@ -110,10 +113,10 @@ def test_cluster_reaches_igw_through_subnet_group_and_not_through_nat() -> None:
     ]  # fmt: skip
     g = build_graph(resources)
     steps = ["in_subnet_group", "in_subnet", "routed_by", "routes_to"]
-    paths = list(g.walk("c1", steps))
-    assert [p.nodes for p in paths] == [("c1", "sng1", "subnet-pub", "rtb-pub", "igw-1")]
-    assert paths[0].edges[-1] == {"DestinationCidrBlock": "0.0.0.0/0"}
-    assert list(g.walk("c2", steps)) == []
+    paths = witness_paths(g, "c1", steps, IGW)
+    assert [p["nodes"] for p in paths] == [["c1", "sng1", "subnet-pub", "rtb-pub", "igw-1"]]
+    assert paths[0]["edges"][-1] == {"DestinationCidrBlock": "0.0.0.0/0"}
+    assert witness_paths(g, "c2", steps, IGW) == []
     assert [t for t, _ in g.neighbours("sng1", "in_vpc")] == ["vpc-1"]
 
 
