@@ -163,6 +163,7 @@ DEFERRED_FOR_START_UP = {
     "scanner/cli/_options.py": "evaluation, baselines and rendering only when a verb runs",
     "scanner/cli/demo.py": "moto, the estate and the summary only for `demo`",
     "scanner/cli/evaluate.py": "the snapshot reader only when a snapshot is read",
+    "scanner/cli/graph.py": "networkx, the graph builder and the snapshot reader only for `graph`",
     "scanner/cli/policies.py": "validation, testing and hints only for the sub-verb run",
     "scanner/cli/scan.py": "collection, permissions and snapshot writing only for `scan`",
 }

@@ -132,7 +132,8 @@ def export_graph(
     from scanner import gc_pause
     from scanner.cli.evaluate import read_snapshot_file
     from scanner.edges import build_graph
-    from scanner.policy.engine import resource_name, snapshot_gaps
+    from scanner.policy.engine import snapshot_gaps
+    from scanner.vocabulary import resource_name
 
     snapshot, _digest = read_snapshot_file(snapshot_path)
     with gc_pause.paused():
