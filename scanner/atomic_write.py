@@ -29,6 +29,8 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from scanner.errors import UserInputError
+
 
 class FileMode(enum.Enum):
     PRIVATE = "private"
@@ -142,6 +144,22 @@ def write_bytes(
 ) -> None:
     with atomic_file(path, mode, durable=durable) as handle:
         handle.write(data)
+
+
+def write_private_output(path: Path, text: str, what: str) -> None:
+    """Write a verb's ``--output`` file (``what``: "the diff", "the graph") atomically
+    and privately, replacing rather than following a symlink there: such files name
+    the account's resources.  A failure is one line naming ``--output``, exit 2."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text(path, text, FileMode.PRIVATE)
+    except OSError as exc:
+        raise UserInputError(
+            f"cannot write {what}: {exc.strerror or exc}",
+            location="--output",
+            file=str(path),
+            hint="choose a writable file path",
+        ) from None
 
 
 def write_text(path: str | os.PathLike[str], text: str, mode: FileMode) -> None:

@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from scanner.atomic_write import FileMode, write_text
+from scanner.atomic_write import write_private_output
 from scanner.diff import diff_results, render_json, render_text
-from scanner.errors import UserInputError
 from scanner.merge import read_shard
 from scanner.model import ExitCode, Severity
 
@@ -87,18 +86,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def write_diff(path: Path, text: str) -> None:
-    """Atomically, replacing (never following) a symlink at ``path``: a diff
-    names resources and findings, so it is written like results.json."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_text(path, text, FileMode.PRIVATE)
-    except OSError as exc:
-        raise UserInputError(
-            f"cannot write the diff: {exc.strerror or exc}",
-            location="--output",
-            file=str(path),
-            hint="choose a writable file path",
-        ) from None
+    """A diff names resources and findings: written like results.json."""
+    write_private_output(path, text, "the diff")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanner.atomic_write import FileMode, write_text
+from scanner.atomic_write import write_private_output
 from scanner.errors import UserInputError
 
 if TYPE_CHECKING:
@@ -237,14 +237,5 @@ def _dot_lines(g: Graph) -> Iterator[str]:
 
 
 def _write(path: Path, text: str) -> None:
-    """Atomically and privately: the graph names the account's resources."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_text(path, text, FileMode.PRIVATE)
-    except OSError as exc:
-        raise UserInputError(
-            f"cannot write the graph: {exc.strerror or exc}",
-            location="--output",
-            file=str(path),
-            hint="choose a writable file path",
-        ) from None
+    """The graph names the account's resources: written privately."""
+    write_private_output(path, text, "the graph")

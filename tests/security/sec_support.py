@@ -195,3 +195,25 @@ def one_clear_error(run: Run, *needles: str) -> None:
     assert len(lines) == 1, run.stderr
     for needle in needles:
         assert needle in lines[0], (needle, lines[0])
+
+
+def cli_subprocess(
+    args: Sequence[str],
+    cwd: Path,
+    timeout: float,
+    preexec_fn: Callable[[], None] | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``aurora-scan ARGS`` in a child process under an outer timeout, without the
+    caller's AWS_* variables (``extra_env`` adds some back)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(extra_env or {})
+    return subprocess.run(
+        [sys.executable, "-c", "from scanner.cli import entry; entry()", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=timeout,
+        preexec_fn=preexec_fn,
+    )

@@ -11,28 +11,19 @@ JSON path.  Each case runs the CLI in a subprocess under an outer timeout.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sec_support import cli_subprocess
 
 OUTER_TIMEOUT = 60
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
 
 def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    return subprocess.run(
-        [sys.executable, "-c", "from scanner.cli import entry; entry()", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=OUTER_TIMEOUT,
-    )
+    return cli_subprocess(args, cwd, OUTER_TIMEOUT)
 
 
 def _one_error_line(proc: subprocess.CompletedProcess[str]) -> str:

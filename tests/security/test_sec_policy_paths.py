@@ -12,11 +12,11 @@ from __future__ import annotations
 import errno
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sec_support import cli_subprocess
 
 OUTER_TIMEOUT = 60
 
@@ -33,15 +33,7 @@ remediation: {{text: Turn deletion protection on.}}
 
 
 def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    return subprocess.run(
-        [sys.executable, "-c", "from scanner.cli import entry; entry()", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=OUTER_TIMEOUT,
-    )
+    return cli_subprocess(args, cwd, OUTER_TIMEOUT)
 
 
 def _error_lines(proc: subprocess.CompletedProcess[str]) -> list[str]:

@@ -12,28 +12,19 @@ API call) and ``permissions``.  Each case runs the CLI under an outer timeout.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from sec_support import cli_subprocess
 
 OUTER_TIMEOUT = 60
 
 
 def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-    return subprocess.run(
-        [sys.executable, "-c", "from scanner.cli import entry; entry()", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=OUTER_TIMEOUT,
-    )
+    testing = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    return cli_subprocess(args, cwd, OUTER_TIMEOUT, extra_env=testing)
 
 
 def _error_lines(proc: subprocess.CompletedProcess[str]) -> list[str]:

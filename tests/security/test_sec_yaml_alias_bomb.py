@@ -11,13 +11,12 @@ so a regression fails the test instead of exhausting the machine.
 from __future__ import annotations
 
 import json
-import os
 import resource
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from sec_support import cli_subprocess
 
 OUTER_TIMEOUT = 60
 MEMORY_CAP = 2 * 1024**3  # bytes of address space for the CLI process
@@ -35,16 +34,7 @@ def _cap_memory() -> None:
 
 
 def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    return subprocess.run(
-        [sys.executable, "-c", "from scanner.cli import entry; entry()", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=OUTER_TIMEOUT,
-        preexec_fn=_cap_memory,
-    )
+    return cli_subprocess(args, cwd, OUTER_TIMEOUT, _cap_memory)
 
 
 def _one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
