@@ -488,9 +488,11 @@ def _writer_facts(resources: list[Resource], edges: list[Edge]) -> dict[str, Att
     return extra
 
 
-# A default DB parameter group cannot be modified (Aurora user guide, "Working
-# with parameter groups"): it sets no parameter of its own, so an instance
-# using one overrides nothing even when the group is not in the snapshot.
+# "You can't change the parameter values in a default DB parameter group"
+# (Aurora user guide, USER_WorkingWithParamGroups.Modifying.html), and only
+# default groups may have a period in their name (default.aurora-mysql8.0):
+# such a group sets no parameter of its own, so an instance using one
+# overrides nothing even when the group is not in the snapshot.
 _DEFAULT_GROUP_PREFIX = "default."
 _EFFECTIVE = ("x_effective_parameters", "x_effective_pgaudit_log")
 

@@ -11,9 +11,10 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sec_support import Run
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -28,13 +29,6 @@ ESC = "\x1b"
 RLO = "\u202e"
 UNSAFE_CHARS = (ESC, "\r", "\x07", "\x9b", RLO, "\u2066", "\u202a")
 HOSTILE_NAME = f"db{ESC}[2J{ESC}[31m\nFAIL forged-line\r{RLO}gnp.exe\x07\x9b1m\u2066x\u2069"
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
