@@ -14,12 +14,20 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, Literal, NotRequired, TypedDict, cast
 
+import msgspec
+
 from scanner import __version__
 
 SNAPSHOT_SCHEMA_VERSION = "1.0"
 # 1.1: findings no longer repeat their policy's frameworks (``policies[].frameworks``
 # holds them once); 1.0 files, which have them, are still read.
-RESULT_SCHEMA_VERSION = "1.1"
+# 2.0: findings reference the resource identities and evidence lists they share
+# (``resources``, ``evidence``) instead of repeating them (scanner/result_file.py);
+# 1.x files are still read.
+RESULT_SCHEMA_VERSION = "2.0"
+# ``ScanResult.to_dict`` is the expanded layout, one self-contained object per
+# finding: what 1.1 files hold (and what read_result still reads).
+EXPANDED_SCHEMA_VERSION = "1.1"
 SCANNER_NAME = "aurora-scan"
 
 
@@ -279,11 +287,15 @@ class MissingEvidence(TypedDict):
 Evidence = AttrEvidence | PathEvidence | NoPathEvidence | AnyItemEvidence | MissingEvidence
 
 
-# Slots: a large scan holds a million of these (a slotted instance is a
-# third of the size of one with a __dict__); policy.engine.new_finding
-# builds them without the frozen __init__.
-@dataclass(frozen=True, slots=True)
-class Finding:
+# A msgspec Struct: a large scan holds a million of these, and evaluation
+# builds them in its innermost loop.  Built by its C constructor (positional,
+# in field order) it costs a fifth of a frozen slotted dataclass's
+# ``object.__setattr__`` per field; ``gc=False`` leaves it out of the cyclic
+# collector (it holds strings, enums, tuples and dicts, never itself), which
+# keeps a million findings out of every collection; results.json is encoded
+# and decoded by msgspec (``scanner.result_file``).  Copy with changes with
+# ``msgspec.structs.replace``.
+class Finding(msgspec.Struct, frozen=True, gc=False):
     """The verdict of one policy on one resource.
 
     ``evidence`` is a list of JSON objects, one ``Evidence`` kind each:
@@ -305,7 +317,7 @@ class Finding:
     severity: Severity
     message: str
     evidence: tuple[Evidence, ...] = ()
-    remediation: Mapping[str, str] = field(default_factory=dict)
+    remediation: Mapping[str, str] = msgspec.field(default_factory=dict)
     fingerprint: str = ""
     reason: str = ""
     waiver: Mapping[str, Any] | None = None
@@ -513,8 +525,14 @@ class ScanResult:
     # ----- serialisation --------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
+        """The expanded layout (schema 1.1): every finding a self-contained object.
+
+        results.json is written compactly (schema 2.0, ``scanner.result_file``);
+        this form is for tests and tools that want one object per finding, and
+        ``read_result`` reads it too.
+        """
         return {
-            "schema_version": self.schema_version,
+            "schema_version": EXPANDED_SCHEMA_VERSION,
             "scanner": dict(self.scanner),
             "scan": dict(self.scan),
             "policies": sorted((dict(p) for p in self.policies), key=lambda p: str(p["id"])),
@@ -526,8 +544,9 @@ class ScanResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ScanResult:
+        # Loaded as the current version: whatever is written from it next is
+        # in this version's layout.
         return cls(
-            schema_version=data["schema_version"],
             scanner=dict(data["scanner"]),
             # Schema-checked by the reader; keys it does not know are kept as they are.
             scan=cast(ScanHeader, dict(data["scan"])),

@@ -1,40 +1,58 @@
 """``results.json`` on disk: write atomically, read back schema-validated.
 
+Schema 2.0 (``scanner/results.schema.json``; docs/performance.md, "A compact
+results.json").  Data findings share is written once and referenced by
+index: ``resources`` holds each resource's identity (id, type, name, account,
+region), ``evidence`` each distinct evidence list, ``policies`` the policy
+(and so the severity); a finding is its policy, resource, status, message,
+evidence index and whatever differs from the defaults (``reason``,
+``remediation``, ``waiver``; ``severity`` when not the policy's;
+``fingerprint`` when not sha256 of ``policy_id|resource_id``).  At 10,000
+clusters the 1.x layout, one self-contained object per finding, was 618 MB.
+
 The bytes are canonical and identical to what the ``json`` report format
 writes, so the same snapshot and policies always give a byte-identical file:
-top-level keys sorted, one per line; the ``errors``, ``findings`` and
-``policies`` arrays hold one compact item per line
-(``json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":"))``),
-so the C encoder does the work and the file is grep- and diff-friendly;
-UTF-8 with a trailing newline.  The text is produced as a stream of chunks:
-a million findings are never one string.  (Python's encoder falls back to
-its pure-Python implementation for ``indent=``; at 10,000 clusters that was
-over a minute and gigabytes of memory.)  The published JSON Schema is
-``scanner/results.schema.json``.
+top-level keys sorted, one per line; each item of the ``errors``,
+``evidence``, ``findings``, ``policies`` and ``resources`` arrays one compact
+line, keys sorted; UTF-8 with a trailing newline.  msgspec encodes, and
+decodes into typed structs on the way back (types, enums, ranges and
+patterns checked in C); the envelope is checked by jsonschema.  1.x files
+are still read (``results-1.schema.json``).
 """
 
 from __future__ import annotations
 
-import dataclasses
+import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from itertools import islice
-from json.encoder import c_make_encoder  # type: ignore[attr-defined]
-from json.encoder import encode_basestring as c_encode_basestring
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, cast
+
+import msgspec
 
 from scanner import gc_pause
 from scanner.atomic_write import FileMode, atomic_file
 from scanner.errors import UserInputError
 from scanner.input_check import reject_lone_surrogates, wrong_file_hint
-from scanner.model import RESULT_SCHEMA_VERSION, Finding, ScanResult, Severity, Status
-from scanner.schema_check import DocumentValidator, expected_text
+from scanner.model import (
+    RESULT_SCHEMA_VERSION,
+    CollectionError,
+    Evidence,
+    Finding,
+    ScanHeader,
+    ScanResult,
+    Severity,
+    Status,
+)
+from scanner.schema_check import DocumentValidator, expected_text, json_location
 from scanner.strict_json import loads_finite
 
 RESULTS_SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
+# The schema of 1.x files (self-contained findings), still read.
+RESULTS_1_SCHEMA_PATH = Path(__file__).with_name("results-1.schema.json")
 
 
 @cache
@@ -43,149 +61,232 @@ def results_schema() -> dict[str, Any]:
     return loaded
 
 
-# The arrays written one item per line; everything else is one compact line.
-_LINE_ARRAYS = ("errors", "findings", "policies")
-_encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
-_CHUNK_ITEMS = 512  # items joined per yielded chunk (fewer, larger writes)
+@cache
+def results_1_schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(RESULTS_1_SCHEMA_PATH.read_text(encoding="utf-8"))
+    return loaded
 
 
-def result_chunks(result: ScanResult, view: Any = None) -> Iterator[str]:
-    """The canonical ``results.json`` text of ``result``, as a stream of chunks.
+# ----- the file's own types: what a finding line holds -------------------------
 
-    ``view`` is the shared scanner.report._view.ReportView when several
-    formats are written in one go (sorted findings and counts computed once).
-    """
-    # Everything but the findings comes from ScanResult.to_dict (one source of
-    # truth for the layout); findings are encoded one at a time, never all
-    # turned into dicts at once.
-    rest = dataclasses.replace(result, findings=()).to_dict()
-    if view is not None:
-        rest["summary"] = view.counts
-        findings = view.sorted_findings
-    else:
-        rest["summary"] = result.counts()
-        findings = sorted(result.findings, key=_SORT_KEY)
-    keys = sorted({*rest, "findings"})
-    yield "{\n"
-    for index, key in enumerate(keys):
-        yield _encode(key) + ":"
-        if key == "findings":
-            yield from _lines(_findings_json(findings))
-        elif key in _LINE_ARRAYS:
-            yield from _lines(map(_encode, rest[key]))
-        else:
-            yield _encode(rest[key])
-        yield ",\n" if index < len(keys) - 1 else "\n}\n"
+_Index = Annotated[int, msgspec.Meta(ge=0)]
+_Fingerprint = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
 
 
-def _findings_json(findings: Iterable[Finding]) -> Iterator[str]:
-    """finding_json for each, with a memo of encoded evidence per policy:
-    evaluation shares evidence tuples within a policy only, so the memo stays
-    bounded by one policy's findings (also for a result read from a file,
-    where nothing is shared)."""
-    memo: dict[int, str] = {}
-    policy = None
-    for f in findings:
-        if f.policy_id != policy:
-            memo, policy = {}, f.policy_id
-        yield finding_json(f, memo)
+class _Resource(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True):
+    """An entry of ``resources``: the identity its findings share (fields sorted)."""
+
+    account: str
+    id: str
+    name: str
+    region: str
+    type: str
 
 
-def _lines(encoded: Iterator[str]) -> Iterator[str]:
-    """``[`` + one encoded item per line + ``]`` (``[]`` when empty)."""
-    first = True
-    while batch := list(islice(encoded, _CHUNK_ITEMS)):
-        yield ("[\n" if first else ",\n") + ",\n".join(batch)
-        first = False
-    yield "[]" if first else "\n]"
+class _Row(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True, gc=False):
+    """A line of ``findings`` (fields sorted, defaults left out)."""
+
+    evidence: _Index | None = None
+    fingerprint: _Fingerprint | None = None
+    message: str
+    policy: _Index | None = None
+    policy_id: str | None = None
+    reason: str = ""
+    remediation: dict[str, str] | None = None
+    resource: _Index
+    severity: Severity | None = None
+    status: Status
+    waiver: dict[str, Any] | None = None
 
 
-_SORT_KEY = attrgetter("policy_id", "account", "region", "resource_id")
-_STATUS_JSON = {s: _encode(s.value) for s in Status}
-_SEVERITY_JSON = {s: _encode(s.value) for s in Severity}
-_FINDING_KEYS = (
-    "account",
+class _Document(msgspec.Struct, forbid_unknown_fields=True):
+    """The whole file, as read back: big arrays typed, the envelope as JSON."""
+
+    schema_version: str
+    scanner: dict[str, Any]
+    scan: dict[str, Any]
+    policies: list[dict[str, Any]]
+    resources: list[_Resource]
+    evidence: list[list[_Index]]
+    evidence_items: list[dict[str, Any]]
+    findings: list[_Row]
+    errors: list[dict[str, Any]]
+    summary: dict[str, Any]
+    waivers: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+_BIG = (
     "evidence",
-    "fingerprint",
-    "message",
-    "policy_id",
-    "reason",
-    "region",
-    "remediation",
-    "resource_id",
-    "resource_name",
-    "resource_type",
-    "severity",
-    "status",
-    "waiver",
-)
+    "evidence_items",
+    "findings",
+    "resources",
+)  # typed by msgspec, not by jsonschema
+_LINE_ARRAYS = ("errors", "evidence", "evidence_items", "findings", "policies", "resources")
+_CHUNK_ITEMS = 512  # items joined per yielded chunk (fewer, larger writes)
+_SORT_KEY = attrgetter("policy_id", "account", "region", "resource_id")
 
 
-def _fail(value: Any) -> Any:
-    if isinstance(value, Mapping):  # evidence or waiver held in another mapping type
+def _builtin(value: Any) -> Any:
+    # Evidence, remediation or waiver held in another mapping type.
+    if isinstance(value, Mapping):
         return dict(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-# The C encoder json.dumps builds on every call, built once: (value, 0) -> [text].
-# Arguments: markers, default, string encoder, indent, key and item separators,
-# sort_keys, skipkeys, allow_nan (json.encoder.JSONEncoder.iterencode).
-_c_encode = (
-    c_make_encoder(None, _fail, c_encode_basestring, None, ":", ",", True, False, True)
-    if c_make_encoder is not None
-    else None
-)
+_encoder = msgspec.json.Encoder(enc_hook=_builtin, order="sorted")
 
 
-def _value(value: Any) -> str:
-    """One nested value (evidence list, remediation, waiver) as canonical JSON."""
-    if _c_encode is None:
-        return _encode(value)
-    return "".join(_c_encode(value, 0))
+def fingerprint_of(policy_id: str, resource_id: str) -> str:
+    """A finding's default fingerprint (``scanner.policy.engine.fingerprint``)."""
+    return hashlib.sha256(f"{policy_id}|{resource_id}".encode()).hexdigest()
 
 
-def finding_json(f: Finding, evidence_json: dict[int, str] | None = None) -> str:
-    """``_encode(f.to_dict())``, byte for byte, about twice as fast.
+# ----- writing -----------------------------------------------------------------
 
-    The finding's keys are written in their sorted order by hand and only its
-    nested values go through the encoder: a million findings at 10,000
-    clusters made the generic path the biggest cost of writing results.json.
-    ``tests/report/test_result_file.py`` checks both agree.
 
-    ``evidence_json`` is a memo of encoded evidence by tuple identity, for a
-    caller encoding many findings at once: evaluation shares one evidence
-    tuple between the findings that saw the same thing.  The findings must
-    outlive the memo (ids are not reused while they are alive).
+def result_chunks(result: ScanResult, view: Any = None) -> Iterator[bytes]:
+    """The canonical ``results.json`` bytes of ``result``, as a stream of chunks.
+
+    ``view`` is the shared scanner.report._view.ReportView when several
+    formats are written in one go (sorted findings and counts computed once).
     """
-    ev, rem, waiver = f.evidence, f.remediation, f.waiver
-    esc = c_encode_basestring
-    ev_text: str | None = "[]" if not ev else None
-    if ev_text is None and evidence_json is not None:
-        ev_text = evidence_json.get(id(ev))
-    if ev_text is None:
-        ev_text = _value(list(ev))
-        if evidence_json is not None:
-            evidence_json[id(ev)] = ev_text
-    return (
-        f'{{"account":{esc(f.account)},"evidence":{ev_text},'
-        f'"fingerprint":{esc(f.fingerprint)},"message":{esc(f.message)},'
-        f'"policy_id":{esc(f.policy_id)},"reason":{esc(f.reason)},"region":{esc(f.region)},'
-        f'"remediation":{_value(rem) if rem else "{}"},"resource_id":{esc(f.resource_id)},'
-        f'"resource_name":{esc(f.resource_name)},"resource_type":{esc(f.resource_type)},'
-        f'"severity":{_SEVERITY_JSON[f.severity]},"status":{_STATUS_JSON[f.status]},'
-        f'"waiver":{"null" if waiver is None else _value(waiver)}}}'
-    )
+    if view is not None:
+        counts, findings = view.counts, view.sorted_findings
+    else:
+        counts, findings = result.counts(), sorted(result.findings, key=_SORT_KEY)
+    policies = sorted((dict(p) for p in result.policies), key=lambda p: str(p["id"]))
+    tables = _Tables(policies)
+    # ``evidence`` comes before ``findings`` in the file: the tables are filled
+    # first, the rows made as they are written (never all in memory at once).
+    for f in findings:
+        tables.resource(f)
+        if f.evidence:
+            tables.evidence_of(f.evidence)
+    rest: dict[str, Any] = {
+        "schema_version": result.schema_version,
+        "scanner": dict(result.scanner),
+        "scan": dict(result.scan),
+        "policies": policies,
+        "resources": tables.resources,
+        "evidence": tables.evidence,
+        "evidence_items": tables.items,
+        "findings": map(tables.row, findings),
+        "errors": [e.to_dict() for e in sorted(result.errors, key=_error_sort_key)],
+        "waivers": dict(result.waivers),
+        "summary": counts,
+    }
+    keys = sorted(rest)
+    yield b"{\n"
+    for index, key in enumerate(keys):
+        yield _encode(key) + b":"
+        if key in _LINE_ARRAYS:
+            yield from _lines(map(_encode, rest[key]))
+        else:
+            yield _encode(rest[key])
+        yield b",\n" if index < len(keys) - 1 else b"\n}\n"
 
 
-def encode_chunk(chunk: str) -> bytes:
-    # backslashreplace only fires on lone surrogates, which can only sit inside
-    # JSON strings, where \udXXX is exactly the right escape.
-    return chunk.encode("utf-8", errors="backslashreplace")
+def _error_sort_key(e: CollectionError) -> tuple[str, ...]:
+    return (e.account, e.region, e.service, e.operation, e.error_code, e.message)
+
+
+class _Tables:
+    """The shared tables of one file, filled as the findings are turned into rows."""
+
+    def __init__(self, policies: Sequence[Mapping[str, Any]]) -> None:
+        self.policy_index = {str(p["id"]): i for i, p in enumerate(policies)}
+        self.policy_severity = {str(p["id"]): p.get("severity") for p in policies}
+        self.resources: list[_Resource] = []
+        self.resource_index: dict[tuple[str, str, str, str, str], int] = {}
+        # Two levels: distinct evidence items, and distinct lists of them.
+        self.items: list[msgspec.Raw] = []
+        self.item_index: dict[bytes, int] = {}
+        self.evidence: list[tuple[int, ...]] = []
+        self.evidence_index: dict[tuple[int, ...], int] = {}
+        # Evaluation shares evidence tuples and items between findings that saw
+        # the same thing: each is looked at once (ids stay valid: the findings
+        # outlive this object).
+        self.evidence_by_id: dict[int, int] = {}
+        self.item_by_id: dict[int, int] = {}
+
+    def resource(self, f: Finding) -> int:
+        key = (f.resource_id, f.resource_type, f.resource_name, f.account, f.region)
+        index = self.resource_index.get(key)
+        if index is None:
+            index = self.resource_index[key] = len(self.resources)
+            self.resources.append(_Resource(f.account, f.resource_id, f.resource_name, f.region,
+                                            f.resource_type))  # fmt: skip
+        return index
+
+    def row(self, f: Finding) -> _Row:
+        policy = self.policy_index.get(f.policy_id)
+        fingerprint = f.fingerprint
+        return _Row(
+            evidence=self.evidence_of(f.evidence) if f.evidence else None,
+            fingerprint=None if fingerprint == fingerprint_of(f.policy_id, f.resource_id)
+            else fingerprint,
+            message=f.message,
+            policy=policy,
+            policy_id=f.policy_id if policy is None else None,
+            reason=f.reason,
+            remediation=dict(f.remediation) if f.remediation else None,
+            resource=self.resource(f),
+            severity=None if self.policy_severity.get(f.policy_id) == f.severity.value
+            else f.severity,
+            status=f.status,
+            waiver=dict(f.waiver) if f.waiver is not None else None,
+        )  # fmt: skip
+
+    def evidence_of(self, evidence: tuple[Evidence, ...]) -> int:
+        index = self.evidence_by_id.get(id(evidence))
+        if index is None:
+            key = tuple(map(self._item, evidence))
+            index = self.evidence_index.get(key)
+            if index is None:
+                index = self.evidence_index[key] = len(self.evidence)
+                self.evidence.append(key)
+            self.evidence_by_id[id(evidence)] = index
+        return index
+
+    def _item(self, item: Evidence) -> int:
+        index = self.item_by_id.get(id(item))
+        if index is None:
+            text = _encode(item)
+            index = self.item_index.get(text)
+            if index is None:
+                index = self.item_index[text] = len(self.items)
+                self.items.append(msgspec.Raw(text))
+            self.item_by_id[id(item)] = index
+        return index
+
+
+def _encode(value: Any) -> bytes:
+    try:
+        return _encoder.encode(value)
+    except UnicodeEncodeError:
+        # A lone surrogate (half a UTF-16 pair) in some string: msgspec refuses
+        # it; the stdlib writes it as the \udXXX escape JSON has for it.
+        text = json.dumps(
+            msgspec.to_builtins(value, enc_hook=_builtin, order="sorted"),
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        return text.encode("utf-8", errors="backslashreplace")
+
+
+def _lines(encoded: Iterator[bytes]) -> Iterator[bytes]:
+    """``[`` + one encoded item per line + ``]`` (``[]`` when empty)."""
+    first = True
+    while batch := list(islice(encoded, _CHUNK_ITEMS)):
+        yield (b"[\n" if first else b",\n") + b",\n".join(batch)
+        first = False
+    yield b"[]" if first else b"\n]"
 
 
 def result_bytes(result: ScanResult) -> bytes:
     """The whole file in memory (tests, digests); writing streams instead."""
-    return b"".join(encode_chunk(c) for c in result_chunks(result))
+    return b"".join(result_chunks(result))
 
 
 def write_result(result: ScanResult, path: Path | str) -> Path:
@@ -194,7 +295,7 @@ def write_result(result: ScanResult, path: Path | str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(target, FileMode.PRIVATE) as handle:
         for chunk in result_chunks(result):
-            handle.write(encode_chunk(chunk))
+            handle.write(chunk)
     return target
 
 
@@ -203,36 +304,47 @@ _HINT = "pass the results.json from the --output-dir of aurora-scan evaluate/sca
 
 
 @cache
-def _validator() -> DocumentValidator:
-    # The findings (a million at 10,000 clusters) are checked by a predicate
-    # compiled from the schema; everything else by jsonschema (schema_check.py).
-    return DocumentValidator(results_schema(), ["findings"])
+def _validator(major: str) -> DocumentValidator:
+    # The big arrays (a million findings at 10,000 clusters) are checked by a
+    # predicate compiled from the schema; everything else by jsonschema
+    # (schema_check.py).  Only for a file the typed decoding refused, or 1.x.
+    if major == "1":
+        return DocumentValidator(results_1_schema(), ["findings"])
+    return DocumentValidator(results_schema(), list(_BIG))
 
 
 def _major(version: str) -> str:
     return version.split(".", 1)[0]
 
 
+_READABLE_MAJORS = ("1", _major(RESULT_SCHEMA_VERSION))
+
+
 def validate_result_dict(data: Any, file: str = "results.json") -> None:
     """Raise a one-line UserInputError if ``data`` is not a results document.
 
-    The schema is the contract; a result of schema 1.0 (findings carrying
-    their policy's frameworks) is valid too.
+    The schema is the contract (``results.schema.json``; 1.x files against
+    ``results-1.schema.json``, a 1.0 finding carrying its policy's frameworks
+    included).
     """
     if not isinstance(data, dict) or "findings" not in data:
         raise _not_a_result(data, file)
     version = data.get("schema_version")
-    if isinstance(version, str) and _major(version) != _major(RESULT_SCHEMA_VERSION):
+    major = _major(version) if isinstance(version, str) else _major(RESULT_SCHEMA_VERSION)
+    if major not in _READABLE_MAJORS:
         # Never read a result of another format as if it were ours.
         raise UserInputError(
             f"results schema version {version} is not supported",
             file=file,
             location="$.schema_version",
-            expected=f"{_major(RESULT_SCHEMA_VERSION)}.x",
+            expected=" or ".join(f"{m}.x" for m in _READABLE_MAJORS),
             hint="re-render it with the aurora-scan version that wrote it, "
             "or evaluate the snapshot again with this one",
         )
-    found = _validator().first_error(data)
+    _raise_first_error(_validator(major).first_error(data), file)
+
+
+def _raise_first_error(found: tuple[Any, str] | None, file: str) -> None:
     if found is not None:
         error, where = found
         raise UserInputError(
@@ -281,8 +393,36 @@ def read_result_bytes(path: Path | str) -> bytes:
         ) from None
 
 
+_decoder = msgspec.json.Decoder(_Document)
+
+
 def parse_result(raw: bytes, file: str) -> ScanResult:
-    """Decode, validate and load the bytes of a results.json (any 1.x)."""
+    """Decode, validate and load the bytes of a results.json (2.x, or 1.x)."""
+    refused: Exception | None = None
+    try:
+        document: _Document | None = _decoder.decode(raw)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        document, refused = None, exc
+    if document is not None and _major(document.schema_version) == _READABLE_MAJORS[-1]:
+        return _load(document, file)
+    # A 1.x file, or one the typed decoding refused: the generic path finds the
+    # exact error (JSON syntax, NaN, lone surrogates, the schema's message).
+    data = _loads_generic(raw, file)
+    validate_result_dict(data, file)
+    if _major(str(data.get("schema_version"))) != "1":
+        # Valid by the schema, refused by the types (a rule only they state).
+        raise UserInputError(
+            f"not an aurora-scan result: {_short(str(refused))}",
+            file=file,
+            expected=EXPECTED,
+            hint="the file was edited or damaged; " + _HINT,
+        )
+    # Read as the current version (from_dict): whatever is written from it next
+    # is in this version's layout (a 1.0 finding's frameworks are dropped on load).
+    return ScanResult.from_dict(data)
+
+
+def _loads_generic(raw: bytes, file: str) -> Any:
     try:
         data = loads_finite(
             raw,
@@ -309,11 +449,159 @@ def parse_result(raw: bytes, file: str) -> ScanResult:
             "JSON nested too deeply", file=file, expected=EXPECTED, hint=_HINT
         ) from None
     reject_lone_surrogates(raw, data, file)
-    validate_result_dict(data, file)
-    # Read as the current 1.x: whatever is written from it next is in this
-    # version's layout (a 1.0 finding's frameworks are dropped on load).
-    data["schema_version"] = RESULT_SCHEMA_VERSION
-    return ScanResult.from_dict(data)
+    return data
+
+
+_EVIDENCE_KINDS = frozenset({"attr", "path", "no_path", "any_item", "missing"})
+_NO_REMEDIATION: dict[str, str] = {}  # shared by every finding without one, as in evaluation
+
+
+def _load(doc: _Document, file: str) -> ScanResult:
+    """The ScanResult of a typed-decoded 2.x file: the envelope checked by
+    jsonschema, then every finding joined with the tables it references."""
+    envelope = {f: getattr(doc, f) for f in doc.__struct_fields__}
+    envelope.update({name: [] for name in _BIG})
+    _raise_first_error(_validator(_READABLE_MAJORS[-1]).first_error(envelope), file)
+    # Checked for a known kind; the rest of each item is the condition's own record.
+    items = _evidence_items(doc.evidence_items, file)
+    try:
+        evidence = [tuple(items[i] for i in indexes) for indexes in doc.evidence]
+    except IndexError:
+        raise _bad_list(doc.evidence, len(items), file) from None
+    policies = [
+        (str(p["id"]), Severity(p["severity"]), f"{p['id']}|".encode()) for p in doc.policies
+    ]
+    try:
+        findings = _findings(doc, policies, evidence)
+    except (IndexError, ValueError):
+        raise _bad_row(doc, len(policies), len(evidence), file) from None
+    return ScanResult(
+        scan=ScanHeader(**doc.scan),  # type: ignore[typeddict-item]
+        policies=tuple(doc.policies),
+        findings=tuple(findings),
+        errors=tuple(CollectionError.from_dict(e) for e in doc.errors),
+        waivers=doc.waivers,
+        scanner=doc.scanner,
+    )
+
+
+def _findings(
+    doc: _Document,
+    policies: list[tuple[str, Severity, bytes]],
+    evidence: list[tuple[Evidence, ...]],
+) -> list[Finding]:
+    """The findings: the innermost loop of reading a file back (a million at 10k)."""
+    resources, sha256 = doc.resources, hashlib.sha256
+    out: list[Finding] = []
+    append, no_remediation = out.append, _NO_REMEDIATION
+    for row in doc.findings:
+        res = resources[row.resource]
+        if row.policy is not None and row.policy_id is None:
+            policy_id, severity, prefix = policies[row.policy]
+        elif row.policy_id is not None and row.policy is None and row.severity is not None:
+            policy_id, severity, prefix = row.policy_id, row.severity, f"{row.policy_id}|".encode()
+        else:
+            raise ValueError("a finding names its policy by index or by id (and its severity)")
+        if row.waiver is not None:
+            _check_waiver(row.waiver)
+        append(
+            Finding(
+                policy_id,
+                res.id,
+                res.type,
+                res.name,
+                res.account,
+                res.region,
+                row.status,
+                row.severity or severity,
+                row.message,
+                () if row.evidence is None else evidence[row.evidence],
+                row.remediation or no_remediation,
+                row.fingerprint or sha256(prefix + res.id.encode()).hexdigest(),
+                row.reason,
+                row.waiver,
+            )
+        )
+    return out
+
+
+def _evidence_items(items: list[dict[str, Any]], file: str) -> list[Evidence]:
+    for index, item in enumerate(items):
+        if item.get("kind") not in _EVIDENCE_KINDS:
+            raise UserInputError(
+                "not an aurora-scan result: an evidence item of unknown kind",
+                file=file,
+                location=f"$.evidence_items[{index}].kind",
+                expected=" or ".join(sorted(_EVIDENCE_KINDS)),
+                hint="the file was edited or damaged; " + _HINT,
+            )
+    # Checked for a known kind; the rest of each item is the condition's own record.
+    return cast(list[Evidence], items)
+
+
+def _bad_list(lists: list[list[int]], items: int, file: str) -> UserInputError:
+    where = next(i for i, indexes in enumerate(lists) if any(n >= items for n in indexes))
+    return UserInputError(
+        f"not an aurora-scan result: evidence list {where} references a missing item",
+        file=file,
+        location=f"$.evidence[{where}]",
+        expected=f"indexes into evidence_items (0-{items - 1})",
+        hint="the file was edited or damaged; " + _HINT,
+    )
+
+
+@cache
+def _waiver_validator() -> Any:
+    import jsonschema
+
+    schema = results_schema()
+    return jsonschema.Draft202012Validator({**schema["$defs"]["waiver"], "$defs": schema["$defs"]})
+
+
+def _check_waiver(waiver: dict[str, Any]) -> None:
+    if not _waiver_validator().is_valid(waiver):
+        raise ValueError("waiver")
+
+
+def _bad_waiver(waiver: dict[str, Any], index: int, file: str) -> UserInputError:
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_waiver_validator().iter_errors(waiver))
+    where = json_location(["findings", index, "waiver", *error.absolute_path])
+    return UserInputError(
+        f"not an aurora-scan result: {_short(error.message)}",
+        file=file,
+        location=where,
+        expected=expected_text(error) or "a waiver as results.schema.json $defs/waiver has it",
+        hint="the file was edited or damaged; " + _HINT,
+    )
+
+
+def _bad_row(doc: _Document, policies: int, evidence: int, file: str) -> UserInputError:
+    """The first finding that references outside a table or misses its policy."""
+    for i, row in enumerate(doc.findings):
+        problem = None
+        if row.resource >= len(doc.resources):
+            problem = ("resource", f"an index into resources (0-{len(doc.resources) - 1})")
+        elif row.evidence is not None and row.evidence >= evidence:
+            problem = ("evidence", f"an index into evidence (0-{evidence - 1})")
+        elif (row.policy is None) == (row.policy_id is None) or (
+            row.policy_id is not None and row.severity is None
+        ):
+            problem = ("policy", "either policy (an index) or policy_id with severity")
+        elif row.policy is not None and row.policy >= policies:
+            problem = ("policy", f"an index into policies (0-{policies - 1})")
+        elif row.waiver is not None and not _waiver_validator().is_valid(row.waiver):
+            return _bad_waiver(row.waiver, i, file)
+        if problem is not None:
+            return UserInputError(
+                f"not an aurora-scan result: finding {i} has a bad {problem[0]}",
+                file=file,
+                location=f"$.findings[{i}].{problem[0]}",
+                expected=problem[1],
+                hint="the file was edited or damaged; " + _HINT,
+            )
+    return _not_a_result(None, file)
 
 
 def read_result(path: Path | str) -> ScanResult:

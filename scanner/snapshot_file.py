@@ -187,7 +187,12 @@ def _parse(target: Path, raw: bytes) -> Snapshot:
             "JSON nested too deeply", file=str(target), expected="an aurora-scan snapshot"
         ) from None
     reject_lone_surrogates(raw, data, str(target))
-    if not isinstance(data, dict) or "schema_version" not in data or "resources" not in data:
+    if (
+        not isinstance(data, dict)
+        or "schema_version" not in data
+        or "resources" not in data
+        or "findings" in data  # a results.json (2.x has a resources table too)
+    ):
         raise UserInputError(
             "not an aurora-scan snapshot",
             file=str(target),

@@ -30,8 +30,10 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
-from typing import Any, NamedTuple, Protocol
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import msgspec
 
 from scanner import gc_pause
 from scanner.edges import build_graph
@@ -221,65 +223,6 @@ class Run:
         return cached
 
 
-class NewFinding(Protocol):
-    """The signature of ``new_finding``: Finding's fields, positional, in
-    declaration order (a test checks the names against the dataclass)."""
-
-    def __call__(
-        self,
-        policy_id: str,
-        resource_id: str,
-        resource_type: str,
-        resource_name: str,
-        account: str,
-        region: str,
-        status: Status,
-        severity: Severity,
-        message: str,
-        evidence: tuple[Evidence, ...],
-        remediation: Mapping[str, str],
-        fingerprint: str,
-        reason: str,
-        waiver: Mapping[str, Any] | None,
-        /,
-    ) -> Finding: ...
-
-
-def _finding_constructor() -> NewFinding:
-    """``new_finding(policy_id, resource_id, ..., waiver)``: a Finding from its
-    field values in declaration order, without the dataclass ``__init__``.
-
-    A frozen dataclass's ``__init__`` stores every field through
-    ``object.__setattr__``; at a million findings per large scan that was a
-    large share of evaluation.  The generated function fills an instance of a
-    private twin class with the same slots by plain attribute stores, then
-    moves it to Finding (CPython allows assigning ``__class__`` between
-    classes of identical slot layout).  What comes out is an ordinary Finding:
-    equal and hashable like one built by ``Finding(...)``, and frozen.
-    Only field names (identifiers) go into the generated source.
-    """
-    names = tuple(f.name for f in fields(Finding))
-    if getattr(Finding, "__slots__", None) != names:
-        raise TypeError("Finding must be a slotted dataclass with its fields as slots, in order")
-    twin = type("_FindingUnderConstruction", (), {"__slots__": names})
-    source = "\n".join(
-        [
-            f"def new_finding({', '.join(names)}):",
-            "    finding = _new(_Twin)",
-            *(f"    finding.{name} = {name}" for name in names),
-            "    finding.__class__ = Finding",
-            "    return finding",
-        ]
-    )
-    namespace: dict[str, Any] = {"_new": object.__new__, "_Twin": twin, "Finding": Finding}
-    exec(source, namespace)
-    constructor: NewFinding = namespace["new_finding"]
-    return constructor
-
-
-new_finding = _finding_constructor()
-
-
 def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
     policy, program = selected.policy, selected.program
     state = State(run.graph, _PLACEHOLDER, OpContext(now=run.now), run.scan_facts)
@@ -292,7 +235,7 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
     # fingerprint() inlined: the policy's half of the hashed text is encoded once.
     prefix = f"{policy.id}|".encode()
     sha256 = hashlib.sha256
-    make = new_finding
+    make = Finding  # its C constructor, positional in field order
     unknown = state.unknown
     for rtype in policy.resources:
         for resource, rid, type_, name, account, region, rid_bytes, _key in run.rows(rtype):
@@ -394,7 +337,7 @@ def _inherit(
     for rid, type_, name, account, region, rid_bytes in targets:
         if rid in out:
             continue
-        out[rid] = new_finding(
+        out[rid] = Finding(
             policy_id,
             rid,
             type_,
@@ -452,7 +395,7 @@ def _first_match(waivers: Iterable[Waiver], finding: Finding) -> Waiver | None:
 
 
 def _waived(finding: Finding, waiver: Waiver) -> Finding:
-    return replace(finding, status=Status.WAIVED, waiver=waiver.to_dict())
+    return msgspec.structs.replace(finding, status=Status.WAIVED, waiver=waiver.to_dict())
 
 
 # ----- the public entry point ----------------------------------------------------------

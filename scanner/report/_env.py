@@ -155,7 +155,7 @@ def text_env() -> jinja2.Environment:
 
 def write_chunks(
     path: Path,
-    chunks: Iterable[str],
+    chunks: Iterable[str] | Iterable[bytes],
     *,
     observe: Callable[[bytes], None] | None = None,
     mode: FileMode = FileMode.SHARED,
@@ -178,7 +178,8 @@ def write_chunks(
         buffer: list[bytes] = []
         pending = 0
         for chunk in chunks:
-            data = chunk.encode("utf-8", errors="backslashreplace")
+            # bytes: already encoded (results.json, by msgspec)
+            data = chunk if isinstance(chunk, bytes) else chunk.encode("utf-8", "backslashreplace")
             buffer.append(data)
             pending += len(data)
             if pending >= 1 << 20:

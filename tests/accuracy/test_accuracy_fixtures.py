@@ -14,7 +14,6 @@ botocore's output shapes (see that script).  These tests, all offline:
 from __future__ import annotations
 
 import functools
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from scanner.edges import build_graph
 from scanner.model import ScanResult, Snapshot, Status
 from scanner.policy.engine import evaluate
 from scanner.policy.loader import PolicySet, load_policies
+from scanner.result_file import read_result
 from scanner.shapes import DERIVED
 from scanner.snapshot_file import read_snapshot
 from scanner.vocabulary import RESOURCE_TYPES
@@ -196,7 +196,7 @@ def test_the_cli_evaluates_the_fixture(tmp_path: Path, capsys: pytest.CaptureFix
     out = capsys.readouterr()
     assert code == 1, out.err  # the fixture has FAILs at every severity
     assert "Traceback" not in out.err + out.out
-    written = json.loads((tmp_path / "results.json").read_text())
+    written = read_result(tmp_path / "results.json").to_dict()
     cli = {(f["policy_id"], f["resource_id"]): f["status"] for f in written["findings"]}
     api = {(f.policy_id, f.resource_id): f.status.value for f in result().findings}
     assert cli == api

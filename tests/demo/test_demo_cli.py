@@ -7,7 +7,6 @@ must not leak into this pytest worker), once per test session.
 from __future__ import annotations
 
 import builtins
-import json
 import os
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import pytest
 from scanner.cli import main
 from scanner.demo.summary import render_summary, severity_table, top_failing
 from scanner.model import ExitCode, Finding, ScanResult, Severity, Status
+from scanner.result_file import read_result
 
 REPO = Path(__file__).resolve().parents[2]
 FIVE_FILES = ("results.json", "results.sarif", "report.html", "junit.xml", "summary.md")
@@ -66,7 +66,7 @@ def test_demo_writes_the_five_reports_and_exits_0(demo_run: DemoRun) -> None:
     assert proc.returncode == ExitCode.CLEAN, proc.stderr
     for name in FIVE_FILES:
         assert (out / name).stat().st_size > 0, name
-    results = json.loads((out / "results.json").read_text())
+    results = read_result(out / "results.json").to_dict()
     assert results["errors"] == []
     assert len(results["policies"]) == 47
 

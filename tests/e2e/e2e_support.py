@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scanner.result_file import read_result
+
 HERE = Path(__file__).parent
 REPO = HERE.parent.parent
 
@@ -39,7 +41,7 @@ class E2E:
 
     @property
     def results(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads((self.full_dir / "results.json").read_text())
+        data: dict[str, Any] = read_result(self.full_dir / "results.json").to_dict()
         return data
 
     def arn(self, name: str) -> str:

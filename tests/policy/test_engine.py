@@ -517,7 +517,7 @@ def test_default_config_is_read_from_the_working_directory(
         ]
     )
     assert code == 0, err
-    data = json.loads((tmp_path / "o" / "results.json").read_text())
+    data = read_result(tmp_path / "o" / "results.json").to_dict()
     assert {p["id"] for p in data["policies"]} == {
         "test.cluster.deletion_protection",
         "test.cluster.encrypted_with_cmk",

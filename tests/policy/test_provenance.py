@@ -21,6 +21,7 @@ from policy_helpers import CliResult
 from scanner.model import CollectionError, Resource, ScanResult, Snapshot, Status
 from scanner.policy.engine import evaluate
 from scanner.policy.loader import load_policies
+from scanner.result_file import read_result
 
 ACCOUNT = "111122223333"
 OTHER = "444455556666"  # the VPC owner's account in a shared VPC; never scanned here
@@ -324,7 +325,7 @@ def test_evaluate_cli_on_a_narrowed_snapshot_is_incomplete(
         ["evaluate", str(path), "--output-dir", str(out), "--format", "json", "--fail-on", "none"]
     )
     assert code == 3
-    data = json.loads((out / "results.json").read_text())
+    data = read_result(out / "results.json").to_dict()
     unknown = {
         f["policy_id"]
         for f in data["findings"]

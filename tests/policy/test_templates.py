@@ -1,18 +1,16 @@
-"""message / remediation.cli templates, and findings built without __init__."""
+"""message / remediation.cli templates, and findings built positionally as the engine does."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import inspect
 from typing import Any
 
+import msgspec
 import pytest
 
 from scanner.edges import build_graph
 from scanner.model import Finding, Severity, Status
 from scanner.policy.conditions import Compiler, State
-from scanner.policy.engine import NewFinding, new_finding
 from scanner.policy.operators import OpContext
 from scanner.policy.templates import compile_template
 from scanner.policy.testing import case_resources
@@ -61,7 +59,7 @@ def test_render(text: str, want: str) -> None:
     assert render(text, {"min_days": 7}) == want
 
 
-def test_new_finding_equals_the_dataclass() -> None:
+def test_positional_finding_equals_the_keyword_one() -> None:
     fields: dict[str, Any] = {
         "policy_id": "p",
         "resource_id": "r",
@@ -78,17 +76,14 @@ def test_new_finding_equals_the_dataclass() -> None:
         "reason": "",
         "waiver": None,
     }
-    assert list(fields) == list(Finding.__dataclass_fields__)
-    # The typed signature mypy checks callers against names the same fields.
-    signature = inspect.signature(NewFinding.__call__)
-    assert [n for n in signature.parameters if n != "self"] == list(fields)
-    fast = new_finding(*fields.values())
+    # The engine builds findings positionally, in this field order.
+    assert list(fields) == list(Finding.__struct_fields__)
+    fast = Finding(*fields.values())
     slow = Finding(**fields)
-    assert type(fast) is Finding
     assert fast == slow
     assert fast.to_dict() == slow.to_dict()
-    assert dataclasses.replace(fast, reason="r").reason == "r"
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    assert msgspec.structs.replace(fast, reason="r").reason == "r"
+    with pytest.raises(AttributeError):
         fast.reason = "changed"  # type: ignore[misc]
 
 

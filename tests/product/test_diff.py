@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
+import msgspec
 import pytest
 from product_fixtures import ACCOUNT_B, file_form, finding, hex_fp, policy, result
 
@@ -98,8 +98,8 @@ def test_duplicate_fingerprints_in_one_result_keep_the_failing_verdict() -> None
 def test_findings_without_fingerprints_fall_back_to_policy_and_resource() -> None:
     old = finding("x", F)
     new = finding("x", P)
-    stripped_old = dataclasses.replace(old, fingerprint="")
-    stripped_new = dataclasses.replace(new, fingerprint="")
+    stripped_old = msgspec.structs.replace(old, fingerprint="")
+    stripped_new = msgspec.structs.replace(new, fingerprint="")
     [entry] = diff_results(result([stripped_old]), result([stripped_new])).entries
     assert entry.category == "fixed"
 

@@ -25,6 +25,7 @@ from scanner.model import ExitCode, Snapshot, Status
 from scanner.policy.engine import evaluate
 from scanner.policy.loader import PolicySet, load_policies
 from scanner.report import render
+from scanner.result_file import read_result
 
 # moto warns that an injected error code is not in the STS error shapes: harmless.
 pytestmark = pytest.mark.filterwarnings("ignore:Exception.*does not match an error shape")
@@ -290,7 +291,7 @@ def test_scan_verb_with_accounts_and_a_denied_role_exits_incomplete(
             [*argv, "--output-dir", str(out), "--format", "json,sarif", "--fail-on", "none"]
         )
     assert code == ExitCode.INCOMPLETE
-    data = json.loads((out / "results.json").read_text())
+    data = read_result(out / "results.json").to_dict()
     assert data["scan"]["accounts"] == [ACCOUNT_B, ACCOUNT_DENIED]
     assert [(e["account"], e["operation"]) for e in data["errors"]] == [
         (ACCOUNT_DENIED, "AssumeRole")

@@ -35,6 +35,7 @@ from scanner.permissions import compute_permissions, required_resource_types
 from scanner.policy.config import Config
 from scanner.policy.engine import evaluate, select
 from scanner.policy.loader import PolicySet, load_policies
+from scanner.result_file import read_result
 
 # One listing, one augment (extra call per record) and one dependent (JSON protocol).
 REMOVED = ["rds:DescribeDBInstances", "rds:DescribeDBClusterSnapshotAttributes", "kms:DescribeKey"]
@@ -141,7 +142,7 @@ def test_the_scan_verb_under_exactly_the_printed_policy_is_complete(
     out = tmp_path / "out"
     argv = ["scan", "--region", REGION, "--endpoint-url", moto_url, "--quiet"]
     code = main([*argv, "--output-dir", str(out), "--format", "json"])
-    data = json.loads((out / "results.json").read_text())
+    data = read_result(out / "results.json").to_dict()
     assert data["errors"] == [], data["errors"]
     assert code in (ExitCode.CLEAN, ExitCode.FAILED)
 

@@ -10,7 +10,6 @@ read from DescribeDBClusterSnapshots, decided).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from scanner.derive import DERIVED_FROM
 from scanner.model import ExitCode, Status
 from scanner.permissions import CROSS_TYPE_FACTS
 from scanner.policy.engine import evaluate
+from scanner.result_file import read_result
 from scanner.vocabulary import AUGMENTED_FIELDS
 
 # moto warns that an injected error code is not in the service's error shapes.
@@ -113,7 +113,7 @@ def test_access_denied_on_one_operation_only_blinds_what_reads_it(
             ]
         )
     assert "Traceback" not in run.stderr
-    data = json.loads((out / "results.json").read_text())
+    data = read_result(out / "results.json").to_dict()
     errors = {(e["service"], e["operation"]) for e in data["errors"]}
     if not faults.total_injected():
         # The estate gives this call nothing to do (e.g. no cluster names a
@@ -123,8 +123,6 @@ def test_access_denied_on_one_operation_only_blinds_what_reads_it(
         assert errors == {(service, operation)}, errors
         # Nothing failed at the threshold (none): incomplete -> 3.
         assert run.code == ExitCode.INCOMPLETE, run.stderr
-
-    from scanner.result_file import read_result
 
     result = read_result(out / "results.json")
     readers = _readers(_compiled(policy_set), action, rtype, kind)

@@ -24,6 +24,7 @@ from scanner.collect.runner import CollectOptions, collect
 from scanner.errors import UserInputError
 from scanner.model import Status
 from scanner.policy.engine import evaluate
+from scanner.result_file import read_result
 
 FAST = {"connect_timeout": 1.0, "read_timeout": 2.0, "max_attempts": 2}
 
@@ -91,7 +92,7 @@ def test_a_server_dying_mid_scan_leaves_a_snapshot_that_says_so(
     out = tmp_path / "out"
     run = cli(["evaluate", str(output), "--output-dir", str(out), "--fail-on", "none"])
     assert run.code == 3, run.stderr
-    results = json.loads((out / "results.json").read_text())
+    results = read_result(out / "results.json").to_dict()
     assert results["errors"] and results["summary"]["errors"] == len(results["errors"])
     # What was collected before the death is judged (a record a listing returned
     # is complete); what the death left out is UNKNOWN, so nothing that is not
@@ -214,7 +215,7 @@ def test_the_moto_server_killed_mid_scan(estate: Any, tmp_path: Path, cli: Any) 
     out = tmp_path / "out"
     run = cli(["evaluate", str(output), "--output-dir", str(out), "--fail-on", "none"])
     assert run.code == 3, run.stderr
-    results = json.loads((out / "results.json").read_text())
+    results = read_result(out / "results.json").to_dict()
     assert len(results["errors"]) == len(data["errors"])
 
 

@@ -29,6 +29,7 @@ from scanner.collect.registry import LISTED
 from scanner.collect.runner import CollectOptions, collect
 from scanner.errors import UserInputError
 from scanner.policy.engine import evaluate
+from scanner.result_file import read_result
 
 DEAD = "eu-west-1"
 TIMEOUT = 1.0
@@ -167,7 +168,6 @@ def test_the_cli_scan_of_a_hanging_region_ends_within_its_timeouts(
     estate: Any, tmp_path: Path, run_cli: Any
 ) -> None:
     """``aurora-scan scan`` with --connect-timeout/--read-timeout: a gap, exit 3, bounded."""
-    import json
 
     with FaultProxy(estate.url, regions={DEAD: "hang"}) as proxy:
         started = time.monotonic()
@@ -199,7 +199,7 @@ def test_the_cli_scan_of_a_hanging_region_ends_within_its_timeouts(
         elapsed = time.monotonic() - started
     assert run.code == 3, run.stderr[-2000:]
     assert "Traceback" not in run.stderr
-    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    results = read_result(tmp_path / "out" / "results.json").to_dict()
     assert {e["region"] for e in results["errors"]} == {DEAD}
     assert {f["region"] for f in results["findings"]} == {REGION}
     # Process start-up and the live region, plus one wave of dead calls.

@@ -24,6 +24,7 @@ import yaml
 from moto_helpers import REGION, seed_estate
 
 from scanner.collect.runner import CollectOptions, collect
+from scanner.result_file import read_result
 from scanner.snapshot_file import write_snapshot
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "report"))
@@ -130,7 +131,7 @@ def reports(moto_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 def test_json_keeps_the_values_exactly(reports: Path) -> None:
-    data = json.loads((reports / "results.json").read_text(encoding="utf-8"))
+    data = read_result(reports / "results.json").to_dict()
     hostile = [
         f
         for f in data["findings"]

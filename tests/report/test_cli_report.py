@@ -12,6 +12,7 @@ from report_factory import POLICIES, clean_result, finding, rich_result
 from scanner.cli import main
 from scanner.model import ScanResult, Status
 from scanner.report import render
+from scanner.result_file import read_result
 
 
 def saved(result: ScanResult, tmp_path: Path) -> Path:
@@ -86,7 +87,7 @@ def test_every_format_and_default_output_dir(tmp_path: Path) -> None:
     names = sorted(p.name for p in path.parent.iterdir())
     assert names == ["junit.xml", "report.html", "results.json", "results.sarif", "summary.md"]
     # Re-rendering results.json over itself changes nothing.
-    assert json.loads(path.read_text(encoding="utf-8")) == rich_result().to_dict()
+    assert read_result(path).to_dict() == rich_result().to_dict()
 
 
 def test_include_waived_flag(tmp_path: Path) -> None:

@@ -1,15 +1,18 @@
 """Reading results.json (and snapshots) back: fast validation, same errors, old versions.
 
-The big arrays are checked by a predicate compiled from the published schema
-(scanner/schema_check.py); only a rejected item goes to jsonschema.  These
-cases break the 50,000th item in each way the schema forbids and check the
-error names the file, the JSON location, what was expected and a hint, and
-says exactly what full jsonschema validation says.
+results.json 2.0 is decoded by msgspec into typed structs; a file it refuses
+goes through the generic path, where the big arrays are checked by a
+predicate compiled from the published schema (scanner/schema_check.py) and
+only a rejected item goes to jsonschema.  These cases break the 50,000th item
+in each way the schema forbids and check the error names the file, the JSON
+location, what was expected and a hint, and says exactly what full jsonschema
+validation says.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -63,17 +66,16 @@ def _drop(key: str) -> Callable[[dict[str, Any]], Any]:
 
 
 WAIVER = {"policy": "p", "resource": "r", "reason": "x", "owner": "o", "expires": "2030-01-01"}
-# (mutation of one finding, location under findings[i], words of the expectation)
+# (mutation of one finding line, location under findings[i], words of the expectation)
 CASES: dict[str, tuple[Callable[[dict[str, Any]], Any], str, str]] = {
     "missing-key": (_drop("status"), "", "an object with the keys"),
     "wrong-enum": (_set("status", "BROKEN"), ".status", "one of PASS, FAIL"),
     "wrong-severity-type": (_set("severity", 3), ".severity", "one of critical"),
-    "wrong-type": (_set("account", 123456789012), ".account", "a string"),
+    "wrong-type": (_set("resource", "arn:aws:rds:x"), ".resource", "an integer"),
     "null-message": (_set("message", None), ".message", "a string"),
     "bad-fingerprint": (_set("fingerprint", "not-hex"), ".fingerprint", "text matching"),
     "unknown-key": (_set("colour", "red"), "", "only the keys"),
-    "evidence-without-kind": (_set("evidence", [{"attr": "x"}]), ".evidence[0]", "keys kind"),
-    "evidence-not-list": (_set("evidence", {"kind": "attr"}), ".evidence", "an array"),
+    "evidence-not-index": (_set("evidence", [{"kind": "attr"}]), ".evidence", "an integer"),
     "remediation-not-text": (_set("remediation", {"cli": 1}), ".remediation.cli", "a string"),
     "waiver-incomplete": (
         _set("waiver", {k: v for k, v in WAIVER.items() if k != "owner"}),
@@ -112,17 +114,84 @@ def test_a_bad_50000th_finding_is_one_clear_error(case: str, big: dict[str, Any]
     assert full.message[:150] in err.problem
 
 
+@pytest.mark.parametrize("case", ["wrong-enum", "wrong-type", "unknown-key", "waiver-bad-date"])
+def test_read_result_gives_the_schema_error_the_typed_decoding_refused(
+    case: str, tmp_path: Path
+) -> None:
+    mutate, suffix, expected = CASES[case]
+    data = json.loads(result_bytes(rich_result()))
+    data["findings"][1] = mutate(data["findings"][1])
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(data))
+    err = _error(read_result, path)
+    assert err.location == f"$.findings[1]{suffix}"
+    assert expected in (err.expected or "") and err.hint
+
+
+@pytest.mark.parametrize(
+    ("where", "mutate", "location"),
+    [
+        ("findings", _set("resource", 10**6), "$.findings[1].resource"),
+        ("findings", _set("policy", 10**6), "$.findings[1].policy"),
+        ("findings", _set("evidence", 10**6), "$.findings[1].evidence"),
+        ("findings", _drop("policy"), "$.findings[1]"),
+        ("evidence", lambda e: [*e, 10**6], "$.evidence[1]"),
+    ],
+)
+def test_a_reference_outside_its_table_is_one_clear_error(
+    where: str, mutate: Callable[[Any], Any], location: str, tmp_path: Path
+) -> None:
+    data = json.loads(result_bytes(rich_result()))
+    data[where][1] = mutate(data[where][1])
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(data))
+    err = _error(read_result, path)
+    assert (err.location or "").startswith(location)
+    assert err.expected and err.hint
+
+
+def test_read_back_is_the_result_that_was_written(tmp_path: Path) -> None:
+    for result in (rich_result(), synthetic_result(20)):
+        path = write_result(result, tmp_path / "results.json")
+        loaded = read_result(path)
+        assert list(loaded.findings) == sorted(result.findings, key=lambda f: f.sort_key)
+        assert loaded.to_dict() == result.to_dict()
+        assert result_bytes(loaded) == path.read_bytes()
+
+
+def test_shared_data_is_written_once() -> None:
+    result = synthetic_result(20)
+    data = json.loads(result_bytes(result))
+    assert data["schema_version"] == RESULT_SCHEMA_VERSION == "2.0"
+    identities = {(f.resource_id, f.resource_type, f.resource_name, f.account, f.region)
+                  for f in result.findings}  # fmt: skip
+    assert len(data["resources"]) == len(identities)
+    assert {(r["id"], r["type"], r["name"], r["account"], r["region"])
+            for r in data["resources"]} == identities  # fmt: skip
+    for table in ("evidence", "evidence_items"):
+        lines = [json.dumps(item, sort_keys=True) for item in data[table]]
+        assert len(lines) == len(set(lines)), table
+    assert len(data["evidence"]) < len(data["findings"])
+    for row in data["findings"]:
+        # No copy of the resource, the policy's severity or the derived fingerprint.
+        assert not {"resource_id", "account", "region", "fingerprint", "severity"} & set(row)
+        assert isinstance(row["resource"], int) and isinstance(row["policy"], int)
+
+
 def test_the_predicate_is_compiled_and_agrees_with_jsonschema() -> None:
-    assert _validator().fully_compiled()
+    assert _validator("2").fully_compiled()
+    assert _validator("1").fully_compiled()
     assert snapshot_validator().fully_compiled()
     schema = results_schema()
     predicate = compile_predicate(schema["properties"]["findings"]["items"], schema)
     full = jsonschema.Draft202012Validator(schema)
-    for f in rich_result().to_dict()["findings"]:
+    written = json.loads(result_bytes(rich_result()))
+    assert full.is_valid(written)
+    for f in written["findings"]:
         assert predicate(f), f
-        assert full.is_valid({**rich_result().to_dict(), "findings": [f]})
+        assert full.is_valid({**written, "findings": [f]})
     # Values a naive check would let through.
-    sample = rich_result().to_dict()["findings"][0]
+    sample = written["findings"][0]
     for mutate in (_set("status", True), _set("evidence", "attr"), _set("waiver", [])):
         bad = mutate(dict(sample))
         assert not predicate(bad)
@@ -136,7 +205,7 @@ def test_a_valid_big_result_reads_back_fast(big: dict[str, Any], tmp_path: Path)
 
 def _v1_0(result: ScanResult) -> dict[str, Any]:
     """The same result as schema 1.0 wrote it: policy frameworks on every finding."""
-    data = json.loads(result_bytes(result))
+    data = result.to_dict()
     data["schema_version"] = "1.0"
     frameworks = {p["id"]: p.get("frameworks", []) for p in data["policies"]}
     for f in data["findings"]:
@@ -161,9 +230,16 @@ def test_a_1_0_result_still_reports_diffs_and_merges(tmp_path: Path) -> None:
     assert main(["merge", str(old), str(new), "--output-dir", str(merged)]) != 2
 
 
+def test_a_1_1_result_reads_as_it_was(tmp_path: Path) -> None:
+    result = rich_result()
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(result.to_dict()))  # the expanded layout 1.1 files hold
+    assert result.to_dict()["schema_version"] == "1.1"
+    assert result_bytes(read_result(old)) == result_bytes(result)
+
+
 def test_results_are_written_without_frameworks_on_findings() -> None:
     data = json.loads(result_bytes(rich_result()))
-    assert data["schema_version"] == RESULT_SCHEMA_VERSION == "1.1"
     assert all("frameworks" not in f for f in data["findings"])
     assert any(p["frameworks"] for p in data["policies"])
 
@@ -204,9 +280,9 @@ def test_wrong_files_say_what_was_expected_and_what_to_do(tmp_path: Path) -> Non
         err = _error(read, tmp_path / "missing.json")
         assert "not found" in err.problem and err.expected and err.hint
     other = tmp_path / "other.json"
-    other.write_text(json.dumps({**json.loads(results.read_text()), "schema_version": "2.0"}))
+    other.write_text(json.dumps({**json.loads(results.read_text()), "schema_version": "3.0"}))
     err = _error(read_result, other)
-    assert err.location == "$.schema_version" and err.expected == "1.x"
+    assert err.location == "$.schema_version" and err.expected == "1.x or 2.x"
 
     err = _error(read_snapshot, results)
     assert err.expected and "aurora-scan report" in (err.hint or "")
@@ -264,19 +340,24 @@ def test_a_bad_50000th_snapshot_resource(
     assert snapshot_schema()["properties"]["resources"]
 
 
-def test_the_fast_finding_encoder_writes_what_json_dumps_writes() -> None:
-    import dataclasses
+def test_odd_values_are_written_as_json_writes_them() -> None:
     from types import MappingProxyType
 
-    from scanner.result_file import _encode, finding_json
+    import msgspec
 
     findings = list(rich_result().findings)
-    odd = dataclasses.replace(
+    message = 'lone \ud800 surrogate, \u2028 separator, \x00 nul, "quotes" </script>'
+    evidence = {"kind": "attr", "observed": [1.5, None, {"b": 1, "a": 2}]}
+    odd = msgspec.structs.replace(
         findings[0],
-        message='lone \ud800 surrogate, \u2028 separator, \x00 nul, "quotes" </script>',
-        evidence=(MappingProxyType({"kind": "attr", "observed": [1.5, None, {"b": 1, "a": 2}]}),),
+        message=message,
+        evidence=(MappingProxyType(evidence),),  # type: ignore[arg-type]
         remediation=MappingProxyType({"text": "t", "cli": "c"}),
         waiver=MappingProxyType(WAIVER),
     )
-    for f in [*findings, odd]:
-        assert finding_json(f) == _encode(f.to_dict())
+    result = dataclasses.replace(rich_result(), findings=(odd, *findings[1:]))
+    data = json.loads(result_bytes(result))
+    row = next(r for r in data["findings"] if r["message"] == message)
+    assert row["remediation"] == {"text": "t", "cli": "c"} and row["waiver"] == WAIVER
+    items = [data["evidence_items"][i] for i in data["evidence"][row["evidence"]]]
+    assert items == [evidence]

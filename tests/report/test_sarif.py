@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import msgspec
 import pytest
 from github_rules import check_file, uri_problem
 from report_factory import (
@@ -174,7 +175,7 @@ def test_more_than_25000_results_keeps_the_most_severe(tmp_path: Path) -> None:
     low, crit = POLICIES[4], POLICIES[0]  # short titles: keep the fixture small
     findings = [finding(low, f"low-{i}", Status.FAIL) for i in range(MAX_RESULTS)]
     findings += [finding(crit, f"crit-{i}", Status.FAIL) for i in range(20)]
-    findings = [dataclasses.replace(f, evidence=()) for f in findings]
+    findings = [msgspec.structs.replace(f, evidence=()) for f in findings]
     result = ScanResult(scan=rich_result().scan, policies=tuple(POLICIES), findings=tuple(findings))
     run = produce(result, tmp_path)["runs"][0]
     assert len(run["results"]) == MAX_RESULTS

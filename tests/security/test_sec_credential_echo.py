@@ -22,6 +22,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
+from scanner.result_file import read_result
+
 # The fault proxy and the canary credentials live with the reliability tests:
 # imported from there, not copied, whichever test directories this run collects.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reliability"))
@@ -154,7 +156,7 @@ def test_echoed_credentials_are_masked_everywhere(
     echoed = [e for e in errors if e["operation"] == "DescribeDBClusters"]
     assert echoed and all("***" in e["message"] for e in echoed), errors
     # The command line in the evidence header names the endpoint, password masked.
-    command_line = json.loads((out / "results.json").read_text())["scan"]["command_line"]
+    command_line = read_result(out / "results.json").to_dict()["scan"]["command_line"]
     assert f"http://scanner:***@127.0.0.1:{echoing_endpoint.port}" in command_line
 
 

@@ -32,6 +32,8 @@ from typing import Any
 
 import pytest
 
+from scanner.result_file import read_result
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reliability"))
 
 from faults import FaultProxy, HangingListener, _forward, _read_request, _split_response, _with_body
@@ -185,7 +187,7 @@ def test_a_dripping_endpoint_ends_at_the_deadline_with_every_output(
     assert run.returncode == 3, run.stderr
     for name in FORMATS.values():
         assert (out / name).stat().st_size > 0, name
-    results = json.loads((out / "results.json").read_text())
+    results = read_result(out / "results.json").to_dict()
     late = [e for e in results["errors"] if e["error_code"] == "DeadlineExceeded"]
     assert [(e["service"], e["operation"], e["region"]) for e in late] == [
         ("rds", OPERATION, REGION)

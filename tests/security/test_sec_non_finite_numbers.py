@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from sec_support import cli_subprocess
 
+from scanner.result_file import read_result
+
 OUTER_TIMEOUT = 60
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
@@ -107,7 +109,7 @@ def test_the_world_open_cluster_fails_with_a_real_port(tmp_path: Path, config: P
         tmp_path,
     )
     assert proc.returncode == 1, proc.stderr
-    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    results = read_result(tmp_path / "out" / "results.json").to_dict()
     assert [f["status"] for f in results["findings"] if f["policy_id"] == POLICY] == ["FAIL"]
 
 

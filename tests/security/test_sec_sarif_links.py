@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from sec_outputs_support import run_cli, write_result
 
@@ -25,11 +26,10 @@ UNESCAPED = re.compile(r"(?<!\\)[\[\]]")
 
 @pytest.fixture
 def sarif(tmp_path: Path) -> dict[str, Any]:
-    import dataclasses
 
     from product_fixtures import finding, result
 
-    failing = dataclasses.replace(
+    failing = msgspec.structs.replace(
         finding("c1", Status.FAIL, message=f"tag Owner is {LINK}"),
         resource_name=f"db-{LINK}",
     )

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from sec_outputs_support import HOSTILE_NAME, UNSAFE_CHARS, run_cli, write_result
 
@@ -22,12 +23,11 @@ from scanner.model import Status
 @pytest.fixture
 def hostile_results(tmp_path: Path) -> tuple[Path, Path]:
     """OLD passes, NEW fails, on a cluster whose name is an escape-sequence attack."""
-    import dataclasses
 
     from product_fixtures import finding, result
 
     old = finding("c1", Status.PASS)
-    new = dataclasses.replace(
+    new = msgspec.structs.replace(
         finding("c1", Status.FAIL, message=f"cluster {HOSTILE_NAME} is not encrypted"),
         resource_name=HOSTILE_NAME,
     )
