@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from itertools import islice
@@ -92,11 +93,11 @@ class _Row(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fiel
     policy: _Index | None = None
     policy_id: str | None = None
     reason: str = ""
-    remediation: dict[str, str] | None = None
+    remediation: Mapping[str, str] | None = None
     resource: _Index
     severity: Severity | None = None
     status: Status
-    waiver: dict[str, Any] | None = None
+    waiver: Mapping[str, Any] | None = None
 
 
 class _Document(msgspec.Struct, forbid_unknown_fields=True):
@@ -136,11 +137,6 @@ def _builtin(value: Any) -> Any:
 _encoder = msgspec.json.Encoder(enc_hook=_builtin, order="sorted")
 
 
-def fingerprint_of(policy_id: str, resource_id: str) -> str:
-    """A finding's default fingerprint (``scanner.policy.engine.fingerprint``)."""
-    return hashlib.sha256(f"{policy_id}|{resource_id}".encode()).hexdigest()
-
-
 # ----- writing -----------------------------------------------------------------
 
 
@@ -155,13 +151,10 @@ def result_chunks(result: ScanResult, view: Any = None) -> Iterator[bytes]:
     else:
         counts, findings = result.counts(), sorted(result.findings, key=_SORT_KEY)
     policies = sorted((dict(p) for p in result.policies), key=lambda p: str(p["id"]))
-    tables = _Tables(policies)
+    tables = _Tables()
     # ``evidence`` comes before ``findings`` in the file: the tables are filled
     # first, the rows made as they are written (never all in memory at once).
-    for f in findings:
-        tables.resource(f)
-        if f.evidence:
-            tables.evidence_of(f.evidence)
+    refs = tables.add(findings)
     rest: dict[str, Any] = {
         "schema_version": result.schema_version,
         "scanner": dict(result.scanner),
@@ -170,7 +163,7 @@ def result_chunks(result: ScanResult, view: Any = None) -> Iterator[bytes]:
         "resources": tables.resources,
         "evidence": tables.evidence,
         "evidence_items": tables.items,
-        "findings": map(tables.row, findings),
+        "findings": _rows(findings, refs, policies),
         "errors": [e.to_dict() for e in sorted(result.errors, key=_error_sort_key)],
         "waivers": dict(result.waivers),
         "summary": counts,
@@ -180,7 +173,7 @@ def result_chunks(result: ScanResult, view: Any = None) -> Iterator[bytes]:
     for index, key in enumerate(keys):
         yield _encode(key) + b":"
         if key in _LINE_ARRAYS:
-            yield from _lines(map(_encode, rest[key]))
+            yield from _lines(iter(rest[key]))
         else:
             yield _encode(rest[key])
         yield b",\n" if index < len(keys) - 1 else b"\n}\n"
@@ -191,13 +184,10 @@ def _error_sort_key(e: CollectionError) -> tuple[str, ...]:
 
 
 class _Tables:
-    """The shared tables of one file, filled as the findings are turned into rows."""
+    """The shared tables of one file: resource identities, evidence lists and items."""
 
-    def __init__(self, policies: Sequence[Mapping[str, Any]]) -> None:
-        self.policy_index = {str(p["id"]): i for i, p in enumerate(policies)}
-        self.policy_severity = {str(p["id"]): p.get("severity") for p in policies}
+    def __init__(self) -> None:
         self.resources: list[_Resource] = []
-        self.resource_index: dict[tuple[str, str, str, str, str], int] = {}
         # Two levels: distinct evidence items, and distinct lists of them.
         self.items: list[msgspec.Raw] = []
         self.item_index: dict[bytes, int] = {}
@@ -206,46 +196,38 @@ class _Tables:
         # Evaluation shares evidence tuples and items between findings that saw
         # the same thing: each is looked at once (ids stay valid: the findings
         # outlive this object).
-        self.evidence_by_id: dict[int, int] = {}
         self.item_by_id: dict[int, int] = {}
 
-    def resource(self, f: Finding) -> int:
-        key = (f.resource_id, f.resource_type, f.resource_name, f.account, f.region)
-        index = self.resource_index.get(key)
-        if index is None:
-            index = self.resource_index[key] = len(self.resources)
-            self.resources.append(_Resource(f.account, f.resource_id, f.resource_name, f.region,
-                                            f.resource_type))  # fmt: skip
-        return index
-
-    def row(self, f: Finding) -> _Row:
-        policy = self.policy_index.get(f.policy_id)
-        fingerprint = f.fingerprint
-        return _Row(
-            evidence=self.evidence_of(f.evidence) if f.evidence else None,
-            fingerprint=None if fingerprint == fingerprint_of(f.policy_id, f.resource_id)
-            else fingerprint,
-            message=f.message,
-            policy=policy,
-            policy_id=f.policy_id if policy is None else None,
-            reason=f.reason,
-            remediation=dict(f.remediation) if f.remediation else None,
-            resource=self.resource(f),
-            severity=None if self.policy_severity.get(f.policy_id) == f.severity.value
-            else f.severity,
-            status=f.status,
-            waiver=dict(f.waiver) if f.waiver is not None else None,
-        )  # fmt: skip
-
-    def evidence_of(self, evidence: tuple[Evidence, ...]) -> int:
-        index = self.evidence_by_id.get(id(evidence))
-        if index is None:
-            key = tuple(map(self._item, evidence))
-            index = self.evidence_index.get(key)
+    def add(self, findings: Sequence[Finding]) -> tuple[array[int], array[int]]:
+        """Each finding's resource and evidence index (-1: none), tables filled on the way."""
+        resource_of, evidence_of = array("i"), array("i")
+        resource_index: dict[tuple[str, str, str, str, str], int] = {}
+        evidence_by_id: dict[int, int] = {}
+        resources = self.resources
+        for f in findings:
+            key = (f.resource_id, f.resource_type, f.resource_name, f.account, f.region)
+            index = resource_index.get(key)
             if index is None:
-                index = self.evidence_index[key] = len(self.evidence)
-                self.evidence.append(key)
-            self.evidence_by_id[id(evidence)] = index
+                index = resource_index[key] = len(resources)
+                resources.append(_Resource(f.account, f.resource_id, f.resource_name, f.region,
+                                           f.resource_type))  # fmt: skip
+            resource_of.append(index)
+            evidence = f.evidence
+            if evidence:
+                index = evidence_by_id.get(id(evidence))
+                if index is None:
+                    index = evidence_by_id[id(evidence)] = self._list(evidence)
+                evidence_of.append(index)
+            else:
+                evidence_of.append(-1)
+        return resource_of, evidence_of
+
+    def _list(self, evidence: tuple[Evidence, ...]) -> int:
+        key = tuple(map(self._item, evidence))
+        index = self.evidence_index.get(key)
+        if index is None:
+            index = self.evidence_index[key] = len(self.evidence)
+            self.evidence.append(key)
         return index
 
     def _item(self, item: Evidence) -> int:
@@ -258,6 +240,44 @@ class _Tables:
                 self.items.append(msgspec.Raw(text))
             self.item_by_id[id(item)] = index
         return index
+
+
+def _rows(
+    findings: Sequence[Finding],
+    refs: tuple[array[int], array[int]],
+    policies: Sequence[Mapping[str, Any]],
+) -> Iterator[_Row]:
+    """The ``findings`` lines: the innermost loop of writing (a million at 10k)."""
+    by_id = {str(p["id"]): (i, _severity(p.get("severity"))) for i, p in enumerate(policies)}
+    sha256, current = hashlib.sha256, None
+    policy, severity, prefix = None, None, b""
+    for f, resource, evidence in zip(findings, *refs, strict=True):
+        if f.policy_id != current:
+            current = f.policy_id
+            policy, severity = by_id.get(current, (None, None))
+            prefix = f"{current}|".encode()
+        fingerprint = f.fingerprint
+        yield _Row(
+            evidence=None if evidence < 0 else evidence,
+            fingerprint=None if fingerprint == sha256(prefix + f.resource_id.encode()).hexdigest()
+            else fingerprint,
+            message=f.message,
+            policy=policy,
+            policy_id=None if policy is not None else current,
+            reason=f.reason,
+            remediation=f.remediation or None,
+            resource=resource,
+            severity=None if f.severity is severity else f.severity,
+            status=f.status,
+            waiver=f.waiver,
+        )  # fmt: skip
+
+
+def _severity(value: Any) -> Severity | None:
+    return Severity(value) if value in _SEVERITIES else None
+
+
+_SEVERITIES = frozenset(s.value for s in Severity)
 
 
 def _encode(value: Any) -> bytes:
@@ -275,11 +295,15 @@ def _encode(value: Any) -> bytes:
         return text.encode("utf-8", errors="backslashreplace")
 
 
-def _lines(encoded: Iterator[bytes]) -> Iterator[bytes]:
+def _lines(items: Iterator[Any]) -> Iterator[bytes]:
     """``[`` + one encoded item per line + ``]`` (``[]`` when empty)."""
-    first = True
-    while batch := list(islice(encoded, _CHUNK_ITEMS)):
-        yield (b"[\n" if first else b",\n") + b",\n".join(batch)
+    first, encode = True, _encoder.encode
+    while batch := list(islice(items, _CHUNK_ITEMS)):
+        try:
+            encoded = list(map(encode, batch))
+        except UnicodeEncodeError:
+            encoded = list(map(_encode, batch))
+        yield (b"[\n" if first else b",\n") + b",\n".join(encoded)
         first = False
     yield b"[]" if first else b"\n]"
 
@@ -491,35 +515,44 @@ def _findings(
     evidence: list[tuple[Evidence, ...]],
 ) -> list[Finding]:
     """The findings: the innermost loop of reading a file back (a million at 10k)."""
-    resources, sha256 = doc.resources, hashlib.sha256
+    # Per resource once: its identity as a Finding holds it, and the id's bytes
+    # (the resource half of the fingerprint's hashed text).
+    resources = [(r.id, r.type, r.name, r.account, r.region, r.id.encode()) for r in doc.resources]
+    sha256, no_remediation, no_evidence = hashlib.sha256, _NO_REMEDIATION, ()
     out: list[Finding] = []
-    append, no_remediation = out.append, _NO_REMEDIATION
+    append = out.append
     for row in doc.findings:
-        res = resources[row.resource]
-        if row.policy is not None and row.policy_id is None:
-            policy_id, severity, prefix = policies[row.policy]
-        elif row.policy_id is not None and row.policy is None and row.severity is not None:
-            policy_id, severity, prefix = row.policy_id, row.severity, f"{row.policy_id}|".encode()
+        rid, rtype, name, account, region, rid_bytes = resources[row.resource]
+        index, severity = row.policy, row.severity
+        if index is not None and row.policy_id is None:
+            policy_id, policy_severity, prefix = policies[index]
+        elif row.policy_id is not None and index is None and severity is not None:
+            policy_id, policy_severity, prefix = (
+                row.policy_id,
+                severity,
+                f"{row.policy_id}|".encode(),
+            )
         else:
             raise ValueError("a finding names its policy by index or by id (and its severity)")
-        if row.waiver is not None:
-            _check_waiver(row.waiver)
+        waiver, evidence_index, fingerprint = row.waiver, row.evidence, row.fingerprint
+        if waiver is not None:
+            _check_waiver(waiver)
         append(
             Finding(
                 policy_id,
-                res.id,
-                res.type,
-                res.name,
-                res.account,
-                res.region,
+                rid,
+                rtype,
+                name,
+                account,
+                region,
                 row.status,
-                row.severity or severity,
+                severity or policy_severity,
                 row.message,
-                () if row.evidence is None else evidence[row.evidence],
+                no_evidence if evidence_index is None else evidence[evidence_index],
                 row.remediation or no_remediation,
-                row.fingerprint or sha256(prefix + res.id.encode()).hexdigest(),
+                fingerprint or sha256(prefix + rid_bytes).hexdigest(),
                 row.reason,
-                row.waiver,
+                waiver,
             )
         )
     return out
@@ -558,12 +591,12 @@ def _waiver_validator() -> Any:
     return jsonschema.Draft202012Validator({**schema["$defs"]["waiver"], "$defs": schema["$defs"]})
 
 
-def _check_waiver(waiver: dict[str, Any]) -> None:
+def _check_waiver(waiver: Mapping[str, Any]) -> None:
     if not _waiver_validator().is_valid(waiver):
         raise ValueError("waiver")
 
 
-def _bad_waiver(waiver: dict[str, Any], index: int, file: str) -> UserInputError:
+def _bad_waiver(waiver: Mapping[str, Any], index: int, file: str) -> UserInputError:
     from jsonschema.exceptions import best_match
 
     error = best_match(_waiver_validator().iter_errors(waiver))
