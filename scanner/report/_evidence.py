@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from json import encoder as json_encoder
 from typing import Any
 
-# What json.dumps(value, sort_keys=True, default=str) builds on every call,
-# built once: (value, 0) -> [text].  Arguments: markers, default, string
-# encoder, indent, key and item separators, sort_keys, skipkeys, allow_nan.
-_make = getattr(json_encoder, "c_make_encoder", None)
-_c_encode = (
-    _make(None, str, json_encoder.encode_basestring_ascii, None, ": ", ", ", True, False, True)
-    if _make is not None
-    else None
-)
+# json.dumps(value, sort_keys=True, default=str), its encoder object built once.
+_dumps = json.JSONEncoder(sort_keys=True, default=str).encode
 
 
 def value_text(value: Any, limit: int = 500) -> str:
@@ -34,10 +26,8 @@ def value_text(value: Any, limit: int = 500) -> str:
         text = "null"
     elif kind is int:
         text = int.__repr__(value)
-    elif _c_encode is not None:
-        text = "".join(_c_encode(value, 0))
     else:
-        text = json.dumps(value, sort_keys=True, default=str)
+        text = _dumps(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
