@@ -110,6 +110,7 @@ def measure(code: Path, snapshot: Path, work: Path, runs: int) -> dict[str, floa
         "results.json MB": results.stat().st_size / 1e6,
         "report.html MB": (out_dir / "report.html").stat().st_size / 1e6,
         "read s": statistics.median(r["inner"]["read"] for r in reads),
+        "read CPU s": statistics.median(r["inner"]["read cpu"] for r in reads),
         "read process s": statistics.median(r["wall"] for r in reads),
         "read peak RSS MiB": statistics.median(r["rss"] for r in reads),
     }

@@ -3,8 +3,9 @@
 Schema 2.0 (``scanner/results.schema.json``; docs/performance.md, "A compact
 results.json").  Data findings share is written once and referenced by
 index: ``resources`` holds each resource's identity (id, type, name, account,
-region), ``evidence`` each distinct evidence list, ``policies`` the policy
-(and so the severity); a finding is its policy, resource, status, message,
+region), ``evidence_items`` each distinct evidence item and ``evidence`` each
+distinct list of them (as item indexes), ``policies`` the policy (and so the
+severity); a finding is its policy, resource, status, message,
 evidence index and whatever differs from the defaults (``reason``,
 ``remediation``, ``waiver``; ``severity`` when not the policy's;
 ``fingerprint`` when not sha256 of ``policy_id|resource_id``).  At 10,000
@@ -13,8 +14,8 @@ clusters the 1.x layout, one self-contained object per finding, was 618 MB.
 The bytes are canonical and identical to what the ``json`` report format
 writes, so the same snapshot and policies always give a byte-identical file:
 top-level keys sorted, one per line; each item of the ``errors``,
-``evidence``, ``findings``, ``policies`` and ``resources`` arrays one compact
-line, keys sorted; UTF-8 with a trailing newline.  msgspec encodes, and
+``evidence``, ``evidence_items``, ``findings``, ``policies`` and ``resources``
+arrays one compact line, keys sorted; UTF-8 with a trailing newline.  msgspec encodes, and
 decodes into typed structs on the way back (types, enums, ranges and
 patterns checked in C); the envelope is checked by jsonschema.  1.x files
 are still read (``results-1.schema.json``).
@@ -428,6 +429,7 @@ def parse_result(raw: bytes, file: str) -> ScanResult:
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         document, refused = None, exc
     if document is not None and _major(document.schema_version) == _READABLE_MAJORS[-1]:
+        del raw  # the file's bytes (hundreds of MB at 10k) are not needed any more
         return _load(document, file)
     # A 1.x file, or one the typed decoding refused: the generic path finds the
     # exact error (JSON syntax, NaN, lone surrogates, the schema's message).
@@ -500,7 +502,8 @@ def _load(doc: _Document, file: str) -> ScanResult:
     except (IndexError, ValueError):
         raise _bad_row(doc, len(policies), len(evidence), file) from None
     return ScanResult(
-        scan=ScanHeader(**doc.scan),  # type: ignore[typeddict-item]
+        # Schema-checked above; keys it does not know are kept as they are.
+        scan=cast(ScanHeader, doc.scan),
         policies=tuple(doc.policies),
         findings=tuple(findings),
         errors=tuple(CollectionError.from_dict(e) for e in doc.errors),
@@ -639,6 +642,6 @@ def _bad_row(doc: _Document, policies: int, evidence: int, file: str) -> UserInp
 
 def read_result(path: Path | str) -> ScanResult:
     source = Path(path)
-    raw = read_result_bytes(source)
     with gc_pause.loading():
-        return parse_result(raw, str(source))
+        # Not held here: parse_result drops the bytes once they are decoded.
+        return parse_result(read_result_bytes(source), str(source))

@@ -28,7 +28,7 @@ Maker = Callable[[Path, Path, Path], bytes]  # (snapshot, results, dir) -> file 
 
 def _other_version(path: Path) -> bytes:
     data = json.loads(path.read_text())
-    data["schema_version"] = "2.0"
+    data["schema_version"] = "9.0"
     return json.dumps(data).encode()
 
 
