@@ -245,59 +245,79 @@ def read_estate_file(path: Path = ESTATE_PATH) -> dict[str, Any]:
 
 def dangling_names(data: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """(JSON path, problem) for every name that refers to nothing in the estate file."""
+    defaults = {f"default:{region}" for region in data["regions"]}
+    known = {
+        "VPC": set(data["vpcs"]),
+        "route table": set(data["route_tables"]),
+        "subnet": set(data["subnets"]) | defaults,
+        "subnet group": set(data["subnet_groups"]),
+        "security group": set(data["security_groups"]) | defaults,
+        "cluster parameter group": {g["name"] for g in data["cluster_parameter_groups"]},
+        "DB parameter group": {g["name"] for g in data["db_parameter_groups"]},
+        "global cluster": set(data["global_clusters"]),
+        "cluster": set(data["clusters"]),
+    }
+    for path, name, kind in _references(data):
+        if name is not None and name not in known[kind]:
+            yield _json_path(path), f"unknown {kind} {name!r}"
 
-    def check(location: str, name: str | None, known: Any, what: str) -> Iterator[tuple[str, str]]:
-        if name is not None and name not in known:
-            yield location, f"unknown {what} {name!r}"
 
-    defaults = {f"default:{r}" for r in data["regions"]}
-    route_tables = data["route_tables"]
-    for name, table in route_tables.items():
-        yield from check(f"$.route_tables.{name}.vpc", table["vpc"], data["vpcs"], "VPC")
+JsonPath = tuple[str | int, ...]
+Reference = tuple[JsonPath, str | None, str]
+
+
+def _references(data: Mapping[str, Any]) -> Iterator[Reference]:
+    """(path, name, kind of resource named) for every name the estate file uses."""
+    for name, table in data["route_tables"].items():
+        yield ("route_tables", name, "vpc"), table["vpc"], "VPC"
     for vpc, subnet in data["nat_gateways"].items():
-        yield from check(f"$.nat_gateways.{vpc}", vpc, data["vpcs"], "VPC")
-        yield from check(f"$.nat_gateways.{vpc}", subnet, data["subnets"], "subnet")
+        yield ("nat_gateways",), vpc, "VPC"
+        yield ("nat_gateways", vpc), subnet, "subnet"
     for name, subnet in data["subnets"].items():
-        where = f"$.subnets.{name}"
-        yield from check(f"{where}.vpc", subnet["vpc"], data["vpcs"], "VPC")
-        yield from check(f"{where}.route_table", subnet["route_table"], route_tables, "route table")
+        yield ("subnets", name, "vpc"), subnet["vpc"], "VPC"
+        yield ("subnets", name, "route_table"), subnet["route_table"], "route table"
     for name, group in data["subnet_groups"].items():
-        for subnet in group["subnets"]:
-            known = data["subnets"].keys() | defaults
-            yield from check(f"$.subnet_groups.{name}.subnets", subnet, known, "subnet")
+        for i, subnet in enumerate(group["subnets"]):
+            yield ("subnet_groups", name, "subnets", i), subnet, "subnet"
+    where: JsonPath
     for name, group in data["security_groups"].items():
-        yield from check(f"$.security_groups.{name}.vpc", group["vpc"], data["vpcs"], "VPC")
-        for rule in group["ingress"]:
-            source = rule["source"]
-            if source.startswith("sg:"):
-                where = f"$.security_groups.{name}.ingress"
-                yield from check(where, source[3:], data["security_groups"], "security group")
-    cluster_groups = {g["name"] for g in data["cluster_parameter_groups"]}
-    db_groups = {g["name"] for g in data["db_parameter_groups"]}
+        yield ("security_groups", name, "vpc"), group["vpc"], "VPC"
+        for i, rule in enumerate(group["ingress"]):
+            if rule["source"].startswith("sg:"):
+                where = ("security_groups", name, "ingress", i, "source")
+                yield where, rule["source"][3:], "security group"
     for name, cluster in data["clusters"].items():
-        where = f"$.clusters.{name}"
-        yield from check(
-            f"{where}.subnet_group", cluster["subnet_group"], data["subnet_groups"], "subnet group"
-        )
-        for sg in cluster["security_groups"]:
-            known = data["security_groups"].keys() | defaults
-            yield from check(f"{where}.security_groups", sg, known, "security group")
-        group = cluster.get("parameter_group")
-        yield from check(f"{where}.parameter_group", group, cluster_groups, "parameter group")
-        glob = cluster.get("global_cluster")
-        yield from check(f"{where}.global_cluster", glob, data["global_clusters"], "global cluster")
+        yield ("clusters", name, "subnet_group"), cluster["subnet_group"], "subnet group"
+        for i, group in enumerate(cluster["security_groups"]):
+            yield ("clusters", name, "security_groups", i), group, "security group"
+        where = ("clusters", name, "parameter_group")
+        yield where, cluster.get("parameter_group"), "cluster parameter group"
+        yield ("clusters", name, "global_cluster"), cluster.get("global_cluster"), "global cluster"
         for inst, spec in (cluster.get("instances") or {}).items():
-            group = spec.get("db_parameter_group")
-            where_i = f"{where}.instances.{inst}.db_parameter_group"
-            yield from check(where_i, group, db_groups, "DB parameter group")
-    for name, snap in data["snapshots"].items():
-        yield from check(
-            f"$.snapshots.{name}.cluster", snap["cluster"], data["clusters"], "cluster"
-        )
-    for name, sub in data["event_subscriptions"].items():
-        for source in sub.get("sources", []):
-            where = f"$.event_subscriptions.{name}.sources"
-            yield from check(where, source, data["clusters"], "cluster")
+            where = ("clusters", name, "instances", inst, "db_parameter_group")
+            yield where, spec.get("db_parameter_group"), "DB parameter group"
+    for name, other in data["other_engine_clusters"].items():
+        yield ("other_engine_clusters", name, "subnet_group"), other["subnet_group"], "subnet group"
+        where = ("other_engine_clusters", name, "parameter_group")
+        yield where, other["parameter_group"], "cluster parameter group"
+    for name, snapshot in data["snapshots"].items():
+        yield ("snapshots", name, "cluster"), snapshot["cluster"], "cluster"
+    for name, subscription in data["event_subscriptions"].items():
+        for i, source in enumerate(subscription.get("sources", [])):
+            yield ("event_subscriptions", name, "sources", i), source, "cluster"
+
+
+def _json_path(parts: JsonPath) -> str:
+    """A location written as jsonschema writes one (``$.clusters['orders-prod'].port``)."""
+    text = "$"
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part.isidentifier():
+            text += f".{part}"
+        else:
+            text += f"[{part!r}]"
+    return text
 
 
 def load_estate(path: Path = ESTATE_PATH) -> EstateSpec:
