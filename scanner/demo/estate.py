@@ -43,9 +43,10 @@ FAKE_CREDENTIALS = {
     "aws_secret_access_key": "aurora-scan-demo-not-a-secret",
 }
 
-# Key references of the YAML.
-CMK = "cmk"  # customer-managed key (KeyManager CUSTOMER), one per region
-AWS_KEY = "aws"  # the aws/rds AWS-managed key
+# Key references of the YAML: the default key of clusters and Performance
+# Insights (declared under `keys:`), and the aws/rds AWS-managed key.
+CMK = "cmk"
+AWS_KEY = "aws"
 
 # The verdict words of `expect:` (as in a policy's embedded test cases) -> finding status.
 VERDICTS = {"pass": "PASS", "fail": "FAIL", "not_applicable": "NOT_APPLICABLE"}
@@ -116,6 +117,17 @@ class OtherEngineClusterSpec:
 
 
 @dataclass(frozen=True)
+class KeySpec:
+    """A customer-managed KMS key, created in every region of the estate."""
+
+    ref: str  # the name the estate's key references use
+    description: str
+    alias: str | None = None
+    rotation: bool = False
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class SubnetSpec:
     name: str
     vpc: str
@@ -179,6 +191,7 @@ class EstateSpec:
 
     account: str
     regions: tuple[str, ...]
+    keys: tuple[KeySpec, ...]
     # name -> (region, CIDR, internet gateway?, IPv6?)
     vpcs: Mapping[str, tuple[str, str, bool, bool]]
     # name -> (vpc, routes); a route is (destination, target) with target "igw" or "nat"
@@ -256,6 +269,7 @@ def dangling_names(data: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
         "DB parameter group": {g["name"] for g in data["db_parameter_groups"]},
         "global cluster": set(data["global_clusters"]),
         "cluster": set(data["clusters"]),
+        "key": set(data["keys"]) | {AWS_KEY},
     }
     for path, name, kind in _references(data):
         if name is not None and name not in known[kind]:
@@ -288,6 +302,10 @@ def _references(data: Mapping[str, Any]) -> Iterator[Reference]:
                 yield where, rule["source"][3:], "security group"
     for name, cluster in data["clusters"].items():
         yield ("clusters", name, "subnet_group"), cluster["subnet_group"], "subnet group"
+        yield ("clusters", name, "key"), cluster.get("key", CMK), "key"
+        gaps = cluster.get("moto_gaps") or {}
+        where = ("clusters", name, "moto_gaps", "set_activity_stream")
+        yield where, gaps.get("set_activity_stream"), "key"
         for i, group in enumerate(cluster["security_groups"]):
             yield ("clusters", name, "security_groups", i), group, "security group"
         where = ("clusters", name, "parameter_group")
@@ -296,6 +314,9 @@ def _references(data: Mapping[str, Any]) -> Iterator[Reference]:
         for inst, spec in (cluster.get("instances") or {}).items():
             where = ("clusters", name, "instances", inst, "db_parameter_group")
             yield where, spec.get("db_parameter_group"), "DB parameter group"
+            insights = (spec.get("moto_gaps") or {}).get("set_performance_insights", CMK)
+            where = ("clusters", name, "instances", inst, "moto_gaps", "set_performance_insights")
+            yield where, insights, "key"
     for name, other in data["other_engine_clusters"].items():
         yield ("other_engine_clusters", name, "subnet_group"), other["subnet_group"], "subnet group"
         where = ("other_engine_clusters", name, "parameter_group")
@@ -330,6 +351,7 @@ def build_estate(data: Mapping[str, Any]) -> EstateSpec:
     return EstateSpec(
         account=data["account"],
         regions=tuple(data["regions"]),
+        keys=tuple(KeySpec(ref, **key) for ref, key in data["keys"].items()),
         vpcs={
             name: (v["region"], v["cidr"], v["internet_gateway"], v["ipv6"])
             for name, v in data["vpcs"].items()
@@ -548,7 +570,7 @@ def seed_estate(endpoint_url: str, spec: EstateSpec | None = None) -> SeededEsta
     spec = spec or demo_estate()
     clients = _Clients(endpoint_url, spec.home_region)
     estate = SeededEstate(endpoint_url=endpoint_url, account=spec.account, regions=spec.regions)
-    _seed_keys(clients, estate)
+    _seed_keys(clients, estate, spec)
     _seed_network(clients, estate, spec)
     _seed_parameter_groups(clients, estate, spec)
     _seed_subnet_groups(clients, estate, spec)
@@ -562,20 +584,23 @@ def seed_estate(endpoint_url: str, spec: EstateSpec | None = None) -> SeededEsta
     return estate
 
 
-def _seed_keys(clients: _Clients, estate: SeededEstate) -> None:
+def _seed_keys(clients: _Clients, estate: SeededEstate, spec: EstateSpec) -> None:
     for region in estate.regions:
         kms = clients("kms", region)
-        key = kms.create_key(
-            Description="Aurora production data key",
-            Tags=[{"TagKey": "owner", "TagValue": "platform-security"}],
-        )["KeyMetadata"]
-        kms.create_alias(AliasName="alias/aurora-prod", TargetKeyId=key["KeyId"])
-        kms.enable_key_rotation(KeyId=key["KeyId"])
+        suffix = _key_suffix(estate, region)
+        for key_spec in spec.keys:
+            key = kms.create_key(
+                Description=key_spec.description,
+                Tags=[{"TagKey": k, "TagValue": v} for k, v in key_spec.tags.items()],
+            )["KeyMetadata"]
+            if key_spec.alias is not None:
+                kms.create_alias(AliasName=key_spec.alias, TargetKeyId=key["KeyId"])
+            if key_spec.rotation:
+                kms.enable_key_rotation(KeyId=key["KeyId"])
+            estate.keys[key_spec.ref + suffix] = key["Arn"]
+            estate.key_ids[key_spec.ref + suffix] = key["KeyId"]
         # aws/rds exists lazily in AWS and in moto: describing it creates it.
         aws = kms.describe_key(KeyId="alias/aws/rds")["KeyMetadata"]
-        suffix = _key_suffix(estate, region)
-        estate.keys[CMK + suffix] = key["Arn"]
-        estate.key_ids[CMK + suffix] = key["KeyId"]
         estate.keys[AWS_KEY + suffix] = aws["Arn"]
         estate.key_ids[AWS_KEY + suffix] = aws["KeyId"]
 

@@ -104,6 +104,12 @@ def test_duplicate_key_is_refused(tmp_path: Path) -> None:
             "unknown security group 'app-teir'",
         ),
         (
+            'set_activity_stream: "aws"',
+            'set_activity_stream: "awz"',
+            "$.clusters['inventory-prod'].moto_gaps.set_activity_stream",
+            "unknown key 'awz'",
+        ),
+        (
             "    cluster: inventory-prod\n",
             "    cluster: inventory-prd\n",
             "$.snapshots['inventory-prod-pre-upgrade'].cluster",
