@@ -12,15 +12,8 @@ exist only thanks to a helper (documentation, checked to name real helpers).
 from __future__ import annotations
 
 from scanner.demo import moto_gaps
-from scanner.demo.estate import (
-    AWS_KEY,
-    EstateSpec,
-    SeededEstate,
-    client_factory,
-    demo_estate,
-    key_arn,
-    seed_estate,
-)
+from scanner.demo.estate import SeededEstate, client_factory, key_arn, seed_estate
+from scanner.demo.estate_file import AWS_KEY, EstateSpec, demo_estate
 
 GAP_HELPERS_BY_POLICY: dict[str, tuple[str, ...]] = {
     "aurora.cluster.kms_customer_managed_key": ("make_aws_managed_rds_key",),

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from scanner.demo import moto_gaps
-from scanner.demo.estate import (
+from scanner.demo.estate_file import (
     ESTATE_PATH,
     SCHEMA_PATH,
     build_estate,

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from scanner.demo.estate import EstateSpec, demo_estate
+from scanner.demo.estate_file import EstateSpec, demo_estate
 
 PASS = "PASS"
 FAIL = "FAIL"

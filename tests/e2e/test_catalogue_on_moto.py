@@ -30,7 +30,8 @@ from expectations import (
 )
 
 from scanner.demo import moto_gaps
-from scanner.demo.estate import NEPTUNE_CLUSTER, demo_estate
+from scanner.demo.estate import NEPTUNE_CLUSTER
+from scanner.demo.estate_file import demo_estate
 from scanner.demo.gaps import GAP_HELPERS_BY_POLICY
 from scanner.model import ExitCode
 from scanner.policy.loader import load_policies

@@ -39,7 +39,7 @@ from expectations import (
 )
 
 from scanner import report
-from scanner.demo.estate import demo_estate
+from scanner.demo.estate_file import demo_estate
 from scanner.demo.run import ALL_FORMATS, demo_config
 from scanner.policy.engine import evaluate
 from scanner.policy.loader import PolicySet, load_policies
