@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from scanner.errors import UserInputError
+from scanner.policy.yaml_io import JsonPath, load_yaml_file, location
 
 ESTATE_PATH = Path(__file__).with_name("estate.yaml")
 SCHEMA_PATH = Path(__file__).with_name("estate.schema.json")
@@ -200,27 +200,14 @@ class EstateSpec:
 # ---------------------------------------------------------------------------
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def read_estate_file(path: Path = ESTATE_PATH) -> dict[str, Any]:
-    """The estate file as data, checked against estate.schema.json and for dangling names."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
-    except (OSError, yaml.YAMLError) as exc:
-        raise UserInputError(f"cannot read the demo estate: {exc}", file=str(path)) from exc
+    """The estate file as data, checked against estate.schema.json and for dangling names.
+
+    Read by the project's strict YAML loader: duplicate keys are an error
+    (PyYAML alone keeps the last), and every message carries the line.
+    """
+    doc = load_yaml_file(path, what="demo estate")
+    data = doc.data
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     error = jsonschema.exceptions.best_match(
         jsonschema.Draft202012Validator(schema).iter_errors(data)
@@ -228,17 +215,17 @@ def read_estate_file(path: Path = ESTATE_PATH) -> dict[str, Any]:
     if error is not None:
         raise UserInputError(
             error.message,
-            file=str(path),
-            location=error.json_path,
+            file=doc.file,
+            location=location(doc, tuple(error.absolute_path)),
             hint=f"the estate's format is {SCHEMA_PATH.name}",
         )
-    for location, problem in dangling_names(data):
-        raise UserInputError(problem, file=str(path), location=location)
+    for where, problem in dangling_names(data):
+        raise UserInputError(problem, file=doc.file, location=location(doc, where))
     return dict(data)
 
 
-def dangling_names(data: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """(JSON path, problem) for every name that refers to nothing in the estate file."""
+def dangling_names(data: Mapping[str, Any]) -> Iterator[tuple[JsonPath, str]]:
+    """(path, problem) for every name that refers to nothing in the estate file."""
     defaults = {f"default:{region}" for region in data["regions"]}
     known = {
         "VPC": set(data["vpcs"]),
@@ -254,10 +241,9 @@ def dangling_names(data: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     }
     for path, name, kind in _references(data):
         if name is not None and name not in known[kind]:
-            yield _json_path(path), f"unknown {kind} {name!r}"
+            yield path, f"unknown {kind} {name!r}"
 
 
-JsonPath = tuple[str | int, ...]
 Reference = tuple[JsonPath, str | None, str]
 
 
@@ -307,19 +293,6 @@ def _references(data: Mapping[str, Any]) -> Iterator[Reference]:
     for name, subscription in data["event_subscriptions"].items():
         for i, source in enumerate(subscription.get("sources", [])):
             yield ("event_subscriptions", name, "sources", i), source, "cluster"
-
-
-def _json_path(parts: JsonPath) -> str:
-    """A location written as jsonschema writes one (``$.clusters['orders-prod'].port``)."""
-    text = "$"
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif part.isidentifier():
-            text += f".{part}"
-        else:
-            text += f"[{part!r}]"
-    return text
 
 
 def load_estate(path: Path = ESTATE_PATH) -> EstateSpec:

@@ -37,6 +37,12 @@ def _edited(tmp_path: Path, old: str, new: str) -> Path:
     return _write(tmp_path, text.replace(old, new))
 
 
+def _line_of(path: Path, text: str) -> int:
+    """The 1-based line of the first line of ``path`` containing ``text`` (outside comments)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if text in line.split("#")[0])
+
+
 def test_shipped_estate_loads() -> None:
     estate = demo_estate()
     assert len(estate.clusters) == 13
@@ -57,7 +63,8 @@ def test_unquoted_parameter_value_is_refused_with_its_location(tmp_path: Path) -
         load_estate(path)
     error = caught.value
     assert error.file == str(path)
-    assert error.location == "$.cluster_parameter_groups[3].parameters.require_secure_transport"
+    where = "$.cluster_parameter_groups[3].parameters.require_secure_transport"
+    assert error.location == f"{where} (line {_line_of(path, 'require_secure_transport: OFF')})"
     assert "is not of type 'string'" in error.problem
 
 
@@ -65,7 +72,8 @@ def test_misspelt_field_is_refused(tmp_path: Path) -> None:
     path = _edited(tmp_path, "    copy_tags: false\n", "    copy_tag: false\n")
     with pytest.raises(UserInputError) as caught:
         load_estate(path)
-    assert caught.value.location == "$.clusters['legacy-reporting']"
+    # The mapping with the stray key, and its line in the file.
+    assert caught.value.location.startswith("$.clusters['legacy-reporting'] (line ")
     assert "'copy_tag' was unexpected" in caught.value.problem
 
 
@@ -120,9 +128,11 @@ def test_duplicate_key_is_refused(tmp_path: Path) -> None:
 def test_dangling_name_is_refused(
     tmp_path: Path, old: str, new: str, location: str, problem: str
 ) -> None:
+    path = _edited(tmp_path, old, new)
     with pytest.raises(UserInputError) as caught:
-        load_estate(_edited(tmp_path, old, new))
-    assert (caught.value.location, caught.value.problem) == (location, problem)
+        load_estate(path)
+    line = _line_of(path, new.split("\n")[0].strip())
+    assert (caught.value.location, caught.value.problem) == (f"{location} (line {line})", problem)
 
 
 def test_every_gap_helper_the_schema_allows_exists() -> None:
