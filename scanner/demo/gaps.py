@@ -3,22 +3,17 @@
 ``seed_estate`` creates everything moto's API can represent;
 ``install_server_gaps`` (before the server's first request) and
 ``apply_estate_gaps`` (after seeding) add the rest through the named gap
-helpers of ``scanner.demo.moto_gaps``.  ``GAP_HELPERS_BY_POLICY`` lists the
-policies whose PASS or FAIL resources exist only thanks to a helper.
+helpers of ``scanner.demo.moto_gaps`` that the estate file asks for
+(``moto_gaps:`` on a cluster or instance of ``estate.yaml``).
+``GAP_HELPERS_BY_POLICY`` lists the policies whose PASS or FAIL resources
+exist only thanks to a helper (documentation, checked to name real helpers).
 """
 
 from __future__ import annotations
 
 from scanner.demo import moto_gaps
-from scanner.demo.estate import (
-    AWS_KEY,
-    CLUSTERS,
-    REGION,
-    REGIONS,
-    SeededEstate,
-    client_factory,
-    seed_estate,
-)
+from scanner.demo.estate import SeededEstate, client_factory, key_arn, seed_estate
+from scanner.demo.estate_file import AWS_KEY, EstateSpec, demo_estate
 
 GAP_HELPERS_BY_POLICY: dict[str, tuple[str, ...]] = {
     "aurora.cluster.kms_customer_managed_key": ("make_aws_managed_rds_key",),
@@ -50,35 +45,32 @@ def install_server_gaps() -> None:
     moto_gaps.add_backup_list_protected_resources()
 
 
-def apply_estate_gaps(estate: SeededEstate) -> None:
+def apply_estate_gaps(estate: SeededEstate, spec: EstateSpec | None = None) -> None:
     """Write the estate's non-API facts into the in-process moto backends."""
+    spec = spec or demo_estate()
     account = estate.account
     clients = client_factory(estate.endpoint_url)
-    for region in REGIONS:
+    for region in estate.regions:
         arn = moto_gaps.make_aws_managed_rds_key(clients("kms", region), account)
-        suffix = "" if region == REGION else f"@{region}"
-        if arn != estate.keys[AWS_KEY + suffix]:  # pragma: no cover - seeding bug
+        if arn != key_arn(estate, AWS_KEY, region):  # pragma: no cover - seeding bug
             raise RuntimeError(f"aws/rds key moved: {arn}")
 
-    for spec in CLUSTERS:
-        region = spec.region
-        suffix = "" if region == REGION else f"@{region}"
-
-        def key(ref: str, suffix: str = suffix) -> str:
-            return estate.keys[ref + suffix]
-
-        if spec.activity_stream_key is not None:
-            moto_gaps.set_activity_stream(account, region, spec.name, key(spec.activity_stream_key))
-        moto_gaps.set_engine_lifecycle_support(account, region, spec.name, spec.lifecycle_support)
-        if spec.global_secondary:
-            moto_gaps.make_global_secondary_readers_only(account, region, spec.name)
-        if spec.backup_protected:
-            moto_gaps.protect_resource(account, region, estate.clusters[spec.name])
-        for inst in spec.instances:
-            if inst.performance_insights is not None:
-                moto_gaps.set_performance_insights(
-                    account, region, inst.name, key(inst.performance_insights)
-                )
+    for cluster in spec.clusters:
+        region = cluster.region
+        stream_key = key_arn(estate, cluster.activity_stream_key, region)
+        if stream_key is not None:
+            moto_gaps.set_activity_stream(account, region, cluster.name, stream_key)
+        moto_gaps.set_engine_lifecycle_support(
+            account, region, cluster.name, cluster.lifecycle_support
+        )
+        if cluster.global_secondary:
+            moto_gaps.make_global_secondary_readers_only(account, region, cluster.name)
+        if cluster.backup_protected:
+            moto_gaps.protect_resource(account, region, estate.clusters[cluster.name])
+        for inst in cluster.instances:
+            insights_key = key_arn(estate, inst.performance_insights, region)
+            if insights_key is not None:
+                moto_gaps.set_performance_insights(account, region, inst.name, insights_key)
             if inst.parameter_group_status != "in-sync":
                 moto_gaps.set_member_parameter_group_status(
                     account, region, inst.name, inst.parameter_group_status

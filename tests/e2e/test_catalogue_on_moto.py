@@ -1,27 +1,14 @@
 """The whole catalogue, end to end: moto estate -> `aurora-scan scan` -> results.json.
 
-The estate (scanner/demo/estate.py) is seeded once per run on a moto server
+The estate (scanner/demo/estate.yaml) is seeded once per run on a moto server
 (see conftest.py); ``aurora-scan scan`` collects and evaluates it through the
-real code.  Every (policy, resource, status) in expectations.py must come out,
-and every policy of the catalogue must have a PASS and a FAIL expectation.
+real code.  What must come out is derived (expectations.py): the estate's
+``expect:`` annotations, the member instances of every cluster-owned setting
+(``inherited_by: member``), and a PASS and a FAIL for every policy.
 
-Policies moto can reach only through a gap helper (scanner/demo/moto_gaps.py),
-with the helper, as asserted below (``GAP_HELPERS_BY_POLICY``):
-
-- aurora.cluster.kms_customer_managed_key, aurora.cluster_snapshot.kms_customer_managed_key:
-  make_aws_managed_rds_key (moto's aws/rds key says KeyManager CUSTOMER)
-- aurora.cluster.activity_stream: set_activity_stream
-- aurora.cluster.activity_stream_kms_cmk: set_activity_stream, make_aws_managed_rds_key
-- aurora.instance.performance_insights: set_performance_insights
-- aurora.instance.performance_insights_kms_cmk: set_performance_insights, make_aws_managed_rds_key
-- aurora.cluster.no_extended_support: set_engine_lifecycle_support
-- aurora.cluster.parameter_group_in_sync: set_member_parameter_group_status
-- aurora.instance.ca_certificate_current: add_rds_describe_certificates
-- aurora.cluster.engine_version_supported: add_rds_describe_db_major_engine_versions (the
-  support dates AWS reports; the shipped table would give the same verdicts)
-- aurora.cluster.backup_plan: add_backup_list_protected_resources, protect_resource
-- aurora.cluster.multi_az, aurora.cluster.failover_capacity: make_global_secondary_readers_only
-  (moto gives the global database secondary reports-eu a writer; AWS does not)
+Policies moto can reach only through a gap helper (scanner/demo/moto_gaps.py)
+are listed with the helper in ``GAP_HELPERS_BY_POLICY`` (scanner/demo/gaps.py);
+the estate names the helpers it uses (``moto_gaps:``).
 """
 
 from __future__ import annotations
@@ -32,10 +19,19 @@ from pathlib import Path
 
 import pytest
 from e2e_support import E2E
-from expectations import EXPECTATIONS, INHERITED, NA
+from expectations import (
+    EXPECTATIONS,
+    NA,
+    annotation_problems,
+    coverage_problems,
+    estate_names,
+    inherited_problems,
+    verdict_problems,
+)
 
 from scanner.demo import moto_gaps
 from scanner.demo.estate import NEPTUNE_CLUSTER
+from scanner.demo.estate_file import demo_estate
 from scanner.demo.gaps import GAP_HELPERS_BY_POLICY
 from scanner.model import ExitCode
 from scanner.policy.loader import load_policies
@@ -47,15 +43,21 @@ def catalogue_ids() -> set[str]:
     return {p.id for p in load_policies().policies}
 
 
-def test_every_policy_has_a_pass_and_a_fail_expectation() -> None:
-    statuses: dict[str, set[str]] = defaultdict(set)
-    for policy, _, status in EXPECTATIONS:
-        statuses[policy].add(status)
-    ids = catalogue_ids()
-    assert len(ids) == 47
-    assert set(statuses) == ids
-    missing = sorted(p for p in ids if not {"PASS", "FAIL"} <= statuses[p])
-    assert not missing, f"policies without a PASS and a FAIL expectation: {missing}"
+def inheriting_ids() -> list[str]:
+    return sorted(p.id for p in load_policies().policies if p.inherited_by == "member")
+
+
+def test_estate_annotations_name_real_policies_and_resources() -> None:
+    estate = demo_estate()
+    assert len(catalogue_ids()) >= 47
+    assert not annotation_problems(estate, catalogue_ids())
+    names = estate_names(estate)
+    assert not sorted({e.resource for e in estate.expectations} - names)
+
+
+def test_annotation_check_catches_a_typo() -> None:
+    assert annotation_problems(demo_estate(), {"aurora.cluster.storage_encrypted"})
+    assert not annotation_problems(demo_estate(), catalogue_ids())
 
 
 def test_gap_helper_list_names_real_policies_and_helpers() -> None:
@@ -75,24 +77,21 @@ def test_scan_is_complete_and_fails_as_designed(e2e: E2E) -> None:
 
 
 def test_every_expectation(e2e: E2E) -> None:
-    found = {(f["policy_id"], f["resource_id"]): f for f in e2e.results["findings"]}
-    wrong = []
-    for policy, name, status in EXPECTATIONS + INHERITED:
-        finding = found.get((policy, e2e.arn(name)))
-        got = finding["status"] if finding else "no finding"
-        if got != status:
-            message = finding["message"] if finding else ""
-            wrong.append(f"{policy} on {name}: expected {status}, got {got} ({message})")
+    wrong = verdict_problems(e2e.results, EXPECTATIONS, e2e.arn)
     assert not wrong, f"{len(wrong)} wrong verdicts:\n" + "\n".join(wrong)
 
 
+def test_members_of_cluster_owned_settings_are_not_applicable(e2e: E2E) -> None:
+    assert len(inheriting_ids()) >= 7
+    wrong = inherited_problems(e2e.results, inheriting_ids(), demo_estate())
+    assert not wrong, "\n".join(wrong)
+
+
 def test_every_policy_and_severity_has_pass_and_fail_in_the_scan(e2e: E2E) -> None:
-    by_policy: dict[str, set[str]] = defaultdict(set)
+    assert not coverage_problems(e2e.results, catalogue_ids())
     by_severity: dict[str, set[str]] = defaultdict(set)
     for f in e2e.results["findings"]:
-        by_policy[f["policy_id"]].add(f["status"])
         by_severity[f["severity"]].add(f["status"])
-    assert not [p for p in catalogue_ids() if not {"PASS", "FAIL"} <= by_policy[p]]
     for severity in ("critical", "high", "medium", "low"):
         assert {"PASS", "FAIL"} <= by_severity[severity], severity
 
