@@ -96,3 +96,33 @@ def mocked_aws(aws_env: None) -> Iterator[None]:
     with mock_aws():
         yield
     moto_gaps.clear_protected_resources()
+
+
+# `make test-fast` runs `-m "not server and not browser"`: the tests below are
+# marked `server` because they start moto (a server or in-process backends),
+# the CLI in a subprocess or a seeded estate.  Whole folders that do that for
+# nearly every test are marked by folder; elsewhere a test is marked by the
+# fixtures it uses or by what its module imports.
+_SERVER_FOLDERS = frozenset({"e2e", "demo", "reliability", "security", "collect"})
+_SERVER_FIXTURES = frozenset({"moto_server", "mocked_aws", "aws_env"})
+_SERVER_MODULES = ("subprocess", "moto", "multiprocessing")
+
+
+def _starts_a_server(item: pytest.Item) -> bool:
+    path = getattr(item, "path", None)
+    if path is not None and _SERVER_FOLDERS.intersection(path.parts):
+        return True
+    if _SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        return True
+    module = getattr(item, "module", None)
+    for value in vars(module).values() if module is not None else ():
+        name = getattr(value, "__module__", None) or getattr(value, "__name__", "")
+        if isinstance(name, str) and name.split(".")[0] in _SERVER_MODULES:
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _starts_a_server(item):
+            item.add_marker(pytest.mark.server)
