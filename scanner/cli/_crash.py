@@ -18,12 +18,8 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import sys
-import tempfile
-import traceback
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 
 from scanner import __version__
@@ -48,6 +44,11 @@ _LIBRARIES = (
 
 
 def _versions() -> list[str]:
+    # Imported here, on the crash path only: importlib.metadata alone costs
+    # more start-up than every verb's parser together.
+    import platform
+    from importlib import metadata
+
     lines = [
         f"aurora-scan {__version__}",
         f"python {platform.python_version()} ({sys.executable})",
@@ -63,6 +64,8 @@ def _versions() -> list[str]:
 
 def crash_report_text(exc: BaseException, argv: Sequence[str], when: datetime.datetime) -> str:
     """The report: what ran, with which versions, and where it failed (credentials masked)."""
+    import traceback
+
     trace = "".join(traceback.format_exception(exc))
     parts = [
         "aurora-scan crash report",
@@ -89,6 +92,8 @@ def _candidate_dirs(args: argparse.Namespace | None) -> list[Path]:
     output = getattr(args, "output", None)
     if isinstance(output, Path):
         dirs.append(output.parent)
+    import tempfile
+
     dirs += [Path.cwd(), Path(tempfile.gettempdir())]
     return dirs
 

@@ -20,7 +20,6 @@ import argparse
 import contextlib
 import io
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -187,6 +186,8 @@ def check_output_dir(path: Path, option: str = "--output-dir") -> None:
             location=option,
             hint="choose a directory path",
         )
+    import tempfile
+
     try:
         # A real write: os.access says yes to root on a read-only file system.
         with tempfile.TemporaryFile(dir=existing, prefix=".aurora-scan-probe-"):
