@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,55 @@ def test_demo_help_counts_the_clusters_the_estate_has() -> None:
     from scanner.demo.estate import CLUSTERS
 
     assert f"{len(CLUSTERS)} Aurora clusters" in " ".join(EPILOG.split())
+
+
+def _readme_demo_block() -> list[str]:
+    """The lines of the README's `$ make demo` sample output."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index("$ make demo\n")
+    end = text.index("```", start)
+    return text[start:end].splitlines()
+
+
+_TABLE_ROW = re.compile(r"^(severity|critical|high|medium|low|info|total) ")
+
+
+def _comparable(lines: list[str]) -> list[str]:
+    """The lines that must match a real run: heading (port masked), table, top failing."""
+    keep = []
+    for line in lines:
+        line = " ".join(line.split())
+        if line.startswith("aurora-scan demo:"):
+            keep.append(line.rsplit(" at http://", 1)[0])
+        elif _TABLE_ROW.match(line) or (line.startswith("aurora.") and "failing" in line):
+            keep.append(line)
+    return keep
+
+
+def test_the_readme_sample_output_is_what_the_demo_prints(demo_run: DemoRun) -> None:
+    """README's sample is a real run: resource count, policies, counts per severity and
+    status, the top failing policies.  When the estate changes, paste a fresh
+    `make demo` output into the README (the port and the timings may differ)."""
+    proc, out = demo_run
+    readme = _comparable(_readme_demo_block())
+    printed = _comparable(proc.stdout.splitlines())
+    assert readme == printed, "README.md's `make demo` sample is stale:\n" + proc.stdout
+    # And the printed table is the results' own counts.
+    results = json.loads((out / "results.json").read_text())
+    by_severity = results["summary"]["by_severity"]
+    for line in printed:
+        name, *numbers = line.split()
+        if name in by_severity:
+            fail, passed, na, unknown, waived = (int(n) for n in numbers)
+            counts = by_severity[name]
+            assert (fail, passed, na, unknown, waived) == (
+                counts.get("FAIL", 0),
+                counts.get("PASS", 0),
+                counts.get("NOT_APPLICABLE", 0),
+                counts.get("UNKNOWN", 0),
+                counts.get("WAIVED", 0),
+            ), name
+    resources = int(printed[0].split(" resources in ")[0].rsplit(" ", 1)[1])
+    assert resources == results["scan"]["resource_count"]
+    policies = int(printed[0].split("scanned with ")[1].split(" policies")[0])
+    assert policies == results["scan"]["policy_count"] == len(results["policies"])
