@@ -99,4 +99,5 @@ def test_an_endpoint_that_does_not_answer_is_named_in_the_hint(
     code = main([*argv, "--output", str(tmp_path / "s.json")])
     assert code == 2
     err = capsys.readouterr().err
-    assert "cannot identify the AWS caller" in err and f"check that {url}" in err
+    assert "cannot identify the AWS caller" in err and f"{url}/ refused the connection" in err
+    assert "--endpoint-url / AWS_ENDPOINT_URL is up" in err
