@@ -95,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
             args.output_dir,
             progress=progress.collected,
             on_stage=progress.status,
+            on_seed=progress.seeding,
             fail_on=_severity(args.fail_on),
         )
     finally:

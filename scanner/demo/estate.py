@@ -17,8 +17,9 @@ every client gets fake credentials and the explicit endpoint.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -758,20 +759,33 @@ def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
 
 
-def seed_estate(endpoint_url: str) -> SeededEstate:
+# Called after each seeding step with (step, steps done, steps in all): the
+# demo's progress line.  Any seeder keeps the same contract.
+SeedProgress = Callable[[str, int, int], None]
+
+
+def seed_estate(endpoint_url: str, on_step: SeedProgress | None = None) -> SeededEstate:
     """Create the whole sample estate on the moto server at ``endpoint_url``."""
     clients = _Clients(endpoint_url)
     estate = SeededEstate(endpoint_url=endpoint_url)
-    _seed_keys(clients, estate)
-    _seed_network(clients, estate)
-    _seed_parameter_groups(clients, estate)
-    _seed_subnet_groups(clients, estate)
-    _seed_global_clusters(clients, estate)
-    for spec in CLUSTERS:
-        _seed_cluster(clients, estate, spec)
-    _seed_neptune(clients, estate)
-    _seed_snapshots(clients, estate)
-    _seed_event_subscriptions(clients, estate)
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("keys", lambda: _seed_keys(clients, estate)),
+        ("network", lambda: _seed_network(clients, estate)),
+        ("parameter groups", lambda: _seed_parameter_groups(clients, estate)),
+        ("subnet groups", lambda: _seed_subnet_groups(clients, estate)),
+        ("global clusters", lambda: _seed_global_clusters(clients, estate)),
+        *(
+            (f"cluster {spec.name}", functools.partial(_seed_cluster, clients, estate, spec))
+            for spec in CLUSTERS
+        ),
+        ("neptune", lambda: _seed_neptune(clients, estate)),
+        ("snapshots", lambda: _seed_snapshots(clients, estate)),
+        ("event subscriptions", lambda: _seed_event_subscriptions(clients, estate)),
+    ]
+    for number, (name, step) in enumerate(steps, start=1):
+        step()
+        if on_step is not None:
+            on_step(name, number, len(steps))
     return estate
 
 

@@ -16,6 +16,7 @@ from scanner.demo.estate import (
     REGION,
     REGIONS,
     SeededEstate,
+    SeedProgress,
     client_factory,
     seed_estate,
 )
@@ -85,9 +86,9 @@ def apply_estate_gaps(estate: SeededEstate) -> None:
                 )
 
 
-def seed_demo_estate(endpoint_url: str) -> SeededEstate:
+def seed_demo_estate(endpoint_url: str, on_step: SeedProgress | None = None) -> SeededEstate:
     """Seed the estate and apply every gap helper; moto must run in this process."""
     install_server_gaps()
-    estate = seed_estate(endpoint_url)
+    estate = seed_estate(endpoint_url, on_step)
     apply_estate_gaps(estate)
     return estate

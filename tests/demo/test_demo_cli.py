@@ -52,6 +52,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
             "demo",
             "--output-dir",
             str(out),
+            "-v",  # the seeding and collection steps as log lines (stderr is no terminal)
         ],
         cwd=REPO,
         env=_demo_env(),
@@ -80,6 +81,18 @@ def test_demo_prints_the_summary_and_the_report_paths(demo_run: DemoRun) -> None
         assert str(out / name) in proc.stdout
     # stderr is not a terminal here: no progress redraws.
     assert "\r" not in proc.stderr
+
+
+def test_demo_seeding_reports_each_step(demo_run: DemoRun) -> None:
+    """The seeder calls back after every step (on a terminal: a progress line with an
+    estimate; here, with -v, one log line per step) up to the last of a known total."""
+    proc, _ = demo_run
+    steps = re.findall(r"seeded (.+) \((\d+)/(\d+)\)", proc.stderr)
+    assert steps, proc.stderr[-2000:]
+    totals = {int(total) for _, _, total in steps}
+    assert len(totals) == 1
+    assert [int(done) for _, done, _ in steps] == list(range(1, totals.pop() + 1))
+    assert any(name.startswith("cluster ") for name, _, _ in steps)
 
 
 def test_demo_without_moto_says_what_to_install(
