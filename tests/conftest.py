@@ -126,3 +126,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if _starts_a_server(item):
             item.add_marker(pytest.mark.server)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _startup_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The CLI's start-up cache (scanner/cli/_cache.py) lives in a temporary folder,
+    never in the home directory of whoever runs the tests (children inherit it)."""
+    import os
+
+    folder = tmp_path_factory.mktemp("aurora-scan-cache")
+    previous = os.environ.get("AURORA_SCAN_CACHE_DIR")
+    os.environ["AURORA_SCAN_CACHE_DIR"] = str(folder)
+    yield
+    if previous is None:
+        os.environ.pop("AURORA_SCAN_CACHE_DIR", None)
+    else:
+        os.environ["AURORA_SCAN_CACHE_DIR"] = previous

@@ -13,6 +13,7 @@ import os
 import re
 from urllib.parse import urlsplit
 
+from scanner.cli._cache import known_regions_cached
 from scanner.cli._suggest import closest
 from scanner.collect.options import DEFAULT_DEADLINE, MAX_PAGES, CollectOptions
 from scanner.errors import UserInputError, UserInputErrors
@@ -184,7 +185,7 @@ def _known_regions() -> frozenset[str]:
 def check_regions_known(regions: list[str], errors: list[UserInputError]) -> None:
     """A well-formed but unknown region (``us-east-3``, ``eu-west-01``) would only fail
     at its first call, as a connection error minutes in: refuse it now, with the closest."""
-    known = _known_regions()
+    known = known_regions_cached(_known_regions)
     for region in regions:
         if region in known or not REGION_RE.match(region):
             continue

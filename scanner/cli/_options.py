@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from scanner.cli._cache import load_policies_cached
 from scanner.errors import UserInputError, UserInputErrors
 from scanner.model import ExitCode, ScanResult, Severity, Snapshot, Status
 from scanner.redact import redacted_command_line
@@ -226,14 +227,14 @@ def prepare_evaluation(
 ) -> EvaluationInputs | None:
     """Read config, policies, waivers and baseline, parse the formats and check the
     output directory; every problem goes to ``problems`` (None when there was one)."""
-    from scanner.policy.loader import load_policies
     from scanner.policy.waivers import load_waivers
 
     formats = problems.check(lambda: parse_report_formats(args.format))
     problems.check(lambda: check_output_dir(args.output_dir))
     config = problems.check(lambda: effective_config(args))
     if policy_set is None:
-        policy_set = problems.check(lambda: load_policies(args.policies))
+        # From the start-up cache when no policy file changed (scanner/cli/_cache.py).
+        policy_set = problems.check(lambda: load_policies_cached(args.policies))
     waivers = None
     if args.waivers is not None:
         waivers = problems.check(lambda: load_waivers(args.waivers))
