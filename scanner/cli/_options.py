@@ -41,6 +41,7 @@ FAIL_ON_CHOICES = (*(s.value for s in Severity), "none")
 # The report formats, named here so that --help needs no renderer (Jinja) import;
 # tests/product/test_cli_startup.py keeps this equal to scanner.report.FORMATS.
 REPORT_FORMATS = ("json", "sarif", "html", "junit", "md")
+FORMAT_ALIASES = {"markdown": "md", "xml": "junit", "sarif-json": "sarif"}
 DEFAULT_OUTPUT_DIR = "aurora-scan-output"
 DEFAULT_FORMATS = "json,sarif,html"
 
@@ -203,6 +204,16 @@ def check_output_dir(path: Path, option: str = "--output-dir") -> None:
 
 
 def parse_report_formats(text: str) -> list[str]:
+    """``--format``, checked without importing the renderers (Jinja) before the first
+    API call: names this module knows pass here, anything else gets the renderers'
+    own message (``scanner.report.parse_formats``)."""
+    names: list[str] = []
+    for item in text.split(","):
+        name = FORMAT_ALIASES.get(item.strip().lower(), item.strip().lower())
+        if name and name not in names:
+            names.append(name)
+    if names and all(name in REPORT_FORMATS for name in names):
+        return names
     from scanner.report import parse_formats
 
     return parse_formats(text)
@@ -227,8 +238,6 @@ def prepare_evaluation(
 ) -> EvaluationInputs | None:
     """Read config, policies, waivers and baseline, parse the formats and check the
     output directory; every problem goes to ``problems`` (None when there was one)."""
-    from scanner.policy.waivers import load_waivers
-
     formats = problems.check(lambda: parse_report_formats(args.format))
     problems.check(lambda: check_output_dir(args.output_dir))
     config = problems.check(lambda: effective_config(args))
@@ -237,6 +246,8 @@ def prepare_evaluation(
         policy_set = problems.check(lambda: load_policies_cached(args.policies))
     waivers = None
     if args.waivers is not None:
+        from scanner.policy.waivers import load_waivers
+
         waivers = problems.check(lambda: load_waivers(args.waivers))
     baseline = problems.check(lambda: baseline_fingerprints(args.baseline))
     if problems.errors:

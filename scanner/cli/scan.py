@@ -38,11 +38,14 @@ Writes DIR/results.json, results.sarif, report.html, junit.xml and summary.md
 terminal; in CI stderr stays quiet apart from one summary line. stdout is
 never written to.
 
-exit codes: 0 clean; 1 a non-waived FAIL at or above --fail-on; 2 bad input;
-3 the scan was incomplete (UNKNOWN findings or collection errors, including
-calls --deadline cut short) and nothing failed, unless --allow-incomplete;
-130 interrupted (Ctrl-C stops at once, even during a stuck call, and writes
-nothing: the previous reports stay as they were).
+exit codes: 0 clean; 1 a non-waived FAIL at or above --fail-on; 2 bad input
+(every argument and file is checked before the first API call, and every
+problem is listed); 3 the scan was incomplete (UNKNOWN findings or collection
+errors, including calls --deadline cut short) and nothing failed, unless
+--allow-incomplete; 4 internal error (a bug: one line names a crash report
+file, and no new report is written); 130 interrupted (Ctrl-C stops at once,
+even during a stuck call, and writes nothing: the previous reports stay as
+they were).
 
 examples:
   aurora-scan scan --region us-east-1 --region eu-west-1 --output-dir out
@@ -154,7 +157,8 @@ def run(args: argparse.Namespace) -> int:
     except UserInputError as exc:
         progress.finished()
         return print_errors(exc)
-    except KeyboardInterrupt:
-        # The CLI prints "interrupted" and exits 130; the progress line goes first.
+    except BaseException:
+        # Ctrl-C (exit 130) or a bug (exit 4, a crash report): the CLI prints one
+        # line about it, and the progress line is cleared first.
         progress.finished()
         raise

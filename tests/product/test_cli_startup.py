@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from scanner.cli import verb_names
-from scanner.cli._options import REPORT_FORMATS
+from scanner.cli._options import FORMAT_ALIASES, REPORT_FORMATS, parse_report_formats
 
 HEAVY = ("boto3", "botocore", "jinja2", "jsonschema", "yaml", "networkx", "re2", "moto")
 
@@ -59,3 +59,13 @@ def test_the_formats_named_in_help_are_the_registered_renderers() -> None:
     assert tuple(REPORT_FORMATS) == tuple(FORMATS), (
         "scanner/cli/_options.py REPORT_FORMATS must list every renderer of scanner.report"
     )
+
+
+@pytest.mark.parametrize(
+    "text", ["json", "json,sarif,html", "HTML, markdown,xml", "sarif-json,json,sarif", "md,,junit"]
+)
+def test_the_light_format_check_agrees_with_the_renderers(text: str) -> None:
+    from scanner.report import _ALIASES, parse_formats
+
+    assert FORMAT_ALIASES == _ALIASES
+    assert parse_report_formats(text) == parse_formats(text)
