@@ -6,8 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 # compat: a .pth pointing at the checkout (the policies and templates are read
-# from it, scanner/paths.py) instead of setuptools' import-hook finder.
-PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check \
+# from it, scanner/paths.py) instead of setuptools' import-hook finder, which
+# policies/ and report_templates/ (mapped into the package) would need. Every
+# editable mode prints a notice about itself; the one for compat, chosen here
+# on purpose, is filtered by its exact text so an install prints nothing.
+PIP_INSTALL := PYTHONWARNINGS="ignore:Compat editable installs" \
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
 	--config-settings editable_mode=compat
 # The suites that need no moto server, subprocess CLI or browser (tests/conftest.py
 # marks the rest); a quick loop while editing, `make test` stays the gate.
