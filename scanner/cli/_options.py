@@ -63,8 +63,10 @@ class Problems:
         return None
 
     def raise_if_any(self) -> None:
-        if self.errors:
-            raise UserInputErrors(list(self.errors))
+        # The same file given twice (`diff a.json a.json`) is one problem, said once.
+        unique = list({error.render(): error for error in self.errors}.values())
+        if unique:
+            raise UserInputErrors(unique)
 
 
 def print_errors(exc: UserInputError) -> int:
