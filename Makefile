@@ -16,6 +16,8 @@ PIP_INSTALL := PYTHONWARNINGS="ignore:Compat editable installs" \
 # The suites that need no moto server, subprocess CLI or browser (tests/conftest.py
 # marks the rest); a quick loop while editing, `make test` stays the gate.
 FAST_MARKERS := not server and not browser and not slow
+# Folders whose every test is `server`: not even imported (moto, Playwright).
+FAST_IGNORE := $(foreach d,e2e demo reliability security collect,--ignore=tests/$(d))
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
@@ -67,7 +69,7 @@ pytest: $(STAMP) browser
 test: lint typecheck pytest
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 -q -m "$(FAST_MARKERS)" $(FAST_IGNORE) $(PYTEST_ARGS)
 
 demo: $(DEMO_STAMP)
 	$(BIN)/aurora-scan demo --output-dir demo-output
