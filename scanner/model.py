@@ -82,6 +82,8 @@ class ExitCode(enum.IntEnum):
     FAILED = 1
     BAD_INPUT = 2
     INCOMPLETE = 3
+    # A bug, not a finding: a crash report names the traceback (scanner/cli/_crash.py).
+    INTERNAL_ERROR = 4
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,11 @@
-"""Progress on stderr for collect, scan and demo: redrawn on a terminal, silent elsewhere."""
+"""Progress on stderr for collect, scan and demo: redrawn on a terminal, silent elsewhere.
+
+The status line shows calls done out of the calls known so far and, once a
+few have finished, an estimate of the time left (the rate so far applied to
+the calls still to do).  The total grows while listings reveal dependent
+calls (a cluster's parameter group, its snapshots), so the estimate is
+recomputed on every redraw rather than promised up front.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import IO
 
 from scanner.collect.options import ProgressEvent
@@ -15,6 +23,29 @@ from scanner.model import Snapshot
 from scanner.terminal import visible
 
 log = get_logger("progress")
+
+# An estimate from fewer finished tasks, or less time, than this is noise.
+MIN_TASKS_FOR_ESTIMATE = 3
+MIN_SECONDS_FOR_ESTIMATE = 0.5
+
+
+def format_duration(seconds: float) -> str:
+    """``7s``, ``2m05s``, ``1h04m``: short enough for a status line."""
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole}s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def time_left(done: int, total: int, elapsed: float) -> float | None:
+    """Seconds left at the rate so far, or None while there is too little to go on."""
+    if done < MIN_TASKS_FOR_ESTIMATE or elapsed < MIN_SECONDS_FOR_ESTIMATE or total <= done:
+        return None if total > done else 0.0
+    return elapsed / done * (total - done)
 
 
 class Progress:
@@ -38,6 +69,8 @@ class Progress:
         self._total = 0
         self._started = time.monotonic()
         self._width = 0
+        self._clock: Callable[[], float] = time.monotonic
+        self._seed_started = self._started
 
     def collected(self, event: ProgressEvent) -> None:
         with self._lock:
@@ -63,7 +96,8 @@ class Progress:
                 regions = "  ".join(
                     f"{r}: {n}" for r, n in sorted(self._per_region.items()) if r != "*"
                 )
-                self._draw(f"collecting {self._done}/{self._total} tasks  {regions}")
+                eta = self._eta(self._done, self._total, self._started)
+                self._draw(f"collecting {self._done}/{self._total} calls{eta}  {regions}")
 
     def collection_finished(self, snapshot: Snapshot) -> None:
         elapsed = time.monotonic() - self._started
@@ -105,6 +139,20 @@ class Progress:
     def finished(self) -> None:
         """Clear the status line, so whatever the verb prints next starts on a clean line."""
         self._end_line()
+
+    def seeding(self, step: str, done: int, total: int) -> None:
+        """The demo's seeder finished step ``done`` of ``total`` (a callback of the seeder)."""
+        if done == 1:
+            self._seed_started = self._clock()
+        if self.live:
+            eta = self._eta(done, total, self._seed_started)
+            self._draw(f"seeding the sample estate {done}/{total}{eta}  {step}")
+        else:
+            log.info("seeded %s (%d/%d)", step, done, total)
+
+    def _eta(self, done: int, total: int, since: float) -> str:
+        left = time_left(done, total, self._clock() - since)
+        return "" if left is None else f", ~{format_duration(left)} left"
 
     def status(self, text: str) -> None:
         """Show a stage name (terminal only)."""

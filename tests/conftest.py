@@ -96,3 +96,49 @@ def mocked_aws(aws_env: None) -> Iterator[None]:
     with mock_aws():
         yield
     moto_gaps.clear_protected_resources()
+
+
+# `make test-fast` runs `-m "not server and not browser"`: the tests below are
+# marked `server` because they start moto (a server or in-process backends),
+# the CLI in a subprocess or a seeded estate.  Whole folders that do that for
+# nearly every test are marked by folder; elsewhere a test is marked by the
+# fixtures it uses or by what its module imports.
+_SERVER_FOLDERS = frozenset({"e2e", "demo", "reliability", "security", "collect"})
+_SERVER_FIXTURES = frozenset({"moto_server", "mocked_aws", "aws_env"})
+_SERVER_MODULES = ("subprocess", "moto", "multiprocessing")
+
+
+def _starts_a_server(item: pytest.Item) -> bool:
+    path = getattr(item, "path", None)
+    if path is not None and _SERVER_FOLDERS.intersection(path.parts):
+        return True
+    if _SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        return True
+    module = getattr(item, "module", None)
+    for value in vars(module).values() if module is not None else ():
+        name = getattr(value, "__module__", None) or getattr(value, "__name__", "")
+        if isinstance(name, str) and name.split(".")[0] in _SERVER_MODULES:
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _starts_a_server(item):
+            item.add_marker(pytest.mark.server)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _startup_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The CLI's start-up cache (scanner/cli/_cache.py) lives in a temporary folder,
+    never in the home directory of whoever runs the tests (children inherit it)."""
+    import os
+
+    folder = tmp_path_factory.mktemp("aurora-scan-cache")
+    previous = os.environ.get("AURORA_SCAN_CACHE_DIR")
+    os.environ["AURORA_SCAN_CACHE_DIR"] = str(folder)
+    yield
+    if previous is None:
+        os.environ.pop("AURORA_SCAN_CACHE_DIR", None)
+    else:
+        os.environ["AURORA_SCAN_CACHE_DIR"] = previous

@@ -161,6 +161,12 @@ def test_the_rules_catch_an_upward_import() -> None:
 # scanner modules and need no entry.
 DEFERRED_FOR_START_UP = {
     "scanner/cli/_options.py": "evaluation, baselines and rendering only when a verb runs",
+    "scanner/cli/_cache.py": "the policy loader only when policies are loaded",
+    "scanner/cli/collect.py": "boto3 and the snapshot writer only for `collect`",
+    "scanner/cli/diff.py": "the result reader (jsonschema) only for `diff`",
+    "scanner/cli/merge.py": "the result reader, config and renderers only for `merge`",
+    "scanner/cli/permissions.py": "policies, config and the engine only for `permissions`",
+    "scanner/cli/report.py": "the result reader and renderers (Jinja) only for `report`",
     "scanner/cli/demo.py": "moto, the estate and the summary only for `demo`",
     "scanner/cli/evaluate.py": "the snapshot reader only when a snapshot is read",
     "scanner/cli/graph.py": "networkx, the graph builder and the snapshot reader only for `graph`",

@@ -4,6 +4,13 @@ Each verb lives in its own module in this package and exposes
 ``ORDER: int``, ``add_parser(subparsers) -> None`` (which must set
 ``func=run`` via ``set_defaults``) and ``run(args) -> int``.  Verbs are
 discovered, so adding one never edits this file.
+
+Start-up is part of the interface: ``--version`` builds no parser, and the
+verb modules import only argparse-level code at the top (their stages are
+imported inside ``run``), so ``aurora-scan --help`` and ``aurora-scan VERB
+--help`` never load boto3, Jinja or jsonschema (``benchmarks/cli_startup.py``).
+A mistyped verb or option gets a "did you mean" (``_suggest``); an exception
+nothing else handled is exit 4 with a crash report (``_crash``).
 """
 
 from __future__ import annotations
@@ -17,10 +24,13 @@ from types import ModuleType
 
 from scanner import __version__
 from scanner.atomic_write import remove_temporaries_on_signal
+from scanner.cli._crash import report_crash
+from scanner.cli._options import print_errors
+from scanner.cli._suggest import suggest_choice, unknown_arguments_message
 from scanner.errors import UserInputError
 from scanner.model import ExitCode
 from scanner.redact import redact
-from scanner.terminal import error_text, visible
+from scanner.terminal import visible
 
 DESCRIPTION = """\
 aurora-scan checks Amazon Aurora estates against declarative policies.
@@ -35,7 +45,8 @@ aurora-scan checks Amazon Aurora estates against declarative policies.
 
 EPILOG = """\
 exit codes: 0 clean; 1 a non-waived FAIL at or above --fail-on; 2 bad input;
-3 the scan was incomplete (UNKNOWN findings or collection errors) and nothing failed.
+3 the scan was incomplete (UNKNOWN findings or collection errors) and nothing failed;
+4 internal error (a bug: a crash report file is named on stderr, no outputs to trust).
 
 example:
   aurora-scan scan --region us-east-1 --output-dir out --format json,sarif,html
@@ -62,9 +73,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but bad arguments print one line and a hint, exit 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(
-            f"{self.prog}: error: {visible(redact(message))}; hint: run '{self.prog} --help'\n"
-        )
+        hint = suggest_choice(message) or f"run '{self.prog} --help'"
+        sys.stderr.write(f"{self.prog}: error: {visible(redact(message))}; hint: {hint}\n")
         sys.exit(ExitCode.BAD_INPUT)
 
 
@@ -106,22 +116,35 @@ def _tolerant_streams() -> None:
             reconfigure(errors="backslashreplace")
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """parse_args, but an unknown option is named with the verb's closest option."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        verb, message = unknown_arguments_message(parser, args, extras)
+        verb.error(message)
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _tolerant_streams()
-    parser = build_parser(_requested_verb(argv))
-    args = parser.parse_args(argv)
-    # A scheduler's SIGTERM must not leave hidden temporaries behind.
-    remove_temporaries_on_signal()
+    if argv == ["--version"]:
+        # The most common scripted call: no parser, no verb imported.
+        sys.stdout.write(f"aurora-scan {__version__}\n")
+        return int(ExitCode.CLEAN)
+    args: argparse.Namespace | None = None
     try:
-        code = int(args.func(args))
+        args = _parse(build_parser(_requested_verb(argv)), argv)
+        # A scheduler's SIGTERM must not leave hidden temporaries behind.
+        remove_temporaries_on_signal()
+        return int(args.func(args))
     except UserInputError as exc:
-        sys.stderr.write(f"aurora-scan: error: {error_text(exc)}\n")
-        return int(ExitCode.BAD_INPUT)
+        return print_errors(exc)
     except KeyboardInterrupt:
         sys.stderr.write("aurora-scan: interrupted\n")
         return 130
-    return code
+    except Exception as exc:  # the catch-all that makes a bug exit 4, never 1 or 2
+        return report_crash(exc, argv, args)
 
 
 def entry() -> None:

@@ -13,8 +13,10 @@ import os
 import re
 from urllib.parse import urlsplit
 
+from scanner.cli._cache import known_regions_cached
+from scanner.cli._suggest import closest
 from scanner.collect.options import DEFAULT_DEADLINE, MAX_PAGES, CollectOptions
-from scanner.errors import UserInputError
+from scanner.errors import UserInputError, UserInputErrors
 from scanner.vocabulary import RESOURCE_TYPES
 
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
@@ -156,67 +158,136 @@ def _split(values: list[str]) -> list[str]:
 
 
 def _matching(
-    values: list[str], pattern: re.Pattern[str], option: str, what: str, expected: str
+    values: list[str],
+    pattern: re.Pattern[str],
+    option: str,
+    what: str,
+    expected: str,
+    errors: list[UserInputError],
 ) -> list[str]:
     for value in values:
         if not pattern.match(value):
-            raise UserInputError(f"{value!r} is not {what}", location=option, expected=expected)
+            errors.append(
+                UserInputError(f"{value!r} is not {what}", location=option, expected=expected)
+            )
     return values
 
 
+def _known_regions() -> frozenset[str]:
+    """Every region botocore's endpoint data names, in every partition (aws, aws-cn, ...)."""
+    from botocore.loaders import create_loader
+
+    data = create_loader().load_data("endpoints")
+    partitions = data.get("partitions", ())
+    return frozenset(region for partition in partitions for region in partition.get("regions", {}))
+
+
+def check_regions_known(regions: list[str], errors: list[UserInputError]) -> None:
+    """A well-formed but unknown region (``us-east-3``, ``eu-west-01``) would only fail
+    at its first call, as a connection error minutes in: refuse it now, with the closest."""
+    known = known_regions_cached(_known_regions)
+    for region in regions:
+        if region in known or not REGION_RE.match(region):
+            continue
+        best = closest(region, sorted(known))
+        hint = f"did you mean {best}?" if best else "list them with `aws ec2 describe-regions`"
+        errors.append(
+            UserInputError(
+                f"unknown region {region!r}",
+                location="--region",
+                expected="a region this botocore knows, e.g. us-east-1",
+                hint=hint,
+            )
+        )
+
+
 def collect_options_from_args(args: argparse.Namespace) -> CollectOptions:
+    """The collection options, every problem in them reported at once (UserInputErrors)."""
+    errors: list[UserInputError] = []
     regions = _matching(
-        _split(args.region), REGION_RE, "--region", "an AWS region name", "a name like us-east-1"
+        _split(args.region),
+        REGION_RE,
+        "--region",
+        "an AWS region name",
+        "a name like us-east-1",
+        errors,
     )
+    check_regions_known(regions, errors)
     if regions and args.all_regions:
-        raise UserInputError(
-            "--region and --all-regions cannot be combined", hint="use one or the other"
+        errors.append(
+            UserInputError(
+                "--region and --all-regions cannot be combined", hint="use one or the other"
+            )
         )
     accounts = _matching(
-        _split(args.accounts), ACCOUNT_RE, "--accounts", "an AWS account id", "12 digits"
+        _split(args.accounts), ACCOUNT_RE, "--accounts", "an AWS account id", "12 digits", errors
     )
     if accounts and args.org:
-        raise UserInputError("--accounts and --org cannot be combined", hint="use one or the other")
+        errors.append(
+            UserInputError("--accounts and --org cannot be combined", hint="use one or the other")
+        )
     if (accounts or args.org) and not args.role_name:
-        raise UserInputError(
-            "--accounts and --org need --role-name", hint="e.g. --role-name AuroraScanReadOnly"
+        errors.append(
+            UserInputError(
+                "--accounts and --org need --role-name", hint="e.g. --role-name AuroraScanReadOnly"
+            )
         )
     types = _split([args.resource_types]) if args.resource_types else []
     for rtype in types:
         if rtype not in RESOURCE_TYPES:
-            raise UserInputError(
-                f"unknown resource type {rtype!r}",
-                location="--resource-types",
-                expected="one of " + ", ".join(sorted(RESOURCE_TYPES)),
+            errors.append(
+                UserInputError(
+                    f"unknown resource type {rtype!r}",
+                    location="--resource-types",
+                    expected="one of " + ", ".join(sorted(RESOURCE_TYPES)),
+                )
             )
     if args.page_size is not None and not (
         PAGE_SIZE_RANGE[0] <= args.page_size <= PAGE_SIZE_RANGE[1]
     ):
-        raise UserInputError(
-            f"--page-size {args.page_size} is out of range",
-            expected=f"{PAGE_SIZE_RANGE[0]}..{PAGE_SIZE_RANGE[1]}",
+        errors.append(
+            UserInputError(
+                f"--page-size {args.page_size} is out of range",
+                expected=f"{PAGE_SIZE_RANGE[0]}..{PAGE_SIZE_RANGE[1]}",
+            )
         )
     for option, value in (
         ("--max-workers", args.max_workers),
         ("--max-attempts", args.max_attempts),
     ):
         if value < 1:
-            raise UserInputError(
-                f"{option} {value} is too small", expected="a whole number of at least 1"
+            errors.append(
+                UserInputError(
+                    f"{option} {value} is too small", expected="a whole number of at least 1"
+                )
             )
     for option, seconds in (
         ("--connect-timeout", args.connect_timeout),
         ("--read-timeout", args.read_timeout),
     ):
         if not seconds > 0:  # also refuses nan
-            raise UserInputError(
-                f"{option} {seconds:g} is not a duration", expected="seconds above 0, e.g. 10"
+            errors.append(
+                UserInputError(
+                    f"{option} {seconds:g} is not a duration", expected="seconds above 0, e.g. 10"
+                )
             )
+    deadline = endpoint_url = None
+    try:
+        deadline = parse_deadline(args.deadline)
+    except UserInputError as exc:
+        errors.append(exc)
+    try:
+        endpoint_url = _endpoint_url(args.endpoint_url)
+    except UserInputError as exc:
+        errors.append(exc)
+    if errors:
+        raise UserInputErrors(errors)
+    assert deadline is not None
     return CollectOptions(
-        deadline=parse_deadline(args.deadline),
+        deadline=deadline,
         regions=tuple(regions),
         all_regions=bool(args.all_regions),
-        endpoint_url=_endpoint_url(args.endpoint_url),
+        endpoint_url=endpoint_url,
         profile=args.profile,
         accounts=tuple(accounts),
         role_name=args.role_name,

@@ -1,11 +1,17 @@
-"""Options and the evaluate-and-write step shared by `evaluate` and `scan`.
+"""Options, input checks and the evaluate-and-write step shared by `evaluate` and `scan`.
 
 ``add_evaluation_options(parser)`` adds ``--policies``, ``--config``,
 ``--waivers``, ``--output-dir``, ``--format``, ``--fail-on``,
-``--allow-incomplete`` and ``--baseline``; ``run_evaluation(snapshot, args)``
-loads policies, config and waivers, evaluates, writes the asked formats and
-returns the exit code (0 clean, 1 a non-waived FAIL at or above --fail-on,
-3 incomplete unless allowed).  Bad input raises UserInputError (exit 2).
+``--allow-incomplete`` and ``--baseline``.  ``prepare_evaluation(args,
+problems)`` reads and checks every one of those inputs *before* any AWS call
+or snapshot evaluation, recording each problem in ``problems`` rather than
+stopping at the first, so one run lists them all (exit 2 within a second,
+not after minutes of collection).  ``run_evaluation(snapshot, args, inputs)``
+then evaluates, writes the asked formats and returns the exit code (0 clean,
+1 a non-waived FAIL at or above --fail-on, 3 incomplete unless allowed).
+
+Stages (policies, YAML, jsonschema, rendering) are imported inside the
+functions: building the parser for ``--help`` must stay cheap.
 """
 
 from __future__ import annotations
@@ -14,28 +20,53 @@ import argparse
 import contextlib
 import io
 import sys
-from collections.abc import Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
+from scanner.cli._cache import load_policies_cached
 from scanner.errors import UserInputError, UserInputErrors
-from scanner.model import ExitCode, ScanResult, Snapshot, Status
-from scanner.policy.config import (
-    FAIL_ON_CHOICES,
-    Config,
-    default_config_path,
-    load_config,
-    parse_fail_on,
-)
+from scanner.model import ExitCode, ScanResult, Severity, Snapshot, Status
 from scanner.redact import redacted_command_line
 from scanner.terminal import error_text, visible
 
 if TYPE_CHECKING:
+    from scanner.policy.config import Config
     from scanner.policy.loader import PolicySet
+    from scanner.policy.waivers import Waivers
 
+T = TypeVar("T")
+FAIL_ON_CHOICES = (*(s.value for s in Severity), "none")
+# The report formats, named here so that --help needs no renderer (Jinja) import;
+# tests/product/test_cli_startup.py keeps this equal to scanner.report.FORMATS.
+REPORT_FORMATS = ("json", "sarif", "html", "junit", "md")
+FORMAT_ALIASES = {"markdown": "md", "xml": "junit", "sarif-json": "sarif"}
 DEFAULT_OUTPUT_DIR = "aurora-scan-output"
 DEFAULT_FORMATS = "json,sarif,html"
+
+
+class Problems:
+    """Every input problem of one command line, gathered so one run reports them all."""
+
+    def __init__(self) -> None:
+        self.errors: list[UserInputError] = []
+
+    def check(self, step: Callable[[], T]) -> T | None:
+        """Run ``step``; record its UserInputError(s) and return None, else its value."""
+        try:
+            return step()
+        except UserInputErrors as exc:
+            self.errors.extend(exc.errors)
+        except UserInputError as exc:
+            self.errors.append(exc)
+        return None
+
+    def raise_if_any(self) -> None:
+        # The same file given twice (`diff a.json a.json`) is one problem, said once.
+        unique = list({error.render(): error for error in self.errors}.values())
+        if unique:
+            raise UserInputErrors(unique)
 
 
 def print_errors(exc: UserInputError) -> int:
@@ -88,7 +119,7 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
         "--format",
         default=DEFAULT_FORMATS,
         metavar="LIST",
-        help=f"comma-separated formats: json, sarif, html, junit, md (default {DEFAULT_FORMATS}), "
+        help=f"comma-separated formats: {', '.join(REPORT_FORMATS)} (default {DEFAULT_FORMATS}), "
         "e.g. --format json,sarif",
     )
     group.add_argument(
@@ -116,6 +147,8 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
 
 
 def effective_config(args: argparse.Namespace) -> Config:
+    from scanner.policy.config import Config, default_config_path, load_config, parse_fail_on
+
     path = args.config if args.config is not None else default_config_path()
     config = load_config(path) if path is not None else Config()
     if args.fail_on is not None:
@@ -125,55 +158,123 @@ def effective_config(args: argparse.Namespace) -> Config:
     return config
 
 
-def baseline_fingerprints(path: Path | None) -> set[str]:
+def baseline_fingerprints(path: Path | None) -> frozenset[str]:
     if path is None:
-        return set()
+        return frozenset()
     from scanner.result_file import read_result
 
     baseline = read_result(path)
-    return {f.fingerprint for f in baseline.findings if f.status is Status.FAIL}
+    return frozenset(f.fingerprint for f in baseline.findings if f.status is Status.FAIL)
+
+
+def check_output_dir(path: Path, option: str = "--output-dir") -> None:
+    """The reports can be written there: a directory (or creatable), and writable.
+
+    Nothing is created here: a run that stops for another problem leaves no
+    empty directory behind.
+    """
+    if path.exists() and not path.is_dir():
+        raise UserInputError(
+            "the output directory is a file",
+            file=str(path),
+            location=option,
+            expected="a directory (it is created when missing)",
+        )
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UserInputError(
+            f"cannot create the output directory: {existing} is not a directory",
+            file=str(path),
+            location=option,
+            hint="choose a directory path",
+        )
+    import tempfile
+
+    try:
+        # A real write: os.access says yes to root on a read-only file system.
+        with tempfile.TemporaryFile(dir=existing, prefix=".aurora-scan-probe-"):
+            pass
+    except OSError as exc:
+        raise UserInputError(
+            f"cannot write the reports to {existing}: {exc.strerror or exc}",
+            file=str(path),
+            location=option,
+            hint="choose a writable output directory",
+        ) from None
+
+
+def parse_report_formats(text: str) -> list[str]:
+    """``--format``, checked without importing the renderers (Jinja) before the first
+    API call: names this module knows pass here, anything else gets the renderers'
+    own message (``scanner.report.parse_formats``)."""
+    names: list[str] = []
+    for item in text.split(","):
+        name = FORMAT_ALIASES.get(item.strip().lower(), item.strip().lower())
+        if name and name not in names:
+            names.append(name)
+    if names and all(name in REPORT_FORMATS for name in names):
+        return names
+    from scanner.report import parse_formats
+
+    return parse_formats(text)
+
+
+@dataclass(frozen=True)
+class EvaluationInputs:
+    """Everything evaluation needs besides the snapshot, read and checked up front."""
+
+    config: Config
+    policy_set: PolicySet
+    waivers: Waivers | None
+    baseline: frozenset[str]
+    formats: list[str]
+
+
+def prepare_evaluation(
+    args: argparse.Namespace,
+    problems: Problems,
+    *,
+    policy_set: PolicySet | None = None,
+) -> EvaluationInputs | None:
+    """Read config, policies, waivers and baseline, parse the formats and check the
+    output directory; every problem goes to ``problems`` (None when there was one)."""
+    formats = problems.check(lambda: parse_report_formats(args.format))
+    problems.check(lambda: check_output_dir(args.output_dir))
+    config = problems.check(lambda: effective_config(args))
+    if policy_set is None:
+        # From the start-up cache when no policy file changed (scanner/cli/_cache.py).
+        policy_set = problems.check(lambda: load_policies_cached(args.policies))
+    waivers = None
+    if args.waivers is not None:
+        from scanner.policy.waivers import load_waivers
+
+        waivers = problems.check(lambda: load_waivers(args.waivers))
+    baseline = problems.check(lambda: baseline_fingerprints(args.baseline))
+    if problems.errors:
+        return None
+    assert config is not None and policy_set is not None  # no problem: all were read
+    assert formats is not None and baseline is not None
+    return EvaluationInputs(config, policy_set, waivers, baseline, formats)
 
 
 def evaluate_snapshot(
     snapshot: Snapshot,
-    args: argparse.Namespace,
+    inputs: EvaluationInputs,
     *,
     snapshot_sha256: str | None = None,
-    policy_set: PolicySet | None = None,
-) -> tuple[ScanResult, Config]:
-    """Evaluate with the policies of ``args`` (or ``policy_set``, already loaded by the caller)."""
+) -> ScanResult:
     from scanner.policy.engine import evaluate
-    from scanner.policy.loader import load_policies
-    from scanner.policy.waivers import load_waivers
 
-    errors: list[UserInputError] = []
-    config: Config | None = None
-    waivers = None
-    # Gather every input problem before giving up, so one run shows them all.
-    for step in ("config", "policies", "waivers"):
-        try:
-            if step == "config":
-                config = effective_config(args)
-            elif step == "policies":
-                if policy_set is None:
-                    policy_set = load_policies(args.policies)
-            elif args.waivers is not None:
-                waivers = load_waivers(args.waivers)
-        except UserInputErrors as exc:
-            errors.extend(exc.errors)
-        except UserInputError as exc:
-            errors.append(exc)
-    if errors or config is None or policy_set is None:
-        raise UserInputErrors(errors)
-    result = evaluate(
+    return evaluate(
         snapshot,
-        policy_set,
-        config=config,
-        waivers=waivers,
+        inputs.policy_set,
+        config=inputs.config,
+        waivers=inputs.waivers,
         command_line=redacted_command_line(),
         snapshot_sha256=snapshot_sha256,
     )
-    return result, config
 
 
 def write_outputs(result: ScanResult, formats: list[str], output_dir: Path) -> dict[str, Path]:
@@ -185,27 +286,23 @@ def write_outputs(result: ScanResult, formats: list[str], output_dir: Path) -> d
 def run_evaluation(
     snapshot: Snapshot,
     args: argparse.Namespace,
+    inputs: EvaluationInputs,
     *,
     snapshot_sha256: str | None = None,
-    policy_set: PolicySet | None = None,
 ) -> int:
-    """Evaluate ``snapshot`` with the options in ``args``, write outputs, return the exit code."""
-    from scanner import gc_pause, report
+    """Evaluate ``snapshot`` with the checked ``inputs``, write outputs, return the exit code."""
+    from scanner import gc_pause
 
-    formats = report.parse_formats(args.format)
-    ignored = baseline_fingerprints(args.baseline)
     # The result (up to millions of findings) lives until the process exits:
     # move it out of the collector's view (before the collector is back on,
     # so it never walks it) and rendering does not re-scan it either.
     with gc_pause.paused(freeze=True):
-        result, config = evaluate_snapshot(
-            snapshot, args, snapshot_sha256=snapshot_sha256, policy_set=policy_set
-        )
-    written = write_outputs(result, formats, args.output_dir)
+        result = evaluate_snapshot(snapshot, inputs, snapshot_sha256=snapshot_sha256)
+    written = write_outputs(result, inputs.formats, args.output_dir)
     code = result.exit_code(
-        config.fail_on,
-        allow_incomplete=config.allow_incomplete,
-        ignore_fingerprints=ignored,
+        inputs.config.fail_on,
+        allow_incomplete=inputs.config.allow_incomplete,
+        ignore_fingerprints=inputs.baseline,
     )
     counts = result.counts()["by_status"]
     summary = ", ".join(f"{counts[s.value]} {s.value}" for s in Status if counts[s.value])

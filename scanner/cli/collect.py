@@ -10,11 +10,10 @@ from typing import Any
 
 from scanner.cli._collect_options import EPILOG as OPTIONS_EPILOG
 from scanner.cli._collect_options import add_collect_options, collect_options_from_args
-from scanner.collect.runner import collect
+from scanner.cli._options import Problems
 from scanner.logging_setup import add_logging_options, configure_logging
 from scanner.progress import progress_for
 from scanner.redact import redact
-from scanner.snapshot_file import check_snapshot_target, write_snapshot
 from scanner.terminal import visible
 
 ORDER = 10
@@ -29,7 +28,7 @@ failure is recorded in the snapshot's "errors" and counted on stderr; the
 findings it affects become UNKNOWN when evaluated); 2 bad input or no usable
 credentials; 3 the snapshot was written but --deadline cut the collection
 short (DeadlineExceeded errors name what was not read); 130 interrupted
-(Ctrl-C: nothing is written).
+(Ctrl-C: nothing is written); 4 internal error (a crash report is named).
 
 {OPTIONS_EPILOG}
 examples:
@@ -61,10 +60,16 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from scanner.collect.runner import collect
+    from scanner.snapshot_file import check_snapshot_target, write_snapshot
+
     configure_logging(quiet=args.quiet, verbose=args.verbose, log_format=args.log_format)
-    options = collect_options_from_args(args)
+    problems = Problems()
+    options = problems.check(lambda: collect_options_from_args(args))
     # Before collecting: a long organisation scan must not end in "cannot write".
-    check_snapshot_target(args.output, location="--output")
+    problems.check(lambda: check_snapshot_target(args.output, location="--output"))
+    problems.raise_if_any()
+    assert options is not None
     progress = progress_for(args)
     try:
         snapshot = collect(replace(options, progress=progress.collected))

@@ -29,7 +29,8 @@ Needs the 'demo' extra: pip install 'aurora-scan[demo]' (make demo does it).
 
 exit codes: 0 the demo ran and wrote its reports (the sample estate fails
 many policies on purpose); 1 with --fail-on, a FAIL at or above it; 2 moto is
-missing or the output directory cannot be written.
+missing or the output directory cannot be written; 4 internal error (a crash
+report file is named).
 
 examples:
   aurora-scan demo
@@ -95,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
             args.output_dir,
             progress=progress.collected,
             on_stage=progress.status,
+            on_seed=progress.seeding,
             fail_on=_severity(args.fail_on),
         )
     finally:

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.atomic_write import write_private_output
-from scanner.diff import diff_results, render_json, render_text
-from scanner.merge import read_shard
+from scanner.cli._options import Problems
 from scanner.model import ExitCode, Severity
 
 ORDER = 60
@@ -22,7 +21,8 @@ categories (keyed by finding fingerprint):
 FAIL -> UNKNOWN is 'changed', never 'fixed': a partial scan does not close a failure.
 
 exit codes: 0 no new failure at or above --fail-on-new (or no gate); 1 at least one
-FAIL in NEW that was not FAIL in OLD at or above --fail-on-new; 2 bad input.
+FAIL in NEW that was not FAIL in OLD at or above --fail-on-new; 2 bad input (both
+files checked, every problem listed); 4 internal error.
 
 examples:
   aurora-scan diff last-week/results.json out/results.json
@@ -91,8 +91,14 @@ def write_diff(path: Path, text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    old = read_shard(args.old).result
-    new = read_shard(args.new).result
+    from scanner.diff import diff_results, render_json, render_text
+    from scanner.merge import read_shard
+
+    problems = Problems()
+    old = problems.check(lambda: read_shard(args.old).result)
+    new = problems.check(lambda: read_shard(args.new).result)
+    problems.raise_if_any()
+    assert old is not None and new is not None
     diff = diff_results(old, new)
     if args.format == "json":
         text = render_json(diff, fail_on_new=args.fail_on_new)

@@ -7,7 +7,9 @@ import hashlib
 from pathlib import Path
 
 from scanner.cli._options import (
+    Problems,
     add_evaluation_options,
+    prepare_evaluation,
     print_errors,
     quiet_stderr,
     run_evaluation,
@@ -81,8 +83,14 @@ def read_snapshot_file(path: Path) -> tuple[Snapshot, str]:
 def run(args: argparse.Namespace) -> int:
     configure_logging(quiet=args.quiet, verbose=args.verbose, log_format=args.log_format)
     try:
-        snapshot, digest = read_snapshot_file(args.snapshot)
+        # Every input checked, and every problem listed, before evaluating anything.
+        problems = Problems()
+        read = problems.check(lambda: read_snapshot_file(args.snapshot))
+        inputs = prepare_evaluation(args, problems)
+        problems.raise_if_any()
+        assert read is not None and inputs is not None
+        snapshot, digest = read
         with quiet_stderr(args.quiet):
-            return run_evaluation(snapshot, args, snapshot_sha256=digest)
+            return run_evaluation(snapshot, args, inputs, snapshot_sha256=digest)
     except UserInputError as exc:
         return print_errors(exc)

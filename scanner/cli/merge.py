@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 from typing import Any
 
-from scanner.merge import merge_results, read_shard
+from scanner.cli._options import (
+    FAIL_ON_CHOICES,
+    REPORT_FORMATS,
+    Problems,
+    check_output_dir,
+    parse_report_formats,
+)
 from scanner.model import ExitCode, Status
-from scanner.policy.config import FAIL_ON_CHOICES, parse_fail_on
-from scanner.report import parse_formats, render
 from scanner.terminal import visible
 
 ORDER = 70
@@ -28,7 +33,8 @@ is incomplete (exit 3 with --fail-on, unless --allow-incomplete).
 
 exit codes: without --fail-on, 0 once the merged reports are written; with it, as
 for scan: 0 clean, 1 a non-waived FAIL at or above --fail-on, 3 incomplete;
-2 bad input.
+2 bad input (every unreadable shard, format or output problem listed at once);
+4 internal error.
 
 examples:
   aurora-scan merge shards/*/results.json --output-dir merged --format json,sarif,html
@@ -64,7 +70,7 @@ def add_parser(subparsers: Any) -> None:
         "--format",
         metavar="FORMATS",
         default="json,sarif,html",
-        help="comma-separated output formats: json, sarif, html, junit, md "
+        help=f"comma-separated output formats: {', '.join(REPORT_FORMATS)} "
         "(default: json,sarif,html), e.g. --format json,sarif",
     )
     p.add_argument(
@@ -98,8 +104,20 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    formats = parse_formats(args.format)
-    shards = [read_shard(path) for path in args.results]
+    from scanner.merge import merge_results, read_shard
+    from scanner.policy.config import parse_fail_on
+    from scanner.report import render
+
+    problems = Problems()
+    formats = problems.check(lambda: parse_report_formats(args.format))
+    read = [problems.check(functools.partial(read_shard, path)) for path in args.results]
+    baseline = None
+    if args.baseline is not None:
+        baseline = problems.check(lambda: read_shard(args.baseline))
+    problems.check(lambda: check_output_dir(args.output_dir))
+    problems.raise_if_any()
+    assert formats is not None
+    shards = [shard for shard in read if shard is not None]
     merged = merge_results(shards, allow_partial=args.allow_partial)
     written = render(merged, formats, args.output_dir)
     counts = merged.counts()["by_status"]
@@ -118,9 +136,8 @@ def run(args: argparse.Namespace) -> int:
     if args.fail_on is None:
         return int(ExitCode.CLEAN)
     known: set[str] = set()
-    if args.baseline is not None:
-        baseline = read_shard(args.baseline).result
-        known = {f.fingerprint for f in baseline.findings if f.status is Status.FAIL}
+    if baseline is not None:
+        known = {f.fingerprint for f in baseline.result.findings if f.status is Status.FAIL}
     return int(
         merged.exit_code(
             parse_fail_on(args.fail_on),

@@ -9,10 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from scanner.cli._options import add_policies_option
-from scanner.permissions import compute_permissions, render_text
-from scanner.policy.config import Config, default_config_path, load_config
-from scanner.policy.engine import select
-from scanner.policy.loader import load_policies
 
 ORDER = 50
 
@@ -77,6 +73,11 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from scanner.permissions import compute_permissions, render_text
+    from scanner.policy.config import Config, default_config_path, load_config
+    from scanner.policy.engine import select
+    from scanner.policy.loader import load_policies
+
     policy_set = load_policies(args.policies)
     path = args.config if args.config is not None else default_config_path()
     config = load_config(path) if path is not None else Config()

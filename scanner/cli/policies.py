@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner.cli._options import add_policies_option, print_errors
 from scanner.errors import UserInputError
 from scanner.model import ExitCode
-from scanner.policy.loader import PolicySet, load_policies
-from scanner.policy.validation import hint_for
 from scanner.terminal import visible
 from scanner.vocabulary import RESOURCE_TYPES
+
+if TYPE_CHECKING:
+    from scanner.policy.loader import PolicySet
 
 ORDER = 60
 
@@ -97,6 +100,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _load(args: argparse.Namespace) -> PolicySet:
+    from scanner.policy.loader import load_policies
+
     return load_policies(args.policies, include_builtin=not args.no_builtin)
 
 
@@ -116,7 +121,7 @@ def _list(args: argparse.Namespace) -> int:
             raise UserInputError(
                 f"unknown framework '{args.framework}'",
                 location="--framework",
-                hint=hint_for(args.framework, [f.id for f in policy_set.frameworks])
+                hint=_hint_for(args.framework, [f.id for f in policy_set.frameworks])
                 if policy_set.frameworks
                 else "no frameworks are loaded",
             )
@@ -153,7 +158,7 @@ def _test(args: argparse.Namespace) -> int:
     unknown = [i for i in args.ids if policy_set.get(i) is None]
     if unknown:
         raise UserInputError(
-            f"unknown policy '{unknown[0]}'", hint=hint_for(unknown[0], policy_set.ids())
+            f"unknown policy '{unknown[0]}'", hint=_hint_for(unknown[0], policy_set.ids())
         )
     count, failures = run_policy_tests(policy_set, args.ids or None)
     for failure in failures:
@@ -170,7 +175,7 @@ def _show(args: argparse.Namespace) -> int:
     policy = policy_set.get(args.id)
     if policy is None:
         raise UserInputError(
-            f"unknown policy '{args.id}'", hint=hint_for(args.id, policy_set.ids())
+            f"unknown policy '{args.id}'", hint=_hint_for(args.id, policy_set.ids())
         )
     out = sys.stdout
     out.write(f"# {policy.file}\n")
@@ -179,3 +184,9 @@ def _show(args: argparse.Namespace) -> int:
         out.write(f"# {entry['framework']} {entry['requirement']}: {entry['title']}\n")
     out.write(Path(policy.file).read_text(encoding="utf-8"))
     return int(ExitCode.CLEAN)
+
+
+def _hint_for(given: str, candidates: Iterable[str]) -> str:
+    from scanner.policy.validation import hint_for
+
+    return hint_for(given, candidates)

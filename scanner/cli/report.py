@@ -7,22 +7,28 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from scanner.cli._options import (
+    FAIL_ON_CHOICES,
+    REPORT_FORMATS,
+    Problems,
+    check_output_dir,
+    parse_report_formats,
+)
 from scanner.model import ExitCode, Severity
-from scanner.report import FORMATS, SarifOptions, parse_formats, render
-from scanner.result_file import read_result
 from scanner.terminal import visible
 
 ORDER = 40
-FAIL_ON_CHOICES = (*(s.value for s in Severity), "none")
 DEFAULT_REPORT_FORMATS = "html,sarif"
 
 EPILOG = f"""\
-formats: {", ".join(FORMATS)} -> results.json, results.sarif, report.html, junit.xml, summary.md
+formats: {", ".join(REPORT_FORMATS)}
+  -> results.json, results.sarif, report.html, junit.xml, summary.md
 
 exit codes (computed from the saved result, exactly as scan/evaluate do):
   0 clean; 1 a non-waived FAIL at or above --fail-on; 2 bad input (missing or
-  malformed result file, unknown format); 3 the scan was incomplete (UNKNOWN
-  findings or collection errors) and nothing failed, unless --allow-incomplete.
+  malformed result file, unknown format, unwritable output directory: every
+  problem is listed); 3 the scan was incomplete (UNKNOWN findings or collection
+  errors) and nothing failed, unless --allow-incomplete; 4 internal error.
 
 examples:
   aurora-scan report out/results.json --format html --output-dir out
@@ -49,7 +55,8 @@ def add_parser(subparsers: Any) -> None:
         "--format",
         default=DEFAULT_REPORT_FORMATS,
         metavar="LIST",
-        help=f"comma-separated formats: {', '.join(FORMATS)} (default {DEFAULT_REPORT_FORMATS}), "
+        help=f"comma-separated formats: {', '.join(REPORT_FORMATS)} "
+        f"(default {DEFAULT_REPORT_FORMATS}), "
         "e.g. --format html,sarif,junit",
     )
     p.add_argument(
@@ -84,9 +91,17 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    formats = parse_formats(args.format)  # bad formats fail before any file is read
-    result = read_result(args.results)
+    from scanner.report import SarifOptions, render
+    from scanner.result_file import read_result
+
+    # Every problem listed at once: formats, the result file, the output directory.
+    problems = Problems()
+    formats = problems.check(lambda: parse_report_formats(args.format))
+    result = problems.check(lambda: read_result(args.results))
     output_dir = args.output_dir if args.output_dir is not None else args.results.parent
+    problems.check(lambda: check_output_dir(output_dir))
+    problems.raise_if_any()
+    assert formats is not None and result is not None
     written = render(
         result,
         formats,

@@ -13,12 +13,13 @@ import argparse
 import hashlib
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from scanner.cli._collect_options import add_collect_options, collect_options_from_args
 from scanner.cli._options import (
+    EvaluationInputs,
+    Problems,
     add_evaluation_options,
-    effective_config,
+    prepare_evaluation,
     print_errors,
     quiet_stderr,
     run_evaluation,
@@ -29,9 +30,6 @@ from scanner.logging_setup import add_logging_options, configure_logging, get_lo
 from scanner.model import Snapshot
 from scanner.progress import Progress, progress_for
 
-if TYPE_CHECKING:
-    from scanner.policy.loader import PolicySet
-
 ORDER = 30
 
 EPILOG = """\
@@ -40,11 +38,14 @@ Writes DIR/results.json, results.sarif, report.html, junit.xml and summary.md
 terminal; in CI stderr stays quiet apart from one summary line. stdout is
 never written to.
 
-exit codes: 0 clean; 1 a non-waived FAIL at or above --fail-on; 2 bad input;
-3 the scan was incomplete (UNKNOWN findings or collection errors, including
-calls --deadline cut short) and nothing failed, unless --allow-incomplete;
-130 interrupted (Ctrl-C stops at once, even during a stuck call, and writes
-nothing: the previous reports stay as they were).
+exit codes: 0 clean; 1 a non-waived FAIL at or above --fail-on; 2 bad input
+(every argument and file is checked before the first API call, and every
+problem is listed); 3 the scan was incomplete (UNKNOWN findings or collection
+errors, including calls --deadline cut short) and nothing failed, unless
+--allow-incomplete; 4 internal error (a bug: one line names a crash report
+file, and no new report is written); 130 interrupted (Ctrl-C stops at once,
+even during a stuck call, and writes nothing: the previous reports stay as
+they were).
 
 examples:
   aurora-scan scan --region us-east-1 --region eu-west-1 --output-dir out
@@ -80,13 +81,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def collect_options(
-    args: argparse.Namespace, progress: Progress, policy_set: PolicySet
+    options: CollectOptions, inputs: EvaluationInputs, progress: Progress
 ) -> CollectOptions:
-    options: CollectOptions = collect_options_from_args(args)
     if not options.regions and not options.all_regions:
         # A config file may name the regions to scan.
-        config = effective_config(args)
-        regions = tuple(getattr(config, "regions", ()) or ())
+        regions = tuple(getattr(inputs.config, "regions", ()) or ())
         if regions:
             options = replace(options, regions=regions)
     if not options.resource_types:
@@ -94,9 +93,22 @@ def collect_options(
         # `aurora-scan permissions` then never meets an AccessDenied.
         from scanner.permissions import required_resource_types
 
-        types = required_resource_types(policy_set, effective_config(args))
+        types = required_resource_types(inputs.policy_set, inputs.config)
         options = replace(options, resource_types=tuple(types))
     return replace(options, progress=progress.collected)
+
+
+def check_inputs(args: argparse.Namespace) -> tuple[CollectOptions, EvaluationInputs]:
+    """Every argument and file the scan will need, checked before the first API call;
+    all problems are reported together (UserInputErrors)."""
+    problems = Problems()
+    options = problems.check(lambda: collect_options_from_args(args))
+    inputs = prepare_evaluation(args, problems)
+    if args.snapshot_out is not None:
+        problems.check(lambda: prepare_snapshot_out(args.snapshot_out))
+    problems.raise_if_any()
+    assert options is not None and inputs is not None
+    return options, inputs
 
 
 def prepare_snapshot_out(path: Path) -> None:
@@ -127,15 +139,11 @@ def run(args: argparse.Namespace) -> int:
     progress = progress_for(args)
     try:
         from scanner.collect.runner import collect
-        from scanner.policy.loader import load_policies
 
-        # Loaded once, before collecting: a bad policy fails in a second, not
-        # after minutes of API calls, and evaluation reuses the same set.
-        policy_set = load_policies(args.policies)
-        options = collect_options(args, progress, policy_set)
-        if args.snapshot_out is not None:
-            prepare_snapshot_out(args.snapshot_out)
-        snapshot = collect(options)
+        # Read once, before collecting: a bad input fails in a second, not
+        # after minutes of API calls, and evaluation reuses what was read.
+        options, inputs = check_inputs(args)
+        snapshot = collect(collect_options(options, inputs, progress))
         progress.collection_finished(snapshot)
         digest = None
         if args.snapshot_out is not None:
@@ -143,13 +151,14 @@ def run(args: argparse.Namespace) -> int:
             log.info("wrote snapshot %s", args.snapshot_out)
         progress.evaluating()
         with quiet_stderr(args.quiet):
-            code = run_evaluation(snapshot, args, snapshot_sha256=digest, policy_set=policy_set)
+            code = run_evaluation(snapshot, args, inputs, snapshot_sha256=digest)
         progress.finished()
         return code
     except UserInputError as exc:
         progress.finished()
         return print_errors(exc)
-    except KeyboardInterrupt:
-        # The CLI prints "interrupted" and exits 130; the progress line goes first.
+    except BaseException:
+        # Ctrl-C (exit 130) or a bug (exit 4, a crash report): the CLI prints one
+        # line about it, and the progress line is cleared first.
         progress.finished()
         raise

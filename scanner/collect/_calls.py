@@ -13,6 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.loaders import create_loader
 
 from scanner.collect.guard import MutatingCallRefused
+from scanner.collect.network import diagnose
 from scanner.redact import redact
 
 MAX_MESSAGE = 500
@@ -95,6 +96,10 @@ def error_code_and_message(exc: BaseException) -> tuple[str, str]:
         code, message = "ReadOnlyGuard", str(exc)
     elif isinstance(exc, BotoCoreError):
         code, message = type(exc).__name__, str(exc)
+        problem = diagnose(exc)
+        if problem is not None:
+            # "Could not connect" says nothing; the cause (DNS, TLS, proxy...) does.
+            message = f"{problem.message} ({problem.cause}); hint: {problem.hint}"
     elif isinstance(exc, KeyError):
         # A collector read a field the answer should have had: botocore turns
         # a truncated or odd JSON body into a partial dict, not an error.

@@ -14,10 +14,10 @@ from typing import Any
 from botocore.credentials import RefreshableCredentials
 
 from scanner.collect._calls import error_code_and_message, pages
-from scanner.collect.context import AccountTarget, Run, is_unreachable
+from scanner.collect.context import AccountTarget, Run
+from scanner.collect.network import diagnose
 from scanner.errors import UserInputError
 from scanner.model import CollectionError
-from scanner.redact import redact_url
 
 
 def caller_identity(
@@ -31,10 +31,13 @@ def caller_identity(
     except Exception as exc:  # no credentials, bad profile, bad endpoint URL, unreachable
         code, message = error_code_and_message(exc)
         hint = "configure AWS credentials (or --profile), or --endpoint-url for a test endpoint"
-        endpoint = run.options.endpoint_url
-        if endpoint and is_unreachable(exc):
-            # The credentials are not the problem when nothing answers.
-            hint = f"check that {redact_url(endpoint)} (--endpoint-url or AWS_ENDPOINT_URL) is up"
+        # The credentials are not the problem when nothing answers: name the real
+        # cause (DNS, refused, TLS, proxy, timeout) and its own remedy.
+        problem = diagnose(exc, endpoint_flag=run.options.endpoint_url)
+        if problem is not None:
+            raise UserInputError(
+                f"cannot identify the AWS caller: {problem.message}", hint=problem.hint
+            ) from exc
         raise UserInputError(
             f"cannot identify the AWS caller ({code}: {message})", hint=hint
         ) from exc

@@ -15,8 +15,9 @@ endpoint.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,22 +159,45 @@ def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
 
 
-def seed_estate(endpoint_url: str, spec: EstateSpec | None = None) -> SeededEstate:
+# Called after each seeding step with (step, steps done, steps in all): the
+# demo's progress line.  Any seeder keeps the same contract.
+SeedProgress = Callable[[str, int, int], None]
+
+
+def seed_estate(
+    endpoint_url: str, spec: EstateSpec | None = None, on_step: SeedProgress | None = None
+) -> SeededEstate:
     """Create the whole estate (default: estate.yaml) on the moto server at ``endpoint_url``."""
     spec = spec or demo_estate()
     clients = _Clients(endpoint_url, spec.home_region)
     estate = SeededEstate(endpoint_url=endpoint_url, account=spec.account, regions=spec.regions)
-    _seed_keys(clients, estate, spec)
-    _seed_network(clients, estate, spec)
-    _seed_parameter_groups(clients, estate, spec)
-    _seed_subnet_groups(clients, estate, spec)
-    _seed_global_clusters(clients, estate, spec)
-    for cluster in spec.clusters:
-        _seed_cluster(clients, estate, cluster)
-    for other in spec.other_engine_clusters:
-        _seed_other_engine_cluster(clients, estate, other)
-    _seed_snapshots(clients, estate, spec)
-    _seed_event_subscriptions(clients, estate, spec)
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("keys", functools.partial(_seed_keys, clients, estate, spec)),
+        ("network", functools.partial(_seed_network, clients, estate, spec)),
+        ("parameter groups", functools.partial(_seed_parameter_groups, clients, estate, spec)),
+        ("subnet groups", functools.partial(_seed_subnet_groups, clients, estate, spec)),
+        ("global clusters", functools.partial(_seed_global_clusters, clients, estate, spec)),
+        *(
+            (f"cluster {cluster.name}", functools.partial(_seed_cluster, clients, estate, cluster))
+            for cluster in spec.clusters
+        ),
+        *(
+            (
+                f"cluster {other.name}",
+                functools.partial(_seed_other_engine_cluster, clients, estate, other),
+            )
+            for other in spec.other_engine_clusters
+        ),
+        ("snapshots", functools.partial(_seed_snapshots, clients, estate, spec)),
+        (
+            "event subscriptions",
+            functools.partial(_seed_event_subscriptions, clients, estate, spec),
+        ),
+    ]
+    for number, (name, step) in enumerate(steps, start=1):
+        step()
+        if on_step is not None:
+            on_step(name, number, len(steps))
     return estate
 
 

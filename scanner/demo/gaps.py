@@ -12,7 +12,13 @@ exist only thanks to a helper (documentation, checked to name real helpers).
 from __future__ import annotations
 
 from scanner.demo import moto_gaps
-from scanner.demo.estate import SeededEstate, client_factory, key_arn, seed_estate
+from scanner.demo.estate import (
+    SeededEstate,
+    SeedProgress,
+    client_factory,
+    key_arn,
+    seed_estate,
+)
 from scanner.demo.estate_file import AWS_KEY, EstateSpec, demo_estate
 
 GAP_HELPERS_BY_POLICY: dict[str, tuple[str, ...]] = {
@@ -77,9 +83,9 @@ def apply_estate_gaps(estate: SeededEstate, spec: EstateSpec | None = None) -> N
                 )
 
 
-def seed_demo_estate(endpoint_url: str) -> SeededEstate:
+def seed_demo_estate(endpoint_url: str, on_step: SeedProgress | None = None) -> SeededEstate:
     """Seed the estate and apply every gap helper; moto must run in this process."""
     install_server_gaps()
-    estate = seed_estate(endpoint_url)
+    estate = seed_estate(endpoint_url, on_step=on_step)
     apply_estate_gaps(estate)
     return estate

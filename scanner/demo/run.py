@@ -15,7 +15,13 @@ from pathlib import Path
 from scanner import report
 from scanner.collect.options import CollectOptions, ProgressEvent
 from scanner.collect.runner import collect
-from scanner.demo.estate import CLUSTERS, NEPTUNE_CLUSTER, SeededEstate, isolated_aws_config
+from scanner.demo.estate import (
+    CLUSTERS,
+    NEPTUNE_CLUSTER,
+    SeededEstate,
+    SeedProgress,
+    isolated_aws_config,
+)
 from scanner.demo.gaps import seed_demo_estate
 from scanner.demo.server import EmbeddedMoto
 from scanner.model import ScanResult, Severity, Snapshot
@@ -68,6 +74,7 @@ def run_demo(
     formats: tuple[str, ...] = ALL_FORMATS,
     progress: Callable[[ProgressEvent], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    on_seed: SeedProgress | None = None,
     fail_on: Severity | None = None,
 ) -> DemoOutcome:
     """Start moto, seed, scan with the full catalogue, render; always stop moto."""
@@ -90,7 +97,7 @@ def run_demo(
     with isolated_aws_config(), EmbeddedMoto() as server:
         lap("start")
         stage("seeding the sample estate")
-        estate = seed_demo_estate(server.endpoint_url)
+        estate = seed_demo_estate(server.endpoint_url, on_seed)
         lap("seed")
         stage("collecting")
         snapshot = collect(

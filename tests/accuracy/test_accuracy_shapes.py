@@ -382,6 +382,11 @@ NOT_AWS_FIELDS: dict[str, dict[str, str]] = {
         "pagination": "botocore paginators-1.json (the marker a repeated page would carry)",
         "output_token": "botocore paginators-1.json (the marker a repeated page would carry)",
     },
+    "scanner/collect/network.py": {
+        "error": "botocore HTTPClientError.kwargs (the urllib3 exception it wraps)",
+        "endpoint_url": "botocore EndpointConnectionError.kwargs",
+        "proxy_url": "botocore ProxyConnectionError.kwargs",
+    },
     "scanner/collect/guard.py": {
         "endpointPrefix": "botocore service model metadata",
         "signingName": "botocore service model metadata",

@@ -44,7 +44,10 @@ def test_collect_writes_a_snapshot_with_the_seeded_counts(
     [
         (["--region", "mars-1"], "not an AWS region name"),
         (["--region", "us-east-1", "--all-regions"], "cannot be combined"),
-        (["--region", "us-east-1", "--accounts", "1234"], "not an AWS account id"),
+        (
+            ["--region", "us-east-1", "--accounts", "1234", "--role-name", "R"],
+            "not an AWS account id",
+        ),
         (["--region", "us-east-1", "--accounts", "111111111111"], "need --role-name"),
         (["--region", "us-east-1", "--page-size", "5"], "out of range"),
         (["--region", "us-east-1", "--resource-types", "aws.rds.nope"], "unknown resource type"),
@@ -96,4 +99,5 @@ def test_an_endpoint_that_does_not_answer_is_named_in_the_hint(
     code = main([*argv, "--output", str(tmp_path / "s.json")])
     assert code == 2
     err = capsys.readouterr().err
-    assert "cannot identify the AWS caller" in err and f"check that {url}" in err
+    assert "cannot identify the AWS caller" in err and f"{url}/ refused the connection" in err
+    assert "--endpoint-url / AWS_ENDPOINT_URL is up" in err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
             "demo",
             "--output-dir",
             str(out),
+            "-v",  # the seeding and collection steps as log lines (stderr is no terminal)
         ],
         cwd=REPO,
         env=_demo_env(),
@@ -82,6 +84,18 @@ def test_demo_prints_the_summary_and_the_report_paths(demo_run: DemoRun) -> None
         assert str(out / name) in proc.stdout
     # stderr is not a terminal here: no progress redraws.
     assert "\r" not in proc.stderr
+
+
+def test_demo_seeding_reports_each_step(demo_run: DemoRun) -> None:
+    """The seeder calls back after every step (on a terminal: a progress line with an
+    estimate; here, with -v, one log line per step) up to the last of a known total."""
+    proc, _ = demo_run
+    steps = re.findall(r"seeded (.+) \((\d+)/(\d+)\)", proc.stderr)
+    assert steps, proc.stderr[-2000:]
+    totals = {int(total) for _, _, total in steps}
+    assert len(totals) == 1
+    assert [int(done) for _, done, _ in steps] == list(range(1, totals.pop() + 1))
+    assert any(name.startswith("cluster ") for name, _, _ in steps)
 
 
 def test_demo_without_moto_says_what_to_install(
@@ -169,3 +183,55 @@ def test_demo_help_counts_the_clusters_the_estate_has() -> None:
     from scanner.demo.estate import CLUSTERS
 
     assert f"{len(CLUSTERS)} Aurora clusters" in " ".join(EPILOG.split())
+
+
+def _readme_demo_block() -> list[str]:
+    """The lines of the README's `$ make demo` sample output."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index("$ make demo\n")
+    end = text.index("```", start)
+    return text[start:end].splitlines()
+
+
+_TABLE_ROW = re.compile(r"^(severity|critical|high|medium|low|info|total) ")
+
+
+def _comparable(lines: list[str]) -> list[str]:
+    """The lines that must match a real run: heading (port masked), table, top failing."""
+    keep = []
+    for line in lines:
+        line = " ".join(line.split())
+        if line.startswith("aurora-scan demo:"):
+            keep.append(line.rsplit(" at http://", 1)[0])
+        elif _TABLE_ROW.match(line) or (line.startswith("aurora.") and "failing" in line):
+            keep.append(line)
+    return keep
+
+
+def test_the_readme_sample_output_is_what_the_demo_prints(demo_run: DemoRun) -> None:
+    """README's sample is a real run: resource count, policies, counts per severity and
+    status, the top failing policies.  When the estate changes, paste a fresh
+    `make demo` output into the README (the port and the timings may differ)."""
+    proc, out = demo_run
+    readme = _comparable(_readme_demo_block())
+    printed = _comparable(proc.stdout.splitlines())
+    assert readme == printed, "README.md's `make demo` sample is stale:\n" + proc.stdout
+    # And the printed table is the results' own counts.
+    results = read_result(out / "results.json").to_dict()
+    by_severity = results["summary"]["by_severity"]
+    for line in printed:
+        name, *numbers = line.split()
+        if name in by_severity:
+            fail, passed, na, unknown, waived = (int(n) for n in numbers)
+            counts = by_severity[name]
+            assert (fail, passed, na, unknown, waived) == (
+                counts.get("FAIL", 0),
+                counts.get("PASS", 0),
+                counts.get("NOT_APPLICABLE", 0),
+                counts.get("UNKNOWN", 0),
+                counts.get("WAIVED", 0),
+            ), name
+    resources = int(printed[0].split(" resources in ")[0].rsplit(" ", 1)[1])
+    assert resources == results["scan"]["resource_count"]
+    policies = int(printed[0].split("scanned with ")[1].split(" policies")[0])
+    assert policies == results["scan"]["policy_count"] == len(results["policies"])

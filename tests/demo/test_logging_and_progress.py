@@ -9,7 +9,7 @@ import logging
 from scanner.collect.options import ProgressEvent
 from scanner.logging_setup import configure_logging, get_logger, level_for
 from scanner.model import Resource, Snapshot
-from scanner.progress import Progress
+from scanner.progress import Progress, format_duration, time_left
 
 
 class _Tty(io.StringIO):
@@ -89,7 +89,7 @@ def test_progress_redraws_per_region_on_a_terminal() -> None:
     progress.collected(_event("eu-west-1", 1, 2))
     progress.collection_finished(_snapshot())
     text = tty.getvalue()
-    assert "\raurora-scan: collecting 2/3 tasks  eu-west-1: 1  us-east-1: 2" in text
+    assert "\raurora-scan: collecting 2/3 calls  eu-west-1: 1  us-east-1: 2" in text
     assert "aurora-scan: collected 3 resources in " in text
     assert text.endswith("(eu-west-1 1, us-east-1 2)\n")
 
@@ -104,3 +104,54 @@ def test_progress_is_silent_when_not_a_terminal() -> None:
     progress.collection_finished(_snapshot())
     progress.finished()
     assert plain.getvalue() == ""
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_estimates_the_time_left_from_the_rate_so_far() -> None:
+    configure_logging(stream=io.StringIO())
+    tty = _Tty()
+    progress = Progress(tty)
+    clock = _Clock()
+    progress._clock = clock
+    progress._started = clock.now
+    # Two calls in: too few to estimate.
+    for done in (1, 2):
+        clock.now += 1.0
+        progress.collected(ProgressEvent("1", "us-east-1", "aws.rds.db_cluster", 1, done, 10))
+    assert "left" not in tty.getvalue()
+    # Four of ten done in 4 s: 6 to go at 1 s each.
+    for done in (3, 4):
+        clock.now += 1.0
+        progress.collected(ProgressEvent("1", "us-east-1", "aws.rds.db_cluster", 1, done, 10))
+    assert "collecting 4/10 calls, ~6s left" in tty.getvalue()
+
+
+def test_time_left_and_its_format() -> None:
+    assert time_left(0, 10, 5.0) is None
+    assert time_left(5, 10, 10.0) == 10.0
+    assert time_left(10, 10, 3.0) == 0.0
+    assert [format_duration(s) for s in (0.4, 7, 125, 3840)] == ["0s", "7s", "2m05s", "1h04m"]
+
+
+def test_seeding_shows_its_steps_and_an_estimate() -> None:
+    configure_logging(stream=io.StringIO())
+    tty = _Tty()
+    progress = Progress(tty)
+    clock = _Clock()
+    progress._clock = clock
+    for done in range(1, 6):
+        progress.seeding(f"cluster c{done}", done, 20)
+        clock.now += 0.5
+    text = tty.getvalue()
+    assert "seeding the sample estate 1/20  cluster c1" in text
+    assert "seeding the sample estate 5/20, ~6s left  cluster c5" in text
+    quiet = io.StringIO()
+    Progress(quiet).seeding("keys", 1, 20)
+    assert quiet.getvalue() == ""

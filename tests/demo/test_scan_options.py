@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from scanner.cli import build_parser
-from scanner.cli.scan import collect_options, prepare_snapshot_out, write_snapshot_out
+from scanner.cli.scan import check_inputs, collect_options, prepare_snapshot_out, write_snapshot_out
+from scanner.collect.options import CollectOptions
 from scanner.errors import UserInputError
 from scanner.model import Snapshot
 from scanner.policy.loader import load_policies
@@ -21,17 +23,22 @@ def _args(*argv: str) -> argparse.Namespace:
     return build_parser().parse_args(["scan", *argv])
 
 
+def _options(args: argparse.Namespace, progress: Progress) -> CollectOptions:
+    options, inputs = check_inputs(args)
+    return collect_options(options, replace(inputs, policy_set=CATALOGUE), progress)
+
+
 def test_config_regions_apply_when_no_region_is_given(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     config = tmp_path / "scan.yml"
     config.write_text("regions: [eu-west-1, eu-central-1]\n")
-    options = collect_options(_args("--config", str(config)), Progress(enabled=False), CATALOGUE)
+    options = _options(_args("--config", str(config)), Progress(enabled=False))
     assert options.regions == ("eu-west-1", "eu-central-1")
     # --region wins over the config file.
-    options = collect_options(
-        _args("--config", str(config), "--region", "us-east-1"), Progress(enabled=False), CATALOGUE
+    options = _options(
+        _args("--config", str(config), "--region", "us-east-1"), Progress(enabled=False)
     )
     assert options.regions == ("us-east-1",)
 
@@ -39,7 +46,7 @@ def test_config_regions_apply_when_no_region_is_given(
 def test_progress_callback_is_ours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     progress = Progress(enabled=False)
-    options = collect_options(_args("--region", "us-east-1"), progress, CATALOGUE)
+    options = _options(_args("--region", "us-east-1"), progress)
     assert options.progress == progress.collected
 
 

@@ -35,6 +35,7 @@ sys.exit(int(os.environ.get("FAKE_EXIT", "0")))
 """
 
 ALL_INPUTS = {
+    "upload-sarif": "true",
     "regions": "us-east-1, eu-west-1",
     "fail-on": "high",
     "formats": "sarif,html",
@@ -52,13 +53,25 @@ ALL_INPUTS = {
 }
 
 
-def _step_env(step: dict[str, Any], inputs: dict[str, str]) -> dict[str, str]:
-    """Resolve `${{ inputs.X }}` in a step's env the way the runner does."""
+def _step_env(
+    step: dict[str, Any], inputs: dict[str, str], steps: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Resolve `${{ inputs.X }}`, `${{ steps.S.outputs.O }}` and `${{ github.action_path }}`
+    in a step's env the way the runner does (``steps`` maps "S.O" to a value; absent: "")."""
     env = {}
     for key, value in step.get("env", {}).items():
-        match = re.fullmatch(r"\$\{\{\s*inputs\.([a-z-]+)\s*\}\}", str(value))
-        assert match, f"env {key} of step {step.get('id')} is not a plain input reference"
-        env[key] = inputs[match.group(1)]
+        match = re.fullmatch(r"\$\{\{\s*(\S+)\s*\}\}", str(value))
+        assert match, f"env {key} of step {step.get('id')} is not a plain reference"
+        ref = match.group(1)
+        if ref.startswith("inputs."):
+            env[key] = inputs[ref.removeprefix("inputs.")]
+        elif ref.startswith("steps."):
+            step_id, _, output = ref.removeprefix("steps.").partition(".outputs.")
+            assert step_id in STEPS, f"env {key} refers to unknown step {step_id}"
+            env[key] = (steps or {}).get(f"{step_id}.{output}", "")
+        else:
+            assert ref == "github.action_path", ref
+            env[key] = str(ROOT)
     return env
 
 
@@ -95,7 +108,7 @@ def _run_scan_step(tmp_path: Path, inputs: dict[str, str], exit_code: int) -> tu
 def test_every_input_is_used_and_every_output_is_produced() -> None:
     text = (ROOT / "action.yml").read_text()
     for name in ACTION["inputs"]:
-        assert f"inputs.{name} }}}}" in text, f"input {name} is never used"
+        assert re.search(rf"inputs\.{name}(?![\w-])", text), f"input {name} is never used"
     for name, output in ACTION["outputs"].items():
         match = re.fullmatch(r"\$\{\{ steps\.([a-z-]+)\.outputs\.([a-z-]+) \}\}", output["value"])
         assert match, f"output {name} does not come from a step"
@@ -109,10 +122,46 @@ def test_every_input_is_used_and_every_output_is_produced() -> None:
 
 def test_action_is_composite_and_installs_its_own_checkout() -> None:
     assert ACTION["runs"]["using"] == "composite"
-    assert STEPS["Set up Python"]["uses"].startswith("actions/setup-python@")
-    install = STEPS["Install aurora-scan"]
+    install = STEPS["install"]
     assert install["env"]["ACTION_PATH"] == "${{ github.action_path }}"
-    assert "pip install" in install["run"]
+    assert '"$VENV/bin/python" -m pip install' in install["run"]
+
+
+def test_the_callers_python_is_left_alone() -> None:
+    """setup-python only seeds the action's own virtualenv: no PATH change, no global pip."""
+    setup = STEPS["python"]
+    assert setup["uses"] == "actions/setup-python@v6"
+    assert setup["with"]["update-environment"] is False
+    install = STEPS["install"]["run"]
+    assert '"$PYTHON" -m venv "$VENV"' in install
+    assert "python -m pip" not in install.replace('"$VENV/bin/python" -m pip', "")
+    for step in ACTION["runs"]["steps"]:
+        run = str(step.get("run", ""))
+        assert "GITHUB_PATH" not in run and "GITHUB_ENV" not in run, step.get("id")
+    assert SCAN_STEP["env"]["AURORA_SCAN"] == "${{ steps.install.outputs.bin }}"
+
+
+def test_pip_downloads_are_cached_per_version(tmp_path: Path) -> None:
+    cache = next(s for s in ACTION["runs"]["steps"] if s.get("name") == "Cache pip downloads")
+    assert cache["uses"] == "actions/cache@v5"
+    assert "steps.version.outputs.version" in cache["with"]["key"]
+    assert cache["with"]["path"] == "${{ steps.version.outputs.pip-cache }}"
+    assert STEPS["install"]["env"]["PIP_CACHE_DIR"] == "${{ steps.version.outputs.pip-cache }}"
+    # The version step for real: it reads the version this checkout installs.
+    from scanner import __version__
+
+    outputs = _run_bash_step(
+        STEPS["version"],
+        tmp_path,
+        _step_env(STEPS["version"], ALL_INPUTS, {"python.python-path": sys.executable}),
+    )
+    assert outputs["version"] == __version__
+    assert outputs["venv"].endswith(f"aurora-scan-{__version__}-venv")
+
+
+def test_upload_sarif_is_the_current_major() -> None:
+    upload = next(s for s in ACTION["runs"]["steps"] if s.get("name", "").startswith("Upload"))
+    assert upload["uses"] == "github/codeql-action/upload-sarif@v4"
 
 
 @pytest.mark.parametrize(
@@ -153,7 +202,7 @@ def test_every_option_in_the_scan_script_is_a_scan_option() -> None:
     assert used <= accepted, f"options the CLI does not accept: {sorted(used - accepted)}"
 
 
-@pytest.mark.parametrize("code", [0, 1, 2, 3])
+@pytest.mark.parametrize("code", [0, 1, 2, 3, 4])
 def test_the_step_succeeds_and_reports_the_exit_code(tmp_path: Path, code: int) -> None:
     _, outputs = _run_scan_step(tmp_path, ALL_INPUTS, code)
     assert f"exit-code={code}" in outputs.splitlines()
@@ -181,7 +230,7 @@ def test_outputs_step_reads_the_reports_and_appends_the_summary(tmp_path: Path) 
     assert STEPS["outputs"]["shell"] == "python"
     env = dict(os.environ)
     env.update(
-        _step_env(STEPS["outputs"], ALL_INPUTS | {"output-dir": str(out)}),
+        _step_env(STEPS["outputs"], ALL_INPUTS | {"output-dir": str(out)}, {"scan.exit-code": "1"}),
         GITHUB_OUTPUT=str(github_output),
         GITHUB_STEP_SUMMARY=str(summary),
     )
@@ -207,3 +256,156 @@ def test_outputs_step_copes_with_a_run_that_wrote_nothing(tmp_path: Path) -> Non
     subprocess.run([sys.executable, str(script)], env=env, check=True)
     values = dict(line.split("=", 1) for line in github_output.read_text().splitlines())
     assert values["sarif-file"] == "" and values["critical"] == "0"
+
+
+def _outputs_of(github_output: Path) -> dict[str, str]:
+    if not github_output.exists():
+        return {}
+    return dict(line.split("=", 1) for line in github_output.read_text().splitlines() if line)
+
+
+def _run_bash_step(
+    step: dict[str, Any], tmp_path: Path, env: dict[str, str], *, expect_success: bool = True
+) -> dict[str, str]:
+    github_output = tmp_path / f"github_output_{step.get('id')}"
+    github_output.unlink(missing_ok=True)
+    script = tmp_path / f"{step.get('id')}.sh"
+    script.write_text(step["run"])
+    bash = shutil.which("bash")
+    assert bash is not None
+    proc = subprocess.run(
+        [bash, "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        env={
+            **os.environ,
+            "RUNNER_TEMP": str(tmp_path),
+            "GITHUB_OUTPUT": str(github_output),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if expect_success:
+        assert proc.returncode == 0, proc.stderr
+    outputs = _outputs_of(github_output)
+    outputs["__returncode__"] = str(proc.returncode)
+    outputs["__stdout__"] = proc.stdout
+    return outputs
+
+
+def _condition(expression: str, context: dict[str, str]) -> bool:
+    """The `if:` expressions this action uses: `a == 'x' && b == 'y'` (anything else fails)."""
+    terms = [t.strip() for t in expression.split("&&")]
+    result = True
+    for term in terms:
+        match = re.fullmatch(r"([\w.-]+) == '([^']*)'", term)
+        assert match, f"unsupported expression {term!r}"
+        result = result and context.get(match.group(1), "") == match.group(2)
+    return result
+
+
+def _run_action(tmp_path: Path, exit_code: int, inputs: dict[str, str]) -> dict[str, Any]:
+    """Scan (a stand-in CLI), outputs, upload condition and verdict, as the runner would."""
+    _, scan_output = _run_scan_step(tmp_path, inputs, exit_code)
+    scan = dict(line.split("=", 1) for line in scan_output.splitlines() if line)
+    github_output = tmp_path / "github_output_outputs"
+    script = tmp_path / "outputs.py"
+    script.write_text(STEPS["outputs"]["run"])
+    env = dict(os.environ)
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    env.update(
+        _step_env(STEPS["outputs"], inputs, {"scan.exit-code": scan["exit-code"]}),
+        GITHUB_OUTPUT=str(github_output),
+    )
+    subprocess.run([sys.executable, str(script)], env=env, check=True)
+    outputs = _outputs_of(github_output)
+    upload_step = next(s for s in ACTION["runs"]["steps"] if s.get("name", "").startswith("Upload"))
+    uploads = _condition(
+        upload_step["if"],
+        {"inputs.upload-sarif": inputs.get("upload-sarif", "true")}
+        | {f"steps.outputs.outputs.{k}": v for k, v in outputs.items()},
+    )
+    verdict = _run_bash_step(
+        STEPS["verdict"],
+        tmp_path,
+        _step_env(
+            STEPS["verdict"],
+            inputs,
+            {"scan.exit-code": scan["exit-code"], "outputs.crash-report": outputs["crash-report"]},
+        ),
+        expect_success=False,
+    )
+    return {"outputs": outputs, "uploads": uploads, "verdict": verdict}
+
+
+def _stale_reports(out: Path) -> None:
+    """What an earlier run left in the output directory."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.sarif").write_text(json.dumps({"runs": [{"results": []}]}))
+    (out / "results.json").write_text(json.dumps({"summary": {}}))
+
+
+def test_an_internal_error_skips_the_upload_and_fails_the_job(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _stale_reports(out)
+    crash = out / "aurora-scan-crash-20261204T000000Z-42.txt"
+    crash.write_text("Traceback ...")
+    result = _run_action(tmp_path, 4, ALL_INPUTS | {"output-dir": str(out)})
+    outputs = result["outputs"]
+    assert outputs["status"] == "internal-error"
+    assert outputs["sarif-file"] == "" and outputs["json-file"] == ""  # stale: never offered
+    assert outputs["crash-report"] == str(crash)
+    assert result["uploads"] is False
+    verdict = result["verdict"]
+    assert verdict["__returncode__"] == "4"
+    assert "::error title=aurora-scan: internal error::" in verdict["__stdout__"]
+    assert str(crash) in verdict["__stdout__"]
+    assert "not a finding" in verdict["__stdout__"]
+
+
+def test_bad_input_skips_the_upload_and_fails_the_job(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _stale_reports(out)
+    result = _run_action(tmp_path, 2, ALL_INPUTS | {"output-dir": str(out)})
+    assert result["outputs"]["status"] == "bad-input"
+    assert result["outputs"]["sarif-file"] == "" and result["outputs"]["crash-report"] == ""
+    assert result["uploads"] is False
+    assert result["verdict"]["__returncode__"] == "2"
+    assert "::error title=aurora-scan: bad input::" in result["verdict"]["__stdout__"]
+
+
+@pytest.mark.parametrize(("code", "status"), [(0, "clean"), (1, "failed"), (3, "incomplete")])
+def test_a_finished_scan_uploads_and_leaves_the_gate_to_the_workflow(
+    tmp_path: Path, code: int, status: str
+) -> None:
+    out = tmp_path / "out"
+    _stale_reports(out)  # here: this run's reports
+    result = _run_action(tmp_path, code, ALL_INPUTS | {"output-dir": str(out)})
+    assert result["outputs"]["status"] == status
+    assert result["outputs"]["sarif-file"] == str(out / "results.sarif")
+    assert result["uploads"] is True
+    assert result["verdict"]["__returncode__"] == "0"
+    opted_out = _run_action(
+        tmp_path, code, ALL_INPUTS | {"output-dir": str(out)} | {"upload-sarif": "false"}
+    )
+    assert opted_out["uploads"] is False
+
+
+def test_no_sarif_written_means_no_upload(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "results.json").write_text(json.dumps({"summary": {}}))
+    result = _run_action(tmp_path, 0, ALL_INPUTS | {"output-dir": str(out), "formats": "json"})
+    assert result["outputs"]["sarif-file"] == ""
+    assert result["uploads"] is False
+
+
+def test_docs_and_readme_branch_on_all_five_exit_codes() -> None:
+    docs = (ROOT / "docs" / "github-actions.md").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for code in "01234":
+        assert re.search(rf"^\s*{code}\)", docs, re.M), f"docs gate has no branch for {code}"
+        assert re.search(rf"^\|\s*{code}\s*\|", readme, re.M), f"README exit codes lack {code}"
+    for text in (docs, readme):
+        assert "upload-sarif@v3" not in text
+        assert "actions: read" in text
