@@ -44,6 +44,7 @@ from scanner.demo.run import ALL_FORMATS, demo_config
 from scanner.policy.engine import evaluate
 from scanner.policy.loader import PolicySet, load_policies
 from scanner.policy.testing import run_case
+from scanner.result_file import read_result
 from scanner.snapshot_file import read_snapshot
 
 PLANTED = "aurora.cluster.backup_retention_two_weeks"
@@ -137,7 +138,7 @@ def planted_scan(
     result = evaluate(snapshot, policy_set, config=demo_config())
     out = tmp_path_factory.mktemp("planted-reports")
     report.render(result, ALL_FORMATS, out)
-    return json.loads((out / "results.json").read_text(encoding="utf-8")), out
+    return read_result(out / "results.json").to_dict(), out
 
 
 def test_the_demo_gives_it_pass_and_fail_without_touching_the_estate(
