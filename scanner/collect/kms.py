@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from scanner.collect.spec import DependentSpec, Record, Reference, arn_region
+from scanner.collect.spec import Hooks, Record, Reference, arn_region
 from scanner.derive import storage_encryption
 from scanner.model import Resource
+from scanner.resource_types import CLUSTER, CLUSTER_SNAPSHOT, INSTANCE, KMS_KEY
 
-_ENCRYPTED_TYPES = ("aws.rds.db_cluster", "aws.rds.db_instance", "aws.rds.db_cluster_snapshot")
+_ENCRYPTED_TYPES = (CLUSTER, INSTANCE, CLUSTER_SNAPSHOT)
 
 
 def _key_refs(r: Resource) -> Iterator[str]:
@@ -24,9 +25,9 @@ def _key_refs(r: Resource) -> Iterator[str]:
     # Not MasterUserSecret.KmsKeyId: no relation leads from a cluster or its
     # secret to that key, so no policy could read it (a DescribeKey per
     # distinct secret key for nothing).
-    if r.type == "aws.rds.db_cluster" and a.get("ActivityStreamKmsKeyId"):
+    if r.type == CLUSTER and a.get("ActivityStreamKmsKeyId"):
         yield str(a["ActivityStreamKmsKeyId"])
-    if r.type == "aws.rds.db_instance" and a.get("PerformanceInsightsKMSKeyId"):
+    if r.type == INSTANCE and a.get("PerformanceInsightsKMSKeyId"):
         yield str(a["PerformanceInsightsKMSKeyId"])
 
 
@@ -41,14 +42,4 @@ def describe(client: Any, key_id: str) -> tuple[str, str, Record]:
     return str(meta["Arn"]), str(meta.get("AWSAccountId", "")), meta
 
 
-SPECS = (
-    DependentSpec(
-        type="aws.kms.key",
-        service="kms",
-        operation="DescribeKey",
-        references=references,
-        fetch=describe,
-        not_found_codes=frozenset({"NotFoundException"}),
-        output_member="KeyMetadata",
-    ),
-)
+HOOKS: dict[str, Hooks] = {KMS_KEY: Hooks(references=references, fetch=describe)}

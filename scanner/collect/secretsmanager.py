@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from scanner.collect.spec import DependentSpec, Record, Reference, arn_region
+from scanner.collect.spec import Hooks, Record, Reference, arn_region
 from scanner.model import Resource
+from scanner.resource_types import CLUSTER, SECRET
 
 
 def references(resources: Iterable[Resource]) -> Iterator[Reference]:
     for r in resources:
-        if r.type != "aws.rds.db_cluster":
+        if r.type != CLUSTER:
             continue
         arn = (r.attrs.get("MasterUserSecret") or {}).get("SecretArn")
         if arn:
@@ -29,13 +30,4 @@ def describe(client: Any, secret_id: str) -> tuple[str, str, Record]:
     return arn, parts[4] if len(parts) > 4 else "", record
 
 
-SPECS = (
-    DependentSpec(
-        type="aws.secretsmanager.secret",
-        service="secretsmanager",
-        operation="DescribeSecret",
-        references=references,
-        fetch=describe,
-        not_found_codes=frozenset({"ResourceNotFoundException"}),
-    ),
-)
+HOOKS: dict[str, Hooks] = {SECRET: Hooks(references=references, fetch=describe)}

@@ -1,4 +1,7 @@
-"""The declarative shape of a collector, shared by every service module.
+"""The declarative shape of a collector, built from a resource type declaration.
+
+``scanner/collect/registry.py`` makes one spec per ``ResourceType``
+(``scanner/resource_types.py``) joined with its ``Hooks``, if any.
 
 A ``ResourceSpec`` says how to list one resource type: the boto3 service,
 the paginated API operation, the key holding the items, how to get each
@@ -155,6 +158,24 @@ class DependentSpec:
     @property
     def iam_actions(self) -> tuple[str, ...]:
         return (f"{self.service}:{self.operation}", *self.extra_actions)
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """The behaviour a resource type declaration cannot state as data.
+
+    A listed type with ``augments`` needs the ``augment`` function that makes
+    those calls (optionally only on the records ``augment_in_use`` names); a
+    fetched type (``items_key`` None) needs ``references``, the values other
+    records name it by, and ``fetch``, one call per value.  Service modules
+    give them by type name (``HOOKS``); ``registry.py`` joins them to the
+    declarations.
+    """
+
+    augment: Augment | None = None
+    augment_in_use: InUse | None = None
+    references: Callable[[Iterable[Resource]], Iterable[Reference]] | None = None
+    fetch: Callable[[Any, str], tuple[str, str, Record]] | None = None
 
 
 def arn_region(value: str, default: str) -> str:
