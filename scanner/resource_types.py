@@ -496,3 +496,11 @@ OTHERS: tuple[ResourceType, ...] = (
 )
 
 TYPES = TypeRegistry((*RDS, *EC2, *OTHERS))
+
+
+if __name__ == "__main__":  # python -m scanner.resource_types > docs/resource-types.md
+    import sys
+
+    from scanner.typeinfo import render_markdown
+
+    sys.stdout.write(render_markdown(TYPES.all()))

@@ -262,3 +262,86 @@ class DerivedSeq(Sequence[T], Generic[T]):
 
     def __repr__(self) -> str:
         return f"DerivedSeq({list(self._current())!r})"
+
+
+# ----- the docs table ---------------------------------------------------------------
+
+DOC_COMMAND = "python -m scanner.resource_types > docs/resource-types.md"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _code(items: Sequence[str]) -> str:
+    return ", ".join(f"`{item}`" for item in items) or "-"
+
+
+def _identity(rtype: ResourceType) -> str:
+    if rtype.arn_field and rtype.arn_format:
+        return f"`{rtype.arn_field}`, else `{rtype.arn_format}`"
+    if rtype.arn_field:
+        return f"`{rtype.arn_field}`"
+    return f"`{rtype.arn_format}`" if rtype.arn_format else "-"
+
+
+def _listing(rtype: ResourceType) -> str:
+    if rtype.fetched:
+        what = f"`{rtype.output_member}` of " if rtype.output_member else ""
+        return f"{what}{rtype.service} `{rtype.operation}`, once per referenced value"
+    return f"{rtype.service} `{rtype.operation}` → `{rtype.items_key}`"
+
+
+def render_markdown(types: Sequence[ResourceType]) -> str:
+    """docs/resource-types.md: every declared type and relation, from the declarations."""
+    lines = [
+        "# Resource types",
+        "",
+        "Generated from the declarations in `scanner/resource_types.py` (one",
+        "`ResourceType` each, defined in `scanner/typeinfo.py`); do not edit by hand.",
+        f"Regenerate with `{DOC_COMMAND}`;",
+        "`tests/test_resource_types.py` fails when this page and the declarations disagree.",
+        "",
+        "| type | word | what it is | collected by | IAM actions | id | identified by "
+        "| named by | tags |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for t in types:
+        cells = (
+            f"`{t.name}`",
+            t.display_word,
+            _cell(t.description),
+            _listing(t),
+            _code(t.iam_actions),
+            _identity(t),
+            _code(t.keys),
+            _code(t.name_fields),
+            f"`{t.tag_field}`" if t.tag_field else "-",
+        )
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## Relations",
+        "",
+        "A path step in a policy follows one of these from a resource of the source",
+        "type. *by field* is the source record's field whose values are matched",
+        "against the target's id and identifying fields; *computed* relations are",
+        "worked out by a function in `scanner/edges.py`.",
+        "",
+        "| relation | from | to | by field | kind | meaning |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in types:
+        for rel in t.relations:
+            kind = "lookup" if rel.lookup else "optional" if rel.optional else "reference"
+            by = f"`{rel.refs}`" if rel.refs is not None else "computed"
+            row = (
+                f"`{rel.name}`",
+                f"`{t.name}`",
+                f"`{rel.target}`",
+                by,
+                kind,
+                _cell(rel.description),
+            )
+            lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
