@@ -336,7 +336,6 @@ CODE_READS: dict[str, tuple[Read, ...]] = {
         Read("rds:DescribeDBParameters", "Parameters[].Source"),
         Read("aws.rds.db_parameter_group", "DBParameterGroupName"),
         Read("aws.rds.db_instance", "DBParameterGroups[].DBParameterGroupName"),
-        Read("aws.rds.major_engine_version", "Engine"),
     ),
     "scanner/collect/kms.py": (
         *(
@@ -353,7 +352,11 @@ CODE_READS: dict[str, tuple[Read, ...]] = {
         Read("aws.rds.db_cluster", "MasterUserSecret.SecretArn"),
         Read("secretsmanager:DescribeSecret", "ARN"),
     ),
-    "scanner/collect/backup.py": (Read("backup:ListProtectedResources", "Results[].ResourceArn"),),
+    # The declarations' keep predicates (scanner/resource_types.py).
+    "scanner/resource_types.py": (
+        Read("aws.rds.major_engine_version", "Engine"),
+        Read("backup:ListProtectedResources", "Results[].ResourceArn"),
+    ),
     "scanner/collect/accounts.py": (
         Read("organizations:ListAccounts", "Accounts[].Id"),
         Read("organizations:ListAccounts", "Accounts[].State"),
@@ -439,6 +442,7 @@ CODE_MODULES = sorted(
     for p in [
         ROOT / "scanner" / "derive.py",
         ROOT / "scanner" / "edges.py",
+        ROOT / "scanner" / "resource_types.py",
         *(ROOT / "scanner" / "collect").glob("*.py"),
     ]
 )
