@@ -117,7 +117,6 @@ RDS: tuple[ResourceType, ...] = (
         keys=("DBClusterIdentifier", "DBClusterArn"),
         name_fields=("DBClusterIdentifier",),
         tag_field="TagList",
-        feeds=(KMS_KEY, SECRET),
         sensitive=_MASTER_PASSWORD,
         relations=(
             Rel(
@@ -178,7 +177,6 @@ RDS: tuple[ResourceType, ...] = (
         keys=("DBInstanceIdentifier", "DBInstanceArn"),
         name_fields=("DBInstanceIdentifier",),
         tag_field="TagList",
-        feeds=(KMS_KEY,),
         sensitive=_MASTER_PASSWORD,
         relations=(
             Rel("member_of", CLUSTER, "DBClusterIdentifier", "member instance -> its cluster"),
@@ -228,7 +226,6 @@ RDS: tuple[ResourceType, ...] = (
                 "DBClusterSnapshotAttributesResult.DBClusterSnapshotAttributes",
             ),
         ),
-        feeds=(KMS_KEY,),
         relations=(
             Rel("encrypted_with", KMS_KEY, "KmsKeyId", _ENCRYPTED_WITH),
             Rel(

@@ -99,8 +99,6 @@ class ResourceType:
     page_size: bool = False
     keep: Callable[[Record], bool] | None = None
     augments: tuple[AugmentCall, ...] = ()
-    # Types fetched from references in this type's records: incomplete if this fails.
-    feeds: tuple[str, ...] = ()
     # Fetched types: the output member that is the record (KeyMetadata of
     # DescribeKey; None: the whole output), and the error codes meaning "the
     # referenced object does not exist" (a fact, not a gap in the collection).
@@ -135,6 +133,41 @@ class ResourceType:
 def default_word(type_name: str) -> str:
     short = type_name.rsplit(".", 1)[-1]
     return short.removeprefix("db_").replace("_", " ")
+
+
+def resolve(value: Any, parts: tuple[str, ...]) -> Any:
+    """Evaluate a dotted path (``Rel.refs`` split on dots) where ``name[]`` flattens a
+    list, like JMESPath.
+
+    Relation refs only need this subset; a hand-rolled walk is ~5x faster than
+    jmespath.search, which dominated graph builds of 100k+ resources.
+    """
+    for i, part in enumerate(parts):
+        flatten = part.endswith("[]")
+        name = part[:-2] if flatten else part
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(name)
+        if flatten:
+            if not isinstance(value, list):
+                return None
+            rest = parts[i + 1 :]
+            return [resolve(item, rest) for item in value]
+    return value
+
+
+def reference_values(result: Any) -> Iterator[str]:
+    """The non-empty strings (and numbers, as text) a resolved path holds."""
+    if result is None:
+        return
+    if isinstance(result, list):
+        for item in result:
+            yield from reference_values(item)
+    elif isinstance(result, str):
+        if result:
+            yield result
+    elif isinstance(result, int | float):
+        yield str(result)
 
 
 T = TypeVar("T")

@@ -9,10 +9,11 @@ is collected too.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from scanner.collect import kms, rds, secretsmanager
-from scanner.collect.spec import DependentSpec, Hooks, ResourceSpec
+from scanner.collect.spec import DependentSpec, Hooks, ResourceSpec, references_to
 from scanner.errors import UserInputError
 from scanner.resource_types import TYPES
 from scanner.typeinfo import ResourceType
@@ -32,16 +33,16 @@ def spec_for(declared: ResourceType, hooks: Hooks | None = None) -> Spec:
     """The collector of one declared type; ``ValueError`` when behaviour it needs is missing."""
     hooks = hooks or Hooks()
     if declared.fetched:
-        if hooks.references is None or hooks.fetch is None:
+        if hooks.fetch is None:
             raise ValueError(
                 f"{declared.name} is fetched per reference (no items_key): its service module "
-                "must give Hooks(references=..., fetch=...) in HOOKS"
+                "must give Hooks(fetch=...) in HOOKS"
             )
         return DependentSpec(
             type=declared.name,
             service=declared.service,
             operation=declared.operation,
-            references=hooks.references,
+            references=hooks.references or functools.partial(references_to, declared.name),
             fetch=hooks.fetch,
             not_found_codes=declared.not_found_codes,
             extra_actions=declared.iam_actions[1:],
@@ -67,7 +68,18 @@ def spec_for(declared: ResourceType, hooks: Hooks | None = None) -> Spec:
         augment_actions=declared.iam_actions[1:],
         augment_in_use=hooks.augment_in_use,
         keep=declared.keep,
-        feeds=declared.feeds,
+        feeds=_feeds(declared),
+    )
+
+
+def _feeds(declared: ResourceType) -> tuple[str, ...]:
+    """Fetched types this type's records name (through a declared relation with refs)."""
+    return tuple(
+        dict.fromkeys(
+            rel.target
+            for rel in declared.relations
+            if rel.refs is not None and (target := TYPES.get(rel.target)) and target.fetched
+        )
     )
 
 
