@@ -386,331 +386,326 @@ _LIFECYCLE_READS = (
     Read(_MAJOR, "SupportedEngineLifecycles[].LifecycleSupportEndDate"),
 )
 
-
-def _derived(types: tuple[ResourceType, ...]) -> tuple[DerivedFact, ...]:
-    """Every derived fact; the generic ones (tags, provenance) on every declared type."""
-    every = tuple(t.name for t in types)
-    tag_fields = {t.name: t.tag_field for t in types}
-    return (
-        DerivedFact(
-            "x_tags",
-            every,
-            map_of(scalar("string", "tag value"), "x_tags (tag key -> value)"),
-            tuple(
-                Read(rtype, f"{fld}[].{part}")
-                for rtype, fld in tag_fields.items()
-                if fld is not None
-                for part in ("Key", "Value")
-            ),
-            "scanner.derive.tags",
+# The facts of every type (tags, provenance) list the types declared at import;
+# derived_for gives them to a type declared later too.
+DERIVED: tuple[DerivedFact, ...] = (
+    DerivedFact(
+        "x_tags",
+        tuple(RESOURCE_TYPES),
+        map_of(scalar("string", "tag value"), "x_tags (tag key -> value)"),
+        tuple(
+            Read(rtype, f"{fld}[].{part}")
+            for rtype, fld in TAG_FIELDS.items()
+            if fld is not None
+            for part in ("Key", "Value")
         ),
-        _ingress_fact(
-            "x_ingress",
-            ("IpPermissions[].IpRanges[].CidrIp", "IpPermissions[].Ipv6Ranges[].CidrIpv6"),
-            cidr=scalar("string", "CidrIp or CidrIpv6"),
-            ip_version=scalar("integer", "4 or 6"),
+        "scanner.derive.tags",
+    ),
+    _ingress_fact(
+        "x_ingress",
+        ("IpPermissions[].IpRanges[].CidrIp", "IpPermissions[].Ipv6Ranges[].CidrIpv6"),
+        cidr=scalar("string", "CidrIp or CidrIpv6"),
+        ip_version=scalar("integer", "4 or 6"),
+    ),
+    _ingress_fact(
+        "x_ingress_groups",
+        ("IpPermissions[].UserIdGroupPairs[].GroupId", "IpPermissions[].UserIdGroupPairs[].UserId"),
+        group_id=scalar("string", "UserIdGroupPair.GroupId"),
+        user_id=scalar("string", "UserIdGroupPair.UserId"),
+    ),
+    DerivedFact(
+        "x_parameters",
+        (_PARAMS, _DB_PARAMS),
+        # Any parameter name is a key; values are the API's strings ("1", "ON").
+        map_of(scalar("string", "Parameter.ParameterValue", loose=True), "x_parameters"),
+        _PARAMETER_READS,
+        "scanner.derive.parameters",
+    ),
+    DerivedFact(
+        "x_pgaudit_log",
+        (_PARAMS, _DB_PARAMS),
+        list_of(scalar("string", "pgaudit.log class"), "x_pgaudit_log"),
+        _PARAMETER_READS,
+        "scanner.derive.pgaudit_log_classes",
+    ),
+    DerivedFact(
+        "x_encryption",
+        (_CLUSTER, _SNAPSHOT, _GLOBAL),
+        scalar("string", "x_encryption", enum=("none", "sse-kms", "sse-rds")),
+        tuple(
+            Read(rtype, field)
+            for rtype in (_CLUSTER, _SNAPSHOT, _GLOBAL)
+            for field in ("StorageEncryptionType", "StorageEncrypted")
         ),
-        _ingress_fact(
-            "x_ingress_groups",
-            (
-                "IpPermissions[].UserIdGroupPairs[].GroupId",
-                "IpPermissions[].UserIdGroupPairs[].UserId",
-            ),
-            group_id=scalar("string", "UserIdGroupPair.GroupId"),
-            user_id=scalar("string", "UserIdGroupPair.UserId"),
+        "scanner.derive.storage_encryption",
+    ),
+    DerivedFact(
+        "x_region",
+        (_CLUSTER,),
+        scalar("string", "x_region (the Region in DBClusterArn)"),
+        (Read(_CLUSTER, "DBClusterArn"),),
+        "scanner.derive.arn_region",
+    ),
+    DerivedFact(
+        "x_major_engine_version",
+        (_CLUSTER,),
+        scalar("string", "x_major_engine_version"),
+        (Read(_CLUSTER, "Engine"), Read(_CLUSTER, "EngineVersion")),
+        "scanner.derive.major_engine_version",
+    ),
+    DerivedFact(
+        "x_engine_major",
+        (_CLUSTER, _MAJOR),
+        scalar("string", "x_engine_major (engine/major)"),
+        (
+            Read(_CLUSTER, "Engine"),
+            Read(_CLUSTER, "EngineVersion"),
+            Read(_MAJOR, "Engine"),
+            Read(_MAJOR, "MajorEngineVersion"),
         ),
-        DerivedFact(
-            "x_parameters",
-            (_PARAMS, _DB_PARAMS),
-            # Any parameter name is a key; values are the API's strings ("1", "ON").
-            map_of(scalar("string", "Parameter.ParameterValue", loose=True), "x_parameters"),
-            _PARAMETER_READS,
-            "scanner.derive.parameters",
-        ),
-        DerivedFact(
-            "x_pgaudit_log",
-            (_PARAMS, _DB_PARAMS),
-            list_of(scalar("string", "pgaudit.log class"), "x_pgaudit_log"),
-            _PARAMETER_READS,
-            "scanner.derive.pgaudit_log_classes",
-        ),
-        DerivedFact(
-            "x_encryption",
-            (_CLUSTER, _SNAPSHOT, _GLOBAL),
-            scalar("string", "x_encryption", enum=("none", "sse-kms", "sse-rds")),
-            tuple(
-                Read(rtype, field)
-                for rtype in (_CLUSTER, _SNAPSHOT, _GLOBAL)
-                for field in ("StorageEncryptionType", "StorageEncrypted")
-            ),
-            "scanner.derive.storage_encryption",
-        ),
-        DerivedFact(
-            "x_region",
-            (_CLUSTER,),
-            scalar("string", "x_region (the Region in DBClusterArn)"),
-            (Read(_CLUSTER, "DBClusterArn"),),
-            "scanner.derive.arn_region",
-        ),
-        DerivedFact(
-            "x_major_engine_version",
-            (_CLUSTER,),
-            scalar("string", "x_major_engine_version"),
-            (Read(_CLUSTER, "Engine"), Read(_CLUSTER, "EngineVersion")),
-            "scanner.derive.major_engine_version",
-        ),
-        DerivedFact(
-            "x_engine_major",
-            (_CLUSTER, _MAJOR),
-            scalar("string", "x_engine_major (engine/major)"),
-            (
-                Read(_CLUSTER, "Engine"),
-                Read(_CLUSTER, "EngineVersion"),
-                Read(_MAJOR, "Engine"),
-                Read(_MAJOR, "MajorEngineVersion"),
-            ),
-            "scanner.derive.engine_major",
-        ),
-        DerivedFact(
-            "x_standard_support_end",
-            (_MAJOR,),
-            scalar("timestamp", "SupportedEngineLifecycle.LifecycleSupportEndDate"),
-            _LIFECYCLE_READS,
-            "scanner.derive.lifecycle_end",
-        ),
-        DerivedFact(
-            "x_extended_support_end",
-            (_MAJOR,),
-            scalar("timestamp", "SupportedEngineLifecycle.LifecycleSupportEndDate"),
-            _LIFECYCLE_READS,
-            "scanner.derive.lifecycle_end",
-        ),
-        DerivedFact(
+        "scanner.derive.engine_major",
+    ),
+    DerivedFact(
+        "x_standard_support_end",
+        (_MAJOR,),
+        scalar("timestamp", "SupportedEngineLifecycle.LifecycleSupportEndDate"),
+        _LIFECYCLE_READS,
+        "scanner.derive.lifecycle_end",
+    ),
+    DerivedFact(
+        "x_extended_support_end",
+        (_MAJOR,),
+        scalar("timestamp", "SupportedEngineLifecycle.LifecycleSupportEndDate"),
+        _LIFECYCLE_READS,
+        "scanner.derive.lifecycle_end",
+    ),
+    DerivedFact(
+        "x_failover_target",
+        (_CLUSTER,),
+        struct(
             "x_failover_target",
-            (_CLUSTER,),
-            struct(
-                "x_failover_target",
-                DBInstanceIdentifier=scalar("string", "DBInstance.DBInstanceIdentifier"),
-                DBInstanceClass=scalar("string", "DBInstance.DBInstanceClass"),
-                PromotionTier=scalar("integer", "PromotionTier"),
-                AvailabilityZone=scalar("string", "DBInstance.AvailabilityZone"),
-                vs_writer=scalar(
-                    "string",
-                    "x_failover_target.vs_writer",
-                    enum=("larger", "same", "smaller", "unknown"),
-                ),
-                comparison=scalar("string", "x_failover_target.comparison"),
+            DBInstanceIdentifier=scalar("string", "DBInstance.DBInstanceIdentifier"),
+            DBInstanceClass=scalar("string", "DBInstance.DBInstanceClass"),
+            PromotionTier=scalar("integer", "PromotionTier"),
+            AvailabilityZone=scalar("string", "DBInstance.AvailabilityZone"),
+            vs_writer=scalar(
+                "string",
+                "x_failover_target.vs_writer",
+                enum=("larger", "same", "smaller", "unknown"),
             ),
-            (
-                Read(_CLUSTER, "DBClusterMembers[].IsClusterWriter"),
-                Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),
-                Read(_CLUSTER, "DBClusterMembers[].PromotionTier"),
-                Read(_CLUSTER, "ServerlessV2ScalingConfiguration.MaxCapacity"),
-                Read(_INSTANCE, "DBInstanceIdentifier"),
-                Read(_INSTANCE, "DBInstanceClass"),
-                Read(_INSTANCE, "PromotionTier"),
-                Read(_INSTANCE, "AvailabilityZone"),
-            ),
-            "scanner.derive.failover_target",
+            comparison=scalar("string", "x_failover_target.comparison"),
         ),
-        DerivedFact(
-            "x_reader_azs",
-            (_CLUSTER,),
-            list_of(scalar("string", "DBInstance.AvailabilityZone"), "x_reader_azs"),
-            (
-                Read(_CLUSTER, "DBClusterMembers[].IsClusterWriter"),
-                Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),
-                Read(_INSTANCE, "DBInstanceIdentifier"),
-                Read(_INSTANCE, "AvailabilityZone"),
-            ),
-            "scanner.derive.reader_azs",
+        (
+            Read(_CLUSTER, "DBClusterMembers[].IsClusterWriter"),
+            Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),
+            Read(_CLUSTER, "DBClusterMembers[].PromotionTier"),
+            Read(_CLUSTER, "ServerlessV2ScalingConfiguration.MaxCapacity"),
+            Read(_INSTANCE, "DBInstanceIdentifier"),
+            Read(_INSTANCE, "DBInstanceClass"),
+            Read(_INSTANCE, "PromotionTier"),
+            Read(_INSTANCE, "AvailabilityZone"),
         ),
-        DerivedFact(
-            "x_effective_parameters",
-            (_INSTANCE,),
-            # The cluster group's values overlaid with the instance group's user-set ones.
-            map_of(
-                scalar("string", "Parameter.ParameterValue", loose=True), "x_effective_parameters"
-            ),
-            (
-                Read(_INSTANCE, "DBParameterGroups[].DBParameterGroupName"),
-                Read(_INSTANCE, "DBClusterIdentifier"),
-                Read(_CLUSTER, "DBClusterParameterGroup"),
-                *_PARAMETER_READS,
-            ),
-            "scanner.edges._effective_parameters",
+        "scanner.derive.failover_target",
+    ),
+    DerivedFact(
+        "x_reader_azs",
+        (_CLUSTER,),
+        list_of(scalar("string", "DBInstance.AvailabilityZone"), "x_reader_azs"),
+        (
+            Read(_CLUSTER, "DBClusterMembers[].IsClusterWriter"),
+            Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),
+            Read(_INSTANCE, "DBInstanceIdentifier"),
+            Read(_INSTANCE, "AvailabilityZone"),
         ),
-        DerivedFact(
-            "x_effective_pgaudit_log",
-            (_INSTANCE,),
-            list_of(scalar("string", "pgaudit.log class"), "x_effective_pgaudit_log"),
-            _PARAMETER_READS,
-            "scanner.edges._effective_parameters",
+        "scanner.derive.reader_azs",
+    ),
+    DerivedFact(
+        "x_effective_parameters",
+        (_INSTANCE,),
+        # The cluster group's values overlaid with the instance group's user-set ones.
+        map_of(scalar("string", "Parameter.ParameterValue", loose=True), "x_effective_parameters"),
+        (
+            Read(_INSTANCE, "DBParameterGroups[].DBParameterGroupName"),
+            Read(_INSTANCE, "DBClusterIdentifier"),
+            Read(_CLUSTER, "DBClusterParameterGroup"),
+            *_PARAMETER_READS,
         ),
-        DerivedFact(
-            "x_tag_keys",
-            every,
-            list_of(scalar("string", "tag key"), "x_tag_keys"),
-            tuple(
-                Read(rtype, f"{fld}[].Key") for rtype, fld in tag_fields.items() if fld is not None
-            ),
-            "scanner.derive.derive_local",
+        "scanner.edges._effective_parameters",
+    ),
+    DerivedFact(
+        "x_effective_pgaudit_log",
+        (_INSTANCE,),
+        list_of(scalar("string", "pgaudit.log class"), "x_effective_pgaudit_log"),
+        _PARAMETER_READS,
+        "scanner.edges._effective_parameters",
+    ),
+    DerivedFact(
+        "x_tag_keys",
+        tuple(RESOURCE_TYPES),
+        list_of(scalar("string", "tag key"), "x_tag_keys"),
+        tuple(Read(rtype, f"{fld}[].Key") for rtype, fld in TAG_FIELDS.items() if fld is not None),
+        "scanner.derive.derive_local",
+    ),
+    DerivedFact(
+        "x_security_group_ids",
+        (_CLUSTER,),
+        list_of(scalar("string", "VpcSecurityGroupMembership.VpcSecurityGroupId")),
+        (Read(_CLUSTER, "VpcSecurityGroups[].VpcSecurityGroupId"),),
+        "scanner.derive._projected",
+    ),
+    DerivedFact(
+        "x_member_ids",
+        (_CLUSTER,),
+        list_of(scalar("string", "DBClusterMember.DBInstanceIdentifier")),
+        (Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),),
+        "scanner.derive._projected",
+    ),
+    DerivedFact(
+        "x_member_count",
+        (_CLUSTER,),
+        scalar("integer", "x_member_count"),
+        (Read(_CLUSTER, "DBClusterMembers"),),
+        "scanner.derive.member_count",
+    ),
+    DerivedFact(
+        "x_members_out_of_sync",
+        (_CLUSTER,),
+        list_of(scalar("string", "DBClusterMember.DBInstanceIdentifier")),
+        (
+            Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),
+            Read(_CLUSTER, "DBClusterMembers[].DBClusterParameterGroupStatus"),
         ),
-        DerivedFact(
-            "x_security_group_ids",
-            (_CLUSTER,),
-            list_of(scalar("string", "VpcSecurityGroupMembership.VpcSecurityGroupId")),
-            (Read(_CLUSTER, "VpcSecurityGroups[].VpcSecurityGroupId"),),
-            "scanner.derive._projected",
+        "scanner.derive.members_out_of_sync",
+    ),
+    DerivedFact(
+        "x_encryption_key",
+        (_CLUSTER, _SNAPSHOT),
+        scalar("string", "x_encryption_key (the key, in words)"),
+        tuple(
+            Read(rtype, field)
+            for rtype in (_CLUSTER, _SNAPSHOT)
+            for field in ("KmsKeyId", "StorageEncryptionType", "StorageEncrypted")
         ),
-        DerivedFact(
-            "x_member_ids",
-            (_CLUSTER,),
-            list_of(scalar("string", "DBClusterMember.DBInstanceIdentifier")),
-            (Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),),
-            "scanner.derive._projected",
-        ),
-        DerivedFact(
-            "x_member_count",
-            (_CLUSTER,),
-            scalar("integer", "x_member_count"),
-            (Read(_CLUSTER, "DBClusterMembers"),),
-            "scanner.derive.member_count",
-        ),
-        DerivedFact(
-            "x_members_out_of_sync",
-            (_CLUSTER,),
-            list_of(scalar("string", "DBClusterMember.DBInstanceIdentifier")),
-            (
-                Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),
-                Read(_CLUSTER, "DBClusterMembers[].DBClusterParameterGroupStatus"),
-            ),
-            "scanner.derive.members_out_of_sync",
-        ),
-        DerivedFact(
-            "x_encryption_key",
-            (_CLUSTER, _SNAPSHOT),
-            scalar("string", "x_encryption_key (the key, in words)"),
-            tuple(
-                Read(rtype, field)
-                for rtype in (_CLUSTER, _SNAPSHOT)
-                for field in ("KmsKeyId", "StorageEncryptionType", "StorageEncrypted")
-            ),
-            "scanner.derive.encryption_key",
-        ),
-        DerivedFact(
+        "scanner.derive.encryption_key",
+    ),
+    DerivedFact(
+        "x_tls_parameter",
+        (_CLUSTER,),
+        struct(
             "x_tls_parameter",
-            (_CLUSTER,),
-            struct(
-                "x_tls_parameter",
-                ParameterName=scalar("string", "Parameter.ParameterName"),
-                ParameterValue=scalar("string", "Parameter.ParameterValue"),
-            ),
-            (Read(_CLUSTER, "Engine"),),
-            "scanner.derive.tls_parameter",
+            ParameterName=scalar("string", "Parameter.ParameterName"),
+            ParameterValue=scalar("string", "Parameter.ParameterValue"),
         ),
-        DerivedFact(
-            "x_tls_value",
-            (_PARAMS, _DB_PARAMS),
-            scalar("string", "Parameter.ParameterValue", loose=True),
-            tuple(
-                Read(rtype, f"Parameters[].{member}")
-                for rtype in (_PARAMS, _DB_PARAMS)
-                for member in ("ParameterName", "ParameterValue")
-            ),
-            "scanner.derive.tls_value",
+        (Read(_CLUSTER, "Engine"),),
+        "scanner.derive.tls_parameter",
+    ),
+    DerivedFact(
+        "x_tls_value",
+        (_PARAMS, _DB_PARAMS),
+        scalar("string", "Parameter.ParameterValue", loose=True),
+        tuple(
+            Read(rtype, f"Parameters[].{member}")
+            for rtype in (_PARAMS, _DB_PARAMS)
+            for member in ("ParameterName", "ParameterValue")
         ),
-        DerivedFact(
-            "x_subnet_az_count",
-            ("aws.rds.db_subnet_group",),
-            scalar("integer", "x_subnet_az_count"),
-            (Read("aws.rds.db_subnet_group", "Subnets[].SubnetAvailabilityZone.Name"),),
-            "scanner.derive.subnet_az_count",
+        "scanner.derive.tls_value",
+    ),
+    DerivedFact(
+        "x_subnet_az_count",
+        ("aws.rds.db_subnet_group",),
+        scalar("integer", "x_subnet_az_count"),
+        (Read("aws.rds.db_subnet_group", "Subnets[].SubnetAvailabilityZone.Name"),),
+        "scanner.derive.subnet_az_count",
+    ),
+    DerivedFact(
+        "x_rotated_or_created",
+        ("aws.secretsmanager.secret",),
+        scalar("timestamp", "DescribeSecretResponse.LastRotatedDate or CreatedDate"),
+        (
+            Read("aws.secretsmanager.secret", "LastRotatedDate"),
+            Read("aws.secretsmanager.secret", "CreatedDate"),
         ),
-        DerivedFact(
-            "x_rotated_or_created",
-            ("aws.secretsmanager.secret",),
-            scalar("timestamp", "DescribeSecretResponse.LastRotatedDate or CreatedDate"),
-            (
-                Read("aws.secretsmanager.secret", "LastRotatedDate"),
-                Read("aws.secretsmanager.secret", "CreatedDate"),
-            ),
-            "scanner.derive.rotated_or_created",
+        "scanner.derive.rotated_or_created",
+    ),
+    DerivedFact(
+        "x_reader_az_count",
+        (_CLUSTER,),
+        scalar("integer", "x_reader_az_count"),
+        (
+            Read(_CLUSTER, "DBClusterMembers[].IsClusterWriter"),
+            Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),
+            Read(_INSTANCE, "DBInstanceIdentifier"),
+            Read(_INSTANCE, "AvailabilityZone"),
         ),
-        DerivedFact(
-            "x_reader_az_count",
-            (_CLUSTER,),
-            scalar("integer", "x_reader_az_count"),
-            (
-                Read(_CLUSTER, "DBClusterMembers[].IsClusterWriter"),
-                Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),
-                Read(_INSTANCE, "DBInstanceIdentifier"),
-                Read(_INSTANCE, "AvailabilityZone"),
-            ),
-            "scanner.derive.member_facts",
+        "scanner.derive.member_facts",
+    ),
+    DerivedFact(
+        "x_missing",
+        tuple(RESOURCE_TYPES),
+        # Field name -> why the call that returns it failed (scanner.provenance).
+        map_of(scalar("string", "reason"), "x_missing (field -> reason)"),
+        (),
+        "scanner.provenance",
+    ),
+    DerivedFact(
+        "x_restore",
+        (_SNAPSHOT,),
+        list_of(scalar("string", "account id or 'all'"), "x_restore"),
+        (
+            Read(_SNAPSHOT, "DBClusterSnapshotAttributes[].AttributeName"),
+            Read(_SNAPSHOT, "DBClusterSnapshotAttributes[].AttributeValues"),
         ),
-        DerivedFact(
-            "x_missing",
-            every,
-            # Field name -> why the call that returns it failed (scanner.provenance).
-            map_of(scalar("string", "reason"), "x_missing (field -> reason)"),
-            (),
-            "scanner.provenance",
-        ),
-        DerivedFact(
-            "x_restore",
-            (_SNAPSHOT,),
-            list_of(scalar("string", "account id or 'all'"), "x_restore"),
-            (
-                Read(_SNAPSHOT, "DBClusterSnapshotAttributes[].AttributeName"),
-                Read(_SNAPSHOT, "DBClusterSnapshotAttributes[].AttributeValues"),
-            ),
-            "scanner.derive.restore_values",
-        ),
-        DerivedFact(
-            "x_is_main",
-            ("aws.ec2.route_table",),
-            scalar("boolean", "x_is_main"),
-            (Read("aws.ec2.route_table", "Associations[].Main"),),
-            "scanner.derive.is_main_route_table",
-        ),
-        DerivedFact(
+        "scanner.derive.restore_values",
+    ),
+    DerivedFact(
+        "x_is_main",
+        ("aws.ec2.route_table",),
+        scalar("boolean", "x_is_main"),
+        (Read("aws.ec2.route_table", "Associations[].Main"),),
+        "scanner.derive.is_main_route_table",
+    ),
+    DerivedFact(
+        "x_writer",
+        (_CLUSTER,),
+        struct(
             "x_writer",
-            (_CLUSTER,),
-            struct(
-                "x_writer",
-                DBInstanceIdentifier=scalar("string", "DBInstance.DBInstanceIdentifier"),
-                AvailabilityZone=scalar("string", "DBInstance.AvailabilityZone"),
-                DBInstanceClass=scalar("string", "DBInstance.DBInstanceClass"),
-            ),
-            (
-                Read(_CLUSTER, "DBClusterMembers[].IsClusterWriter"),
-                Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),
-                Read(_INSTANCE, "DBInstanceIdentifier"),
-                Read(_INSTANCE, "AvailabilityZone"),
-                Read(_INSTANCE, "DBInstanceClass"),
-            ),
-            "scanner.derive.writer_facts",
+            DBInstanceIdentifier=scalar("string", "DBInstance.DBInstanceIdentifier"),
+            AvailabilityZone=scalar("string", "DBInstance.AvailabilityZone"),
+            DBInstanceClass=scalar("string", "DBInstance.DBInstanceClass"),
         ),
-        DerivedFact(
-            "x_is_cluster_writer",
-            (_INSTANCE,),
-            scalar("boolean", "x_is_cluster_writer"),
-            (
-                Read(_CLUSTER, "DBClusterMembers[].IsClusterWriter"),
-                Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),
-                Read(_INSTANCE, "DBClusterIdentifier"),
-            ),
-            "scanner.edges._writer_facts",
+        (
+            Read(_CLUSTER, "DBClusterMembers[].IsClusterWriter"),
+            Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),
+            Read(_INSTANCE, "DBInstanceIdentifier"),
+            Read(_INSTANCE, "AvailabilityZone"),
+            Read(_INSTANCE, "DBInstanceClass"),
         ),
-    )
+        "scanner.derive.writer_facts",
+    ),
+    DerivedFact(
+        "x_is_cluster_writer",
+        (_INSTANCE,),
+        scalar("boolean", "x_is_cluster_writer"),
+        (
+            Read(_CLUSTER, "DBClusterMembers[].IsClusterWriter"),
+            Read(_CLUSTER, "DBClusterMembers[].DBInstanceIdentifier"),
+            Read(_INSTANCE, "DBClusterIdentifier"),
+        ),
+        "scanner.edges._writer_facts",
+    ),
+)
 
 
-DERIVED = TYPES.sequence(_derived)
+EVERY_TYPE = frozenset({"x_tags", "x_tag_keys", "x_missing"})
 
 
 def derived_for(resource_type: str) -> dict[str, DerivedFact]:
-    return {fact.name: fact for fact in DERIVED if resource_type in fact.types}
+    every = resource_type in RESOURCE_TYPES
+    return {
+        fact.name: fact
+        for fact in DERIVED
+        if resource_type in fact.types or (every and fact.name in EVERY_TYPE)
+    }
 
 
 @functools.cache

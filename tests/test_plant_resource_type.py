@@ -20,7 +20,9 @@ from typing import Any
 import pytest
 
 from scanner.cli import main
+from scanner.policy.loader import load_policies
 from scanner.resource_types import TYPES
+from scanner.shapecheck import check_collectors, check_graph_reads, check_policy
 from scanner.snapshot_file import read_snapshot
 from scanner.typeinfo import Rel, ResourceType, render_markdown
 from scanner.vocabulary import RELATIONS, RESOURCE_TYPES
@@ -127,6 +129,12 @@ def test_a_planted_type_goes_through_the_whole_pipeline(
         assert code == 0
         code, _ = _run(["policies", "test", "--policies", str(policies)], capsys)
         assert code == 0
+        # ... and the shape checker reads it from botocore's NetworkAcl: its listing,
+        # id fields and relation paths exist, and so does every field the policy reads.
+        assert check_collectors() == []
+        assert check_graph_reads() == []
+        (policy,) = load_policies([policies], include_builtin=False).policies
+        assert check_policy(policy) == []
 
         # ... collection lists it (with only the types the policy needs) ...
         code = main(
