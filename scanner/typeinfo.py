@@ -315,7 +315,9 @@ def _identity(rtype: ResourceType) -> str:
         return f"`{rtype.arn_field}`, else `{rtype.arn_format}`"
     if rtype.arn_field:
         return f"`{rtype.arn_field}`"
-    return f"`{rtype.arn_format}`" if rtype.arn_format else "-"
+    if rtype.arn_format:
+        return f"`{rtype.arn_format}`"
+    return "the ARN its fetch call returns" if rtype.fetched else "-"
 
 
 def _listing(rtype: ResourceType) -> str:
