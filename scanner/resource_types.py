@@ -16,9 +16,11 @@ relations the order the graph adds its edges.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
-from scanner.typeinfo import AugmentCall, Record, Rel, ResourceType, TypeRegistry
+from scanner.typeinfo import AugmentCall, Record, Rel, ResourceType, TypeRegistry, render_markdown
 
 CLUSTER = "aws.rds.db_cluster"
 INSTANCE = "aws.rds.db_instance"
@@ -495,9 +497,23 @@ OTHERS: tuple[ResourceType, ...] = (
 TYPES = TypeRegistry((*RDS, *EC2, *OTHERS))
 
 
-if __name__ == "__main__":  # python -m scanner.resource_types > docs/resource-types.md
+def write_generated(root: Path) -> list[Path]:
+    """Write what is generated from the declarations in a checkout at ``root``:
+    docs/resource-types.md and the resource type enum of the snapshot schema."""
+    doc = root / "docs" / "resource-types.md"
+    doc.write_text(render_markdown(TYPES.all()), encoding="utf-8")
+    schema_path = root / "scanner" / "collect" / "snapshot.schema.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    schema["$defs"]["resource_type"]["enum"] = sorted(t.name for t in TYPES.all())
+    schema_path.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return [doc, schema_path]
+
+
+if __name__ == "__main__":  # python -m scanner.resource_types [--write]
     import sys
 
-    from scanner.typeinfo import render_markdown
-
-    sys.stdout.write(render_markdown(TYPES.all()))
+    if sys.argv[1:] == ["--write"]:
+        for written in write_generated(Path(__file__).resolve().parents[1]):
+            sys.stdout.write(f"wrote {written}\n")
+    else:
+        sys.stdout.write(render_markdown(TYPES.all()))

@@ -299,7 +299,8 @@ class DerivedSeq(Sequence[T], Generic[T]):
 
 # ----- the docs table ---------------------------------------------------------------
 
-DOC_COMMAND = "python -m scanner.resource_types > docs/resource-types.md"
+# Rewrites docs/resource-types.md and the snapshot schema's type enum.
+DOC_COMMAND = "python -m scanner.resource_types --write"
 
 
 def _cell(text: str) -> str:

@@ -3,6 +3,7 @@ the code that gives them behaviour, and docs/resource-types.md is generated from
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from scanner import edges
 from scanner.collect import registry
 from scanner.collect.spec import DependentSpec, ResourceSpec
-from scanner.resource_types import CLUSTER, TYPES, VPC
+from scanner.resource_types import CLUSTER, TYPES, VPC, write_generated
 from scanner.typeinfo import DOC_COMMAND, Rel, ResourceType, default_word, render_markdown
 from scanner.vocabulary import NAME_FIELDS, RELATIONS, RESOURCE_TYPES, type_word
 
@@ -96,3 +97,17 @@ def test_a_fetched_type_without_its_reference_finder_is_refused() -> None:
     augmented = replace(TYPES["aws.rds.db_cluster_snapshot"], name="aws.rds.other")
     with pytest.raises(ValueError, match=re.escape("Hooks(augment=...)")):
         registry.spec_for(augmented)
+
+
+def test_the_generator_reproduces_the_checked_in_files(tmp_path: Path) -> None:
+    schema = Path("scanner/collect/snapshot.schema.json")
+    (tmp_path / schema.parent).mkdir(parents=True)
+    (tmp_path / "docs").mkdir()
+    original = (ROOT / schema).read_text(encoding="utf-8")
+    stale = json.loads(original)
+    stale["$defs"]["resource_type"]["enum"] = ["aws.rds.db_cluster"]
+    (tmp_path / schema).write_text(json.dumps(stale), encoding="utf-8")
+    written = write_generated(tmp_path)
+    assert written == [tmp_path / "docs" / "resource-types.md", tmp_path / schema]
+    assert (tmp_path / schema).read_text(encoding="utf-8") == original
+    assert written[0].read_text(encoding="utf-8") == DOC.read_text(encoding="utf-8")
