@@ -390,6 +390,9 @@ NOT_AWS_FIELDS: dict[str, dict[str, str]] = {
         "signingName": "botocore service model metadata",
     },
     "scanner/collect/secretsmanager.py": {"ResponseMetadata": "boto3 response envelope"},
+    "scanner/resource_types.py": {
+        k: "the snapshot schema's type enum (write_generated)" for k in ("$defs", "resource_type")
+    },
     "scanner/derive.py": {
         "pgaudit.log": "a parameter name (a key of x_parameters), not a record field",
         "same": "a value of x_failover_target.vs_writer (derive.compare_classes)",
