@@ -33,6 +33,8 @@ from scanner.errors import UserInputError
 from scanner.graph import ResourceGraph
 from scanner.model import Resource
 from scanner.provenance import MISSING, Gaps, merge_missing
+from scanner.resource_types import CLUSTER, INSTANCE, TYPES
+from scanner.typeinfo import ResourceType, reference_values, resolve
 from scanner.vocabulary import RELATIONS
 
 Attrs = dict[str, Any]
@@ -43,121 +45,42 @@ Edge = tuple[str, str, str, dict[str, Any]]  # source id, relation, target id, e
 class EdgeSpec:
     relation: str
     source: str
-    refs: str  # path into the source attrs, e.g. "A[].B" (a JMESPath subset, see _resolve)
+    refs: str  # path into the source attrs, e.g. "A[].B" (a JMESPath subset, see typeinfo.resolve)
     target: str
 
 
+def _edge_specs(types: tuple[ResourceType, ...]) -> tuple[EdgeSpec, ...]:
+    return tuple(
+        EdgeSpec(rel.name, t.name, rel.refs, rel.target)
+        for t in types
+        for rel in t.relations
+        if rel.refs is not None
+    )
+
+
 # Fields whose values identify a resource of each type (its id always does).
-TARGET_KEYS: dict[str, tuple[str, ...]] = {
-    "aws.rds.db_cluster": ("DBClusterIdentifier", "DBClusterArn"),
-    "aws.rds.db_instance": ("DBInstanceIdentifier", "DBInstanceArn"),
-    "aws.rds.db_cluster_snapshot": ("DBClusterSnapshotIdentifier", "DBClusterSnapshotArn"),
-    "aws.rds.db_subnet_group": ("DBSubnetGroupName", "DBSubnetGroupArn"),
-    "aws.rds.db_cluster_parameter_group": (
-        "DBClusterParameterGroupName",
-        "DBClusterParameterGroupArn",
-    ),
-    "aws.rds.global_cluster": ("GlobalClusterIdentifier", "GlobalClusterArn"),
-    "aws.rds.event_subscription": ("CustSubscriptionId", "EventSubscriptionArn"),
-    "aws.rds.certificate": ("CertificateIdentifier", "CertificateArn"),
-    "aws.rds.db_parameter_group": ("DBParameterGroupName", "DBParameterGroupArn"),
-    "aws.rds.major_engine_version": ("x_engine_major",),
-    "aws.ec2.security_group": ("GroupId", "SecurityGroupArn"),
-    "aws.ec2.subnet": ("SubnetId", "SubnetArn"),
-    "aws.ec2.route_table": ("RouteTableId",),
-    "aws.ec2.internet_gateway": ("InternetGatewayId",),
-    "aws.ec2.nat_gateway": ("NatGatewayId",),
-    "aws.ec2.vpc": ("VpcId",),
-    "aws.kms.key": ("KeyId", "Arn"),
-    "aws.secretsmanager.secret": ("ARN", "Name"),
-    "aws.backup.protected_resource": ("ResourceArn",),
-}
+TARGET_KEYS = TYPES.view(lambda types: {t.name: t.keys for t in types})
 
-_C = "aws.rds.db_cluster"
-_I = "aws.rds.db_instance"
-_S = "aws.rds.db_cluster_snapshot"
-_KEY = "aws.kms.key"
+# The relations declared with a reference path (``Rel.refs``), by source type
+# in declaration order: the order the graph adds their edges.
+EDGE_SPECS = TYPES.sequence(_edge_specs)
 
-EDGE_SPECS: tuple[EdgeSpec, ...] = (
-    EdgeSpec("member", _C, "DBClusterMembers[].DBInstanceIdentifier", _I),
-    EdgeSpec("member_of", _I, "DBClusterIdentifier", _C),
-    # A cluster names its subnet group as a string, an instance as an object.
-    EdgeSpec("in_subnet_group", _C, "DBSubnetGroup", "aws.rds.db_subnet_group"),
-    EdgeSpec("in_subnet_group", _I, "DBSubnetGroup.DBSubnetGroupName", "aws.rds.db_subnet_group"),
-    EdgeSpec(
-        "in_subnet", "aws.rds.db_subnet_group", "Subnets[].SubnetIdentifier", "aws.ec2.subnet"
-    ),
-    EdgeSpec(
-        "protected_by", _C, "VpcSecurityGroups[].VpcSecurityGroupId", "aws.ec2.security_group"
-    ),
-    EdgeSpec(
-        "protected_by", _I, "VpcSecurityGroups[].VpcSecurityGroupId", "aws.ec2.security_group"
-    ),
-    EdgeSpec("encrypted_with", _C, "KmsKeyId", _KEY),
-    EdgeSpec("encrypted_with", _S, "KmsKeyId", _KEY),
-    EdgeSpec("encrypted_with", _I, "KmsKeyId", _KEY),
-    EdgeSpec("performance_insights_key", _I, "PerformanceInsightsKMSKeyId", _KEY),
-    EdgeSpec("activity_stream_key", _C, "ActivityStreamKmsKeyId", _KEY),
-    EdgeSpec("snapshot_of", _S, "DBClusterIdentifier", _C),
-    EdgeSpec(
-        "uses_parameter_group", _C, "DBClusterParameterGroup", "aws.rds.db_cluster_parameter_group"
-    ),
-    EdgeSpec("global_member", "aws.rds.global_cluster", "GlobalClusterMembers[].DBClusterArn", _C),
-    EdgeSpec("master_secret", _C, "MasterUserSecret.SecretArn", "aws.secretsmanager.secret"),
-    EdgeSpec("in_vpc", "aws.rds.db_subnet_group", "VpcId", "aws.ec2.vpc"),
-    EdgeSpec("in_vpc", "aws.ec2.subnet", "VpcId", "aws.ec2.vpc"),
-    EdgeSpec("in_vpc", "aws.ec2.security_group", "VpcId", "aws.ec2.vpc"),
-    EdgeSpec("in_vpc", "aws.ec2.route_table", "VpcId", "aws.ec2.vpc"),
-    EdgeSpec("backed_up_by", _C, "DBClusterArn", "aws.backup.protected_resource"),
-    EdgeSpec("uses_certificate", _I, "CACertificateIdentifier", "aws.rds.certificate"),
-    EdgeSpec(
-        "uses_db_parameter_group",
-        _I,
-        "DBParameterGroups[].DBParameterGroupName",
-        "aws.rds.db_parameter_group",
-    ),
-    EdgeSpec("major_engine_version", _C, "x_engine_major", "aws.rds.major_engine_version"),
+_C = CLUSTER
+_I = INSTANCE
+
+
+_paths = TYPES.derived(
+    lambda types: {spec.refs: tuple(spec.refs.split(".")) for spec in _edge_specs(types)}
 )
-
-
-def _resolve(value: Any, parts: tuple[str, ...]) -> Any:
-    """Evaluate a dotted path where ``name[]`` flattens a list, like JMESPath.
-
-    Edge refs only need this subset; a hand-rolled walk is ~5x faster than
-    jmespath.search, which dominated graph builds of 100k+ resources.
-    """
-    for i, part in enumerate(parts):
-        flatten = part.endswith("[]")
-        name = part[:-2] if flatten else part
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(name)
-        if flatten:
-            if not isinstance(value, list):
-                return None
-            rest = parts[i + 1 :]
-            return [_resolve(item, rest) for item in value]
-    return value
-
-
-_PATHS: dict[str, tuple[str, ...]] = {spec.refs: tuple(spec.refs.split(".")) for spec in EDGE_SPECS}
 
 
 # EC2 ids (subnet-0ab..., sg-...) are unique in a region across accounts, and
 # a shared-VPC subnet or a peered security group is owned by another account
-# than the cluster using it.  For these types only, a name not found in the
-# source's account is looked up among every account's resources in the region
-# (never for names such as "default", which every account has).
-SHARED_ID_TYPES = frozenset(
-    {
-        "aws.ec2.security_group",
-        "aws.ec2.subnet",
-        "aws.ec2.route_table",
-        "aws.ec2.internet_gateway",
-        "aws.ec2.nat_gateway",
-        "aws.ec2.vpc",
-    }
-)
+# than the cluster using it.  For these types only (``ResourceType.shared_ids``),
+# a name not found in the source's account is looked up among every account's
+# resources in the region (never for names such as "default", which every
+# account has).
+SHARED_ID_TYPES = TYPES.derived(lambda types: frozenset(t.name for t in types if t.shared_ids))
 
 
 class TargetIndex:
@@ -169,9 +92,11 @@ class TargetIndex:
         self._arn: dict[tuple[str, str], list[str]] = defaultdict(list)
         # (type, region, value) -> ids, for SHARED_ID_TYPES only
         self._regional: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        self._shared = shared = SHARED_ID_TYPES()
+        target_keys = TARGET_KEYS.snapshot()
         for r in resources:
             values = [r.id]
-            for key in TARGET_KEYS.get(r.type, ()):
+            for key in target_keys.get(r.type, ()):
                 value = r.attrs.get(key)
                 if isinstance(value, str) and value and value not in values:
                     values.append(value)
@@ -179,7 +104,7 @@ class TargetIndex:
                 self._scoped[(r.type, r.account, r.region, value)].append(r.id)
                 if value.startswith("arn:"):
                     self._arn[(r.type, value)].append(r.id)
-                elif r.type in SHARED_ID_TYPES:
+                elif r.type in shared:
                     self._regional[(r.type, r.region, value)].append(r.id)
 
     def lookup(self, target_type: str, value: str, account: str, region: str) -> list[str]:
@@ -195,32 +120,20 @@ class TargetIndex:
         found = self._scoped.get((target_type, account, region, value))
         if found:
             return found
-        if target_type in SHARED_ID_TYPES:
+        if target_type in self._shared:
             return self._regional.get((target_type, region, value), [])
         return []
-
-
-def _ref_values(result: Any) -> Iterator[str]:
-    if result is None:
-        return
-    if isinstance(result, list):
-        for item in result:
-            yield from _ref_values(item)
-    elif isinstance(result, str):
-        if result:
-            yield result
-    elif isinstance(result, int | float):
-        yield str(result)
 
 
 def _spec_edges(
     spec: EdgeSpec, sources: Iterable[Resource], index: TargetIndex, gaps: Gaps
 ) -> Iterator[Edge]:
-    path = _PATHS[spec.refs]
+    path = _paths()[spec.refs]
     relation, target_type, lookup = spec.relation, spec.target, index.lookup
     # A lookup relation's value is a search key, not a reference: finding
     # nothing is an answer (or an incomplete type), never a dangling reference.
-    references = not (RELATIONS[relation].lookup or RELATIONS[relation].optional)
+    declared = RELATIONS[relation]
+    references = not (declared.lookup or declared.optional)
     # Most refs are one plain field holding one string (KmsKeyId): read it
     # directly; lists and nested paths go through the general walk.
     single = path[0] if len(path) == 1 and not path[0].endswith("[]") else None
@@ -228,10 +141,10 @@ def _spec_edges(
         if single is not None:
             found = src.attrs.get(single)
             values: Iterable[str] = (
-                ((found,) if found else ()) if type(found) is str else _ref_values(found)
+                ((found,) if found else ()) if type(found) is str else reference_values(found)
             )
         else:
-            values = _ref_values(_resolve(src.attrs, path))
+            values = reference_values(resolve(src.attrs, path))
         for value in values:
             targets = lookup(target_type, value, src.account, src.region)
             if not targets and references:
@@ -391,6 +304,11 @@ SPECIAL: dict[str, SpecialFn] = {
 def derived_relations() -> set[str]:
     """Every relation name this module can produce (checked against the vocabulary)."""
     return {spec.relation for spec in EDGE_SPECS} | set(SPECIAL)
+
+
+def computed_relations() -> set[str]:
+    """Relations declared without a reference path: each needs a ``SPECIAL`` function."""
+    return {rel.name for t in TYPES.all() for rel in t.relations if rel.refs is None}
 
 
 # ----- building ---------------------------------------------------------------

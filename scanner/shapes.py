@@ -8,8 +8,9 @@ This module maps each resource type to the shape of its stored record:
 * the item shape of the collector's listing call (``ResourceSpec``: service,
   operation, ``items_key``), or the output of a dependent call
   (``DependentSpec.output_member``: ``KeyMetadata`` of kms DescribeKey);
-* plus the fields augment calls add (``AUGMENTED``: a snapshot's
-  ``DBClusterSnapshotAttributes``, a parameter group's ``Parameters``);
+* plus the fields augment calls add (``AUGMENTED``, from each type's
+  declared ``augments``: a snapshot's ``DBClusterSnapshotAttributes``, a
+  parameter group's ``Parameters``);
 * plus the derived ``x_`` facts of ``scanner.derive`` and ``scanner.edges``,
   which botocore does not know, declared once in ``DERIVED`` with their own
   shape and the raw fields they are computed from.
@@ -34,9 +35,10 @@ import botocore.session
 import jmespath.parser
 from jmespath.exceptions import JMESPathError
 
-from scanner.collect import rds
 from scanner.collect.registry import SPECS
 from scanner.collect.spec import DependentSpec
+from scanner.resource_types import TYPES
+from scanner.typeinfo import ResourceType
 from scanner.vocabulary import RESOURCE_TYPES
 
 NUMBER_KINDS = frozenset({"integer", "long", "double", "float"})
@@ -284,31 +286,15 @@ class Augmented:
     keep: tuple[str, ...] | None = None
 
 
-AUGMENTED: tuple[Augmented, ...] = (
-    Augmented(
-        "aws.rds.db_cluster_snapshot",
-        "DBClusterSnapshotAttributes",
-        "rds",
-        "DescribeDBClusterSnapshotAttributes",
-        "DBClusterSnapshotAttributesResult.DBClusterSnapshotAttributes",
-    ),
-    Augmented(
-        "aws.rds.db_cluster_parameter_group",
-        "Parameters",
-        "rds",
-        "DescribeDBClusterParameters",
-        "Parameters",
-        keep=rds.PARAMETER_FIELDS,
-    ),
-    Augmented(
-        "aws.rds.db_parameter_group",
-        "Parameters",
-        "rds",
-        "DescribeDBParameters",
-        "Parameters",
-        keep=rds.PARAMETER_FIELDS,
-    ),
-)
+def _augmented(types: tuple[ResourceType, ...]) -> tuple[Augmented, ...]:
+    return tuple(
+        Augmented(t.name, call.field, t.service, call.operation, call.path, call.keep)
+        for t in types
+        for call in t.augments
+    )
+
+
+AUGMENTED = TYPES.sequence(_augmented)
 
 
 def raw_shape(resource_type: str) -> Shape:
@@ -369,27 +355,7 @@ class DerivedFact:
 
 
 # Record field holding the tags derive.tags reads, per type (None: the record has none).
-TAG_FIELDS: dict[str, str | None] = {
-    "aws.rds.db_cluster": "TagList",
-    "aws.rds.db_instance": "TagList",
-    "aws.rds.db_cluster_snapshot": "TagList",
-    "aws.rds.db_subnet_group": None,
-    "aws.rds.db_cluster_parameter_group": None,
-    "aws.rds.db_parameter_group": None,
-    "aws.rds.global_cluster": "TagList",
-    "aws.rds.event_subscription": None,
-    "aws.rds.certificate": None,
-    "aws.rds.major_engine_version": None,
-    "aws.ec2.security_group": "Tags",
-    "aws.ec2.subnet": "Tags",
-    "aws.ec2.route_table": "Tags",
-    "aws.ec2.internet_gateway": "Tags",
-    "aws.ec2.nat_gateway": "Tags",
-    "aws.ec2.vpc": "Tags",
-    "aws.kms.key": None,  # DescribeKey has no tags; ListResourceTags is not called
-    "aws.secretsmanager.secret": "Tags",
-    "aws.backup.protected_resource": None,
-}
+TAG_FIELDS = TYPES.view(lambda types: {t.name: t.tag_field for t in types})
 
 
 _PERMISSION = ("IpPermissions[].IpProtocol", "IpPermissions[].FromPort", "IpPermissions[].ToPort")
@@ -420,6 +386,8 @@ _LIFECYCLE_READS = (
     Read(_MAJOR, "SupportedEngineLifecycles[].LifecycleSupportEndDate"),
 )
 
+# The facts of every type (tags, provenance) list the types declared at import;
+# derived_for gives them to a type declared later too.
 DERIVED: tuple[DerivedFact, ...] = (
     DerivedFact(
         "x_tags",
@@ -728,8 +696,16 @@ DERIVED: tuple[DerivedFact, ...] = (
 )
 
 
+EVERY_TYPE = frozenset({"x_tags", "x_tag_keys", "x_missing"})
+
+
 def derived_for(resource_type: str) -> dict[str, DerivedFact]:
-    return {fact.name: fact for fact in DERIVED if resource_type in fact.types}
+    every = resource_type in RESOURCE_TYPES
+    return {
+        fact.name: fact
+        for fact in DERIVED
+        if resource_type in fact.types or (every and fact.name in EVERY_TYPE)
+    }
 
 
 @functools.cache

@@ -24,8 +24,10 @@ from scanner.atomic_write import FileMode, write_bytes
 from scanner.errors import UserInputError
 from scanner.input_check import check_record_shapes, reject_lone_surrogates, wrong_file_hint
 from scanner.model import SNAPSHOT_SCHEMA_VERSION, Snapshot
+from scanner.resource_types import TYPES
 from scanner.schema_check import DocumentValidator, expected_text
 from scanner.strict_json import loads_finite
+from scanner.vocabulary import RESOURCE_TYPES
 
 SCHEMA_PATH = Path(__file__).parent / "collect" / "snapshot.schema.json"
 # A snapshot of ~10k clusters with their instances and snapshots is a few
@@ -42,11 +44,21 @@ def snapshot_schema() -> dict[str, Any]:
     return loaded
 
 
-@functools.cache
 def _validator() -> DocumentValidator:
+    return _validator_for(TYPES.generation)
+
+
+@functools.cache
+def _validator_for(generation: int) -> DocumentValidator:
     # Resources (tens of thousands per snapshot) are checked by a predicate
     # compiled from the schema, the rest by jsonschema (schema_check.py).
-    schema = snapshot_schema()
+    # The resource types a reader accepts are the declared ones
+    # (scanner/resource_types.py); the shipped schema lists the same
+    # (tests/collect/test_snapshot_file.py), for tools that read snapshots.
+    del generation  # the cache key: a newly declared type gets a new validator
+    shipped = snapshot_schema()
+    defs = {**shipped["$defs"], "resource_type": {"enum": sorted(RESOURCE_TYPES)}}
+    schema = {**shipped, "$defs": defs}
     jsonschema.validators.validator_for(schema).check_schema(schema)
     return DocumentValidator(schema, ["resources"])
 

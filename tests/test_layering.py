@@ -16,6 +16,8 @@ SCANNER = ROOT / "scanner"
 
 SUBPACKAGES = ("collect", "policy", "report", "cli", "demo")
 GROUP_OF_MODULE = {
+    "typeinfo": "base",
+    "resource_types": "base",
     "__init__": "base",  # scanner/__init__.py: __version__ only
     "model": "base",
     "errors": "base",

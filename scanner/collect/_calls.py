@@ -15,6 +15,7 @@ from botocore.loaders import create_loader
 from scanner.collect.guard import MutatingCallRefused
 from scanner.collect.network import diagnose
 from scanner.redact import redact
+from scanner.resource_types import TYPES
 
 MAX_MESSAGE = 500
 
@@ -118,18 +119,16 @@ def error_code_and_message(exc: BaseException) -> tuple[str, str]:
 
 
 # Members of kept records that botocore's models mark ``sensitive`` (a pending
-# master password): never written to a snapshot, whatever AWS sends.  A test
-# walks the record shapes of every collector and requires each such member here.
-SENSITIVE_MEMBERS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "aws.rds.db_cluster": (("PendingModifiedValues", "MasterUserPassword"),),
-    "aws.rds.db_instance": (("PendingModifiedValues", "MasterUserPassword"),),
-}
+# master password): never written to a snapshot, whatever AWS sends.  Declared
+# per type (``ResourceType.sensitive``); a test walks the record shapes of
+# every collector and requires each such member to be declared.
+SENSITIVE_MEMBERS = TYPES.view(lambda types: {t.name: t.sensitive for t in types if t.sensitive})
 SENSITIVE_MASK = "(sensitive: not stored)"
 
 
 def mask_sensitive(resource_type: str, record: dict[str, Any]) -> dict[str, Any]:
     """``record`` with every member of ``SENSITIVE_MEMBERS`` that it holds masked, in place."""
-    for path in SENSITIVE_MEMBERS.get(resource_type, ()):
+    for path in SENSITIVE_MEMBERS.snapshot().get(resource_type, ()):
         holder: Any = record
         for key in path[:-1]:
             holder = holder.get(key) if isinstance(holder, dict) else None

@@ -22,11 +22,12 @@ of every service used through ``verdict``.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
 from scanner.collect import registry
+from scanner.resource_types import TYPES
+from scanner.typeinfo import ResourceType
 
 # Every operation the allow-list admits starts with one of these, except ALLOWED_EXTRA.
 READ_PREFIXES = ("Describe", "List", "Get")
@@ -119,9 +120,8 @@ class Verdict:
     by_name: bool = False  # refused by SECRET_READS, not only by the allow-list
 
 
-@functools.cache
-def allowed_operations() -> frozenset[tuple[str, str]]:
-    """What the scanner calls: every collector's operations and the runner's own."""
+def _allowed_operations(types: tuple[ResourceType, ...]) -> frozenset[tuple[str, str]]:
+    del types  # registry.all_operations reads the same declarations
     extra = (
         *registry.IDENTITY_ACTIONS,
         *registry.ALL_REGIONS_ACTIONS,
@@ -133,6 +133,11 @@ def allowed_operations() -> frozenset[tuple[str, str]]:
         service, operation = action.split(":", 1)
         ops.add((service, operation))
     return frozenset(ops)
+
+
+# What the scanner calls: every declared type's operations and the runner's own
+# (computed again when a resource type is declared).
+allowed_operations = TYPES.derived(_allowed_operations)
 
 
 def verdict(service: str, operation: str) -> Verdict:

@@ -5,35 +5,30 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from scanner.collect.spec import DependentSpec, Record, Reference, arn_region
+from scanner.collect.spec import Hooks, Record, Reference, references_to
 from scanner.derive import storage_encryption
 from scanner.model import Resource
+from scanner.resource_types import KMS_KEY
+from scanner.typeinfo import Rel
 
-_ENCRYPTED_TYPES = ("aws.rds.db_cluster", "aws.rds.db_instance", "aws.rds.db_cluster_snapshot")
 
-
-def _key_refs(r: Resource) -> Iterator[str]:
-    a = r.attrs
+def _key_in_use(relation: Rel, r: Resource) -> bool:
     # KmsKeyId of an unencrypted resource names no key in use, and an AWS owned
     # key (sse-rds) is not a key of the account that DescribeKey could describe.
     # A record that says neither (no StorageEncrypted, no StorageEncryptionType)
     # still has its key described: the key policies need it to decide.
-    in_use = storage_encryption(a) not in ("none", "sse-rds")
-    if r.type in _ENCRYPTED_TYPES and in_use and a.get("KmsKeyId"):
-        yield str(a["KmsKeyId"])
     # Not MasterUserSecret.KmsKeyId: no relation leads from a cluster or its
     # secret to that key, so no policy could read it (a DescribeKey per
     # distinct secret key for nothing).
-    if r.type == "aws.rds.db_cluster" and a.get("ActivityStreamKmsKeyId"):
-        yield str(a["ActivityStreamKmsKeyId"])
-    if r.type == "aws.rds.db_instance" and a.get("PerformanceInsightsKMSKeyId"):
-        yield str(a["PerformanceInsightsKMSKeyId"])
+    if relation.name == "encrypted_with":
+        return storage_encryption(r.attrs) not in ("none", "sse-rds")
+    return True
 
 
 def references(resources: Iterable[Resource]) -> Iterator[Reference]:
-    for r in resources:
-        for value in _key_refs(r):
-            yield Reference(arn_region(value, r.region), value)
+    """The keys named by the declared relations to KMS keys (encrypted_with,
+    activity_stream_key, performance_insights_key), storage keys only in use."""
+    return references_to(KMS_KEY, resources, _key_in_use)
 
 
 def describe(client: Any, key_id: str) -> tuple[str, str, Record]:
@@ -41,14 +36,4 @@ def describe(client: Any, key_id: str) -> tuple[str, str, Record]:
     return str(meta["Arn"]), str(meta.get("AWSAccountId", "")), meta
 
 
-SPECS = (
-    DependentSpec(
-        type="aws.kms.key",
-        service="kms",
-        operation="DescribeKey",
-        references=references,
-        fetch=describe,
-        not_found_codes=frozenset({"NotFoundException"}),
-        output_member="KeyMetadata",
-    ),
-)
+HOOKS: dict[str, Hooks] = {KMS_KEY: Hooks(references=references, fetch=describe)}

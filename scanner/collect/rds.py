@@ -1,6 +1,6 @@
-"""RDS: clusters, instances, manual cluster snapshots, subnet groups, cluster and
-instance parameter groups, global clusters, event subscriptions, CA certificates
-and the support dates of Aurora engine major versions."""
+"""RDS: the augment calls of manual cluster snapshots and cluster and instance
+parameter groups.  The RDS types themselves are declared in
+``scanner/resource_types.py``."""
 
 from __future__ import annotations
 
@@ -9,27 +9,14 @@ from typing import Any
 
 from botocore import xform_name
 
-from scanner.collect.spec import CallContext, CallFailed, InUse, Record, ResourceSpec
-
-SNAPSHOT = "aws.rds.db_cluster_snapshot"
-PARAMETER_GROUP = "aws.rds.db_cluster_parameter_group"
-DB_PARAMETER_GROUP = "aws.rds.db_parameter_group"
-# DescribeDBMajorEngineVersions answers for these engines (its Engine member
-# lists the valid values); the legacy `aurora` (MySQL 5.6) engine is not one.
-AURORA_ENGINES = frozenset({"aurora-mysql", "aurora-postgresql"})
-
-# Parameter fields kept in the snapshot; Description and AllowedValues are
-# static engine documentation that would multiply the file size.
-PARAMETER_FIELDS = (
-    "ParameterName",
-    "ParameterValue",
-    "Source",
-    "ApplyType",
-    "ApplyMethod",
-    "DataType",
-    "IsModifiable",
-    "MinimumEngineVersion",
-    "SupportedEngineModes",
+from scanner.collect.spec import CallContext, CallFailed, Hooks, InUse, Record
+from scanner.resource_types import (
+    CLUSTER,
+    CLUSTER_PARAMETER_GROUP,
+    CLUSTER_SNAPSHOT,
+    DB_PARAMETER_GROUP,
+    INSTANCE,
+    PARAMETER_FIELDS,
 )
 
 
@@ -154,107 +141,15 @@ def _db_parameter_groups(instance: Record) -> Iterator[str]:
             yield str(name)
 
 
-def _aurora_engine(record: Record) -> bool:
-    return bool(record.get("Engine") in AURORA_ENGINES)
-
-
-def _rds(
-    rtype: str, operation: str, items_key: str, arn_field: str | None, **extra: Any
-) -> ResourceSpec:
-    """One RDS listing: every RDS Describe* pages with MaxRecords and names its ARN field."""
-    return ResourceSpec(
-        type=rtype,
-        service="rds",
-        operation=operation,
-        items_key=items_key,
-        arn_field=arn_field,
-        accepts_page_size=True,
-        **extra,
-    )
-
-
-SPECS = (
-    _rds(
-        "aws.rds.db_cluster",
-        "DescribeDBClusters",
-        "DBClusters",
-        "DBClusterArn",
-        feeds=("aws.kms.key", "aws.secretsmanager.secret"),
-    ),
-    _rds(
-        "aws.rds.db_instance",
-        "DescribeDBInstances",
-        "DBInstances",
-        "DBInstanceArn",
-        feeds=("aws.kms.key",),
-    ),
-    _rds(
-        SNAPSHOT,
-        "DescribeDBClusterSnapshots",
-        "DBClusterSnapshots",
-        "DBClusterSnapshotArn",
-        # Automated snapshots cannot be shared or made public: manual only.
-        params={"SnapshotType": "manual"},
-        augment=add_snapshot_attributes,
-        augment_actions=("rds:DescribeDBClusterSnapshotAttributes",),
-        feeds=("aws.kms.key",),
-    ),
-    _rds("aws.rds.db_subnet_group", "DescribeDBSubnetGroups", "DBSubnetGroups", "DBSubnetGroupArn"),
-    _rds(
-        PARAMETER_GROUP,
-        "DescribeDBClusterParameterGroups",
-        "DBClusterParameterGroups",
-        "DBClusterParameterGroupArn",
+# Only the groups collected clusters and instances name are augmented.
+HOOKS: dict[str, Hooks] = {
+    CLUSTER_SNAPSHOT: Hooks(augment=add_snapshot_attributes),
+    CLUSTER_PARAMETER_GROUP: Hooks(
         augment=add_parameters,
-        augment_actions=("rds:DescribeDBClusterParameters",),
-        augment_in_use=InUse(
-            "aws.rds.db_cluster", _cluster_parameter_group, "DBClusterParameterGroupName"
-        ),
+        augment_in_use=InUse(CLUSTER, _cluster_parameter_group, "DBClusterParameterGroupName"),
     ),
-    _rds(
-        DB_PARAMETER_GROUP,
-        "DescribeDBParameterGroups",
-        "DBParameterGroups",
-        "DBParameterGroupArn",
+    DB_PARAMETER_GROUP: Hooks(
         augment=add_db_parameters,
-        augment_actions=("rds:DescribeDBParameters",),
-        augment_in_use=InUse("aws.rds.db_instance", _db_parameter_groups, "DBParameterGroupName"),
+        augment_in_use=InUse(INSTANCE, _db_parameter_groups, "DBParameterGroupName"),
     ),
-    # A global database spans regions and each regional endpoint may list it:
-    # the runner keeps one resource per ARN.
-    _rds("aws.rds.global_cluster", "DescribeGlobalClusters", "GlobalClusters", "GlobalClusterArn"),
-    _rds(
-        "aws.rds.event_subscription",
-        "DescribeEventSubscriptions",
-        "EventSubscriptionsList",
-        "EventSubscriptionArn",
-    ),
-    # Every account gets the same CA certificates, and the CertificateArn AWS
-    # returns leaves the account field empty (arn:aws:rds:us-east-1::cert:rds-ca-2019),
-    # so that ARN names one certificate in all accounts: one resource per id
-    # would keep a single account's copy, and the other accounts' instances,
-    # which resolve CACertificateIdentifier in their own account, would find
-    # none.  The id is the RDS ARN syntax with the scanned account filled in;
-    # the record keeps CertificateArn as returned.
-    _rds(
-        "aws.rds.certificate",
-        "DescribeCertificates",
-        "Certificates",
-        None,
-        arn_format="arn:{partition}:rds:{region}:{account}:cert:{CertificateIdentifier}",
-    ),
-    # Standard and Extended Support dates per engine major version, the source
-    # the lifecycle policies read before their shipped table.  Without Engine
-    # the call lists every engine's major versions (a few dozen records) in
-    # one listing; only Aurora's are kept.  The records have no ARN and are
-    # the same in every account and region, so the id names both (one resource
-    # per id must not drop another account's or region's copy).
-    _rds(
-        "aws.rds.major_engine_version",
-        "DescribeDBMajorEngineVersions",
-        "DBMajorEngineVersions",
-        None,
-        arn_format="major-engine-version/{account}/{region}/{Engine}/{MajorEngineVersion}",
-        keep=_aurora_engine,
-    ),
-)
+}

@@ -5,20 +5,10 @@ Only DescribeSecret: the scanner never reads a secret's value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from typing import Any
 
-from scanner.collect.spec import DependentSpec, Record, Reference, arn_region
-from scanner.model import Resource
-
-
-def references(resources: Iterable[Resource]) -> Iterator[Reference]:
-    for r in resources:
-        if r.type != "aws.rds.db_cluster":
-            continue
-        arn = (r.attrs.get("MasterUserSecret") or {}).get("SecretArn")
-        if arn:
-            yield Reference(arn_region(str(arn), r.region), str(arn))
+from scanner.collect.spec import Hooks, Record
+from scanner.resource_types import SECRET
 
 
 def describe(client: Any, secret_id: str) -> tuple[str, str, Record]:
@@ -29,13 +19,6 @@ def describe(client: Any, secret_id: str) -> tuple[str, str, Record]:
     return arn, parts[4] if len(parts) > 4 else "", record
 
 
-SPECS = (
-    DependentSpec(
-        type="aws.secretsmanager.secret",
-        service="secretsmanager",
-        operation="DescribeSecret",
-        references=references,
-        fetch=describe,
-        not_found_codes=frozenset({"ResourceNotFoundException"}),
-    ),
-)
+# The references are the declared master_secret relation's values
+# (MasterUserSecret.SecretArn of clusters): the default.
+HOOKS: dict[str, Hooks] = {SECRET: Hooks(fetch=describe)}

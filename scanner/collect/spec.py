@@ -1,4 +1,7 @@
-"""The declarative shape of a collector, shared by every service module.
+"""The declarative shape of a collector, built from a resource type declaration.
+
+``scanner/collect/registry.py`` makes one spec per ``ResourceType``
+(``scanner/resource_types.py``) joined with its ``Hooks``, if any.
 
 A ``ResourceSpec`` says how to list one resource type: the boto3 service,
 the paginated API operation, the key holding the items, how to get each
@@ -22,6 +25,8 @@ from typing import Any, Protocol
 from botocore import xform_name
 
 from scanner.model import Resource
+from scanner.resource_types import TYPES
+from scanner.typeinfo import Rel, reference_values, resolve
 
 Record = dict[str, Any]
 
@@ -155,6 +160,49 @@ class DependentSpec:
     @property
     def iam_actions(self) -> tuple[str, ...]:
         return (f"{self.service}:{self.operation}", *self.extra_actions)
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """The behaviour a resource type declaration cannot state as data.
+
+    A listed type with ``augments`` needs the ``augment`` function that makes
+    those calls (optionally only on the records ``augment_in_use`` names); a
+    fetched type (``items_key`` None) needs ``fetch``, one call per value
+    other records name it by (``references``, by default the values of the
+    declared relations to it: ``references_to``).  Service modules
+    give them by type name (``HOOKS``); ``registry.py`` joins them to the
+    declarations.
+    """
+
+    augment: Augment | None = None
+    augment_in_use: InUse | None = None
+    # Default: every value of a declared relation that targets the type
+    # (``references_to``).
+    references: Callable[[Iterable[Resource]], Iterable[Reference]] | None = None
+    fetch: Callable[[Any, str], tuple[str, str, Record]] | None = None
+
+
+RelationFilter = Callable[[Rel, Resource], bool]
+
+
+def references_to(
+    target: str, resources: Iterable[Resource], accept: RelationFilter | None = None
+) -> Iterator[Reference]:
+    """The values by which ``resources`` name records of ``target``: the source
+    fields of their types' declared relations to it (``Rel.refs``), each
+    relation kept where ``accept`` says so."""
+    for r in resources:
+        declared = TYPES.get(r.type)
+        if declared is None:
+            continue
+        for rel in declared.relations:
+            if rel.target != target or rel.refs is None:
+                continue
+            if accept is not None and not accept(rel, r):
+                continue
+            for value in reference_values(resolve(r.attrs, tuple(rel.refs.split(".")))):
+                yield Reference(arn_region(value, r.region), value)
 
 
 def arn_region(value: str, default: str) -> str:

@@ -57,13 +57,7 @@ from scanner.policy.operators import OpContext, parse_timestamp
 from scanner.policy.policy import Policy, Program
 from scanner.policy.waivers import Waiver, Waivers
 from scanner.provenance import Gaps
-from scanner.vocabulary import resource_name
-
-
-def type_word(resource_type: str) -> str:
-    """aws.rds.db_cluster -> 'cluster'; aws.rds.db_subnet_group -> 'subnet group'."""
-    short = resource_type.rsplit(".", 1)[-1]
-    return short.removeprefix("db_").replace("_", " ")
+from scanner.vocabulary import resource_name, type_word
 
 
 def fingerprint(policy_id: str, resource_id: str) -> str:

@@ -336,7 +336,6 @@ CODE_READS: dict[str, tuple[Read, ...]] = {
         Read("rds:DescribeDBParameters", "Parameters[].Source"),
         Read("aws.rds.db_parameter_group", "DBParameterGroupName"),
         Read("aws.rds.db_instance", "DBParameterGroups[].DBParameterGroupName"),
-        Read("aws.rds.major_engine_version", "Engine"),
     ),
     "scanner/collect/kms.py": (
         *(
@@ -353,7 +352,11 @@ CODE_READS: dict[str, tuple[Read, ...]] = {
         Read("aws.rds.db_cluster", "MasterUserSecret.SecretArn"),
         Read("secretsmanager:DescribeSecret", "ARN"),
     ),
-    "scanner/collect/backup.py": (Read("backup:ListProtectedResources", "Results[].ResourceArn"),),
+    # The declarations' keep predicates (scanner/resource_types.py).
+    "scanner/resource_types.py": (
+        Read("aws.rds.major_engine_version", "Engine"),
+        Read("backup:ListProtectedResources", "Results[].ResourceArn"),
+    ),
     "scanner/collect/accounts.py": (
         Read("organizations:ListAccounts", "Accounts[].Id"),
         Read("organizations:ListAccounts", "Accounts[].State"),
@@ -392,6 +395,9 @@ NOT_AWS_FIELDS: dict[str, dict[str, str]] = {
         "signingName": "botocore service model metadata",
     },
     "scanner/collect/secretsmanager.py": {"ResponseMetadata": "boto3 response envelope"},
+    "scanner/resource_types.py": {
+        k: "the snapshot schema's type enum (write_generated)" for k in ("$defs", "resource_type")
+    },
     "scanner/derive.py": {
         "pgaudit.log": "a parameter name (a key of x_parameters), not a record field",
         "same": "a value of x_failover_target.vs_writer (derive.compare_classes)",
@@ -444,6 +450,7 @@ CODE_MODULES = sorted(
     for p in [
         ROOT / "scanner" / "derive.py",
         ROOT / "scanner" / "edges.py",
+        ROOT / "scanner" / "resource_types.py",
         *(ROOT / "scanner" / "collect").glob("*.py"),
     ]
 )

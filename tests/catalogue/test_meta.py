@@ -33,6 +33,9 @@ import jmespath
 import pytest
 import yaml
 
+from scanner.resource_types import TYPES
+from scanner.typeinfo import ResourceType
+
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES = Path(os.environ.get("AURORA_SCAN_META_POLICIES") or ROOT / "policies")
 # The ledger of released policy ids is the repository's, whichever directory is checked.
@@ -49,28 +52,8 @@ ENGINE_TYPES = {
 }
 
 # Where each resource type's raw record comes from in botocore, plus the fields
-# a collector adds from a second call (the augment functions in scanner/collect).
-RECORD_SHAPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "aws.rds.db_cluster": ("rds", "DBCluster", ()),
-    "aws.rds.db_instance": ("rds", "DBInstance", ()),
-    "aws.rds.db_cluster_snapshot": ("rds", "DBClusterSnapshot", ("DBClusterSnapshotAttributes",)),
-    "aws.rds.db_subnet_group": ("rds", "DBSubnetGroup", ()),
-    "aws.rds.db_cluster_parameter_group": ("rds", "DBClusterParameterGroup", ("Parameters",)),
-    "aws.rds.global_cluster": ("rds", "GlobalCluster", ()),
-    "aws.rds.event_subscription": ("rds", "EventSubscription", ()),
-    "aws.rds.certificate": ("rds", "Certificate", ()),
-    "aws.rds.db_parameter_group": ("rds", "DBParameterGroup", ("Parameters",)),
-    "aws.rds.major_engine_version": ("rds", "DBMajorEngineVersion", ()),
-    "aws.ec2.security_group": ("ec2", "SecurityGroup", ()),
-    "aws.ec2.subnet": ("ec2", "Subnet", ()),
-    "aws.ec2.route_table": ("ec2", "RouteTable", ()),
-    "aws.ec2.internet_gateway": ("ec2", "InternetGateway", ()),
-    "aws.ec2.nat_gateway": ("ec2", "NatGateway", ()),
-    "aws.ec2.vpc": ("ec2", "Vpc", ()),
-    "aws.kms.key": ("kms", "KeyMetadata", ()),
-    "aws.secretsmanager.secret": ("secretsmanager", "DescribeSecretResponse", ()),
-    "aws.backup.protected_resource": ("backup", "ProtectedResource", ()),
-}
+# a collector adds from a second call: read from the type declarations
+# (scanner/resource_types.py), see _record_shapes below.
 CASE_KEYS = {"type", "id", "account", "region"}
 
 # Official documentation only: the vendor's docs and the standards bodies.
@@ -159,8 +142,29 @@ def _shape_members(service: str, shape: str) -> frozenset[str]:
     return frozenset(_service_model(service)["shapes"][shape].get("members", {}))
 
 
+def _record_shape_name(declared: ResourceType) -> str:
+    """The botocore shape of one stored record: a listing's item, a fetched call's output."""
+    model = _service_model(declared.service)
+    output = model["operations"][declared.operation]["output"]["shape"]
+    member = declared.items_key or declared.output_member
+    if member is None:
+        return str(output)
+    shape = model["shapes"][output]["members"][member]["shape"]
+    if declared.items_key is not None:
+        shape = model["shapes"][shape]["member"]["shape"]
+    return str(shape)
+
+
+@cache
+def _record_shapes() -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    return {
+        t.name: (t.service, _record_shape_name(t), tuple(a.field for a in t.augments))
+        for t in TYPES.all()
+    }
+
+
 def _fields_of(resource_type: str) -> frozenset[str] | None:
-    spec = RECORD_SHAPES.get(resource_type)
+    spec = _record_shapes().get(resource_type)
     if spec is None:
         return None
     service, shape, extra = spec
