@@ -1,4 +1,4 @@
-"""SARIF 2.1.0 that GitHub code scanning accepts, rendered by Jinja.
+"""SARIF 2.1.0 that GitHub code scanning accepts, built as data and encoded by orjson.
 
 GitHub is stricter than the OASIS schema: one run with a stable category,
 one physical location per result with a relative scheme-less URI, rule tags
@@ -10,16 +10,18 @@ gzipped.  AWS resources have no source line, so we supply the
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, cast
 
+import orjson
+
 from scanner.model import Finding, PathEvidence, ScanResult, Severity, Status
-from scanner.report._env import render_stream, script_json, script_safe, text_env, write_chunks
+from scanner.report._env import byte_sink
 from scanner.report._text import (
     display_name,
     location_hash,
@@ -115,23 +117,27 @@ def _rule(policy: PolicyView) -> dict[str, Any]:
         help_lines.append("References: " + " ".join(policy.references))
         md_lines.append("\n".join(f"- {ref}" for ref in policy.references))
     help_uri = next((r for r in policy.references if _HTTP_URL.match(r)), "")
-    return {
+    rule: dict[str, Any] = {
         "id": policy.id,
         "name": truncate(policy.id, MAX_RULE_NAME),
-        "short": truncate(title, MAX_DESCRIPTION),
-        "full": truncate(full, MAX_DESCRIPTION),
-        "help_text": "\n".join(help_lines),
-        "help_markdown": "\n\n".join(md_lines),
-        "help_uri": help_uri,
-        "level": level,
-        "problem_severity": _PROBLEM_SEVERITY[level],
-        "security_severity": policy.severity.security_severity,
+        "shortDescription": {"text": truncate(title, MAX_DESCRIPTION)},
+        "fullDescription": {"text": truncate(full, MAX_DESCRIPTION)},
+        "help": {"text": "\n".join(help_lines), "markdown": "\n\n".join(md_lines)},
+    }
+    if help_uri:
+        rule["helpUri"] = help_uri
+    rule["defaultConfiguration"] = {"level": level}
+    rule["properties"] = {
+        "security-severity": policy.severity.security_severity,
+        "problem.severity": _PROBLEM_SEVERITY[level],
+        "precision": "high",
         "severity": policy.severity.value,
-        "tags": tags[:MAX_TAGS],
         "frameworks": sorted(
             {f"{fw['framework']} {fw['requirement']}".strip() for fw in policy.frameworks}
         ),
+        "tags": tags[:MAX_TAGS],
     }
+    return rule
 
 
 class _Locator:
@@ -191,18 +197,22 @@ def _code_flows(f: Finding, locator: _Locator) -> list[dict[str, Any]]:
                 if i - 1 < len(relations)
                 else "reached"
             )
-            steps.append(
-                {"id": node, "uri": locator.uri(node, f), "message": plain(truncate(label, 200))}
-            )
-        flows.append(
-            {
-                "message": plain(truncate(" -> ".join(relations) or "graph witness", 300)),
-                "steps": steps,
-            }
-        )
+            steps.append(_flow_step(locator.uri(node, f), node, plain(truncate(label, 200))))
+        message = plain(truncate(" -> ".join(relations) or "graph witness", 300))
+        flows.append({"message": {"text": message}, "threadFlows": [{"locations": steps}]})
         if len(flows) >= MAX_FLOWS:
             break
     return flows
+
+
+def _flow_step(uri: str, node: str, message: str) -> dict[str, Any]:
+    return {
+        "location": {
+            "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}},
+            "logicalLocations": [{"fullyQualifiedName": node, "kind": "resource"}],
+            "message": {"text": message},
+        }
+    }
 
 
 def plain(text: str) -> str:
@@ -238,126 +248,46 @@ def _result(f: Finding, rule_index: int, locator: _Locator) -> dict[str, Any]:
     if f.remediation.get("cli"):
         # The rule's help has the command template; this is it filled in.
         properties["remediationCli"] = truncate(str(f.remediation["cli"]), 2 * MAX_MESSAGE)
-    suppression = ""
-    if f.status is Status.WAIVED and f.waiver:
-        suppression = one_line(waiver_text(f.waiver))
-    elif f.status is Status.WAIVED:
-        suppression = "waived"
-    return {
-        "rule_id": f.policy_id,
-        "rule_index": rule_index,
+    sarif: dict[str, Any] = {
+        "ruleId": f.policy_id,
+        "ruleIndex": rule_index,
         "level": level,
-        "message": _message(f),
-        "uri": locator.uri(f.resource_id, f),
-        "name": truncate(display_name(f.resource_name, f.resource_id), MAX_RULE_NAME),
-        "resource_id": f.resource_id,
-        "fingerprint": f.fingerprint,
-        "line_hash": location_hash(f.policy_id, f.resource_id),
-        "code_flows": _code_flows(f, locator),
-        "suppression": suppression,
-        "properties": properties,
+        "message": {"text": _message(f)},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": locator.uri(f.resource_id, f)},
+                    "region": {"startLine": 1},
+                },
+                "logicalLocations": [
+                    {
+                        "name": truncate(
+                            display_name(f.resource_name, f.resource_id), MAX_RULE_NAME
+                        ),
+                        "fullyQualifiedName": f.resource_id,
+                        "kind": "resource",
+                    }
+                ],
+            }
+        ],
+        "partialFingerprints": _fingerprints(f),
     }
+    flows = _code_flows(f, locator)
+    if flows:
+        sarif["codeFlows"] = flows
+    if f.status is Status.WAIVED:
+        justification = one_line(waiver_text(f.waiver)) if f.waiver else "waived"
+        sarif["suppressions"] = [
+            {"kind": "external", "status": "accepted", "justification": justification}
+        ]
+    sarif["properties"] = properties
+    return sarif
 
 
-def _js(value: str) -> str:
-    """``tojson`` of a string: the C string encoder, HTML-safe like script_json."""
-    text = encode_basestring(value)
-    if _SCRIPT_UNSAFE.search(text):
-        text = script_safe(text)
-    return text
-
-
-_SCRIPT_UNSAFE = re.compile("[<>&\u2028\u2029]")
-_RESULT_INDENT = " " * 8
-
-
-def _flow_text(flow: dict[str, Any]) -> str:
-    steps = ",\n".join(
-        "                    {\n"
-        '                      "location": {\n'
-        '                        "physicalLocation": {\n'
-        f'                          "artifactLocation": {{"uri": {_js(step["uri"])}}},\n'
-        '                          "region": {"startLine": 1}\n'
-        "                        },\n"
-        '                        "logicalLocations": [{"fullyQualifiedName": '
-        f'{_js(step["id"])}, "kind": "resource"}}],\n'
-        f'                        "message": {{"text": {_js(step["message"])}}}\n'
-        "                      }\n"
-        "                    }"
-        for step in flow["steps"]
-    )
-    return (
-        "            {\n"
-        f'              "message": {{"text": {_js(flow["message"])}}},\n'
-        '              "threadFlows": [\n'
-        "                {\n"
-        '                  "locations": [\n'
-        f"{steps}{chr(10) if steps else ''}"
-        "                  ]\n"
-        "                }\n"
-        "              ]\n"
-        "            }"
-    )
-
-
-def result_text(r: dict[str, Any]) -> str:
-    """One SARIF result, exactly as the Jinja template wrote it (without the separator).
-
-    Built in Python: at 25,000 results a Jinja loop with a ``tojson`` call per
-    value was most of the cost of this format.  Every string goes through
-    ``_js`` (the same escaping as ``tojson``); the tests in tests/report check
-    the file against the SARIF schema and GitHub's rules, hostile names included.
-    """
-    parts = [
-        "        {\n"
-        f'          "ruleId": {_js(r["rule_id"])},\n'
-        f'          "ruleIndex": {r["rule_index"]},\n'
-        f'          "level": {_js(r["level"])},\n'
-        f'          "message": {{"text": {_js(r["message"])}}},\n'
-        '          "locations": [\n'
-        "            {\n"
-        '              "physicalLocation": {\n'
-        f'                "artifactLocation": {{"uri": {_js(r["uri"])}}},\n'
-        '                "region": {"startLine": 1}\n'
-        "              },\n"
-        '              "logicalLocations": [\n'
-        f'                {{"name": {_js(r["name"])}, "fullyQualifiedName": '
-        f'{_js(r["resource_id"])}, "kind": "resource"}}\n'
-        "              ]\n"
-        "            }\n"
-        "          ],\n"
-        '          "partialFingerprints": {\n'
-    ]
-    if r["fingerprint"]:
-        parts.append(f'            "auroraScanFingerprint/v1": {_js(r["fingerprint"])},\n')
-    parts.append(f'            "primaryLocationLineHash": {_js(r["line_hash"])}\n          }},\n')
-    if r["code_flows"]:
-        flows = ",\n".join(_flow_text(flow) for flow in r["code_flows"])
-        parts.append(f'          "codeFlows": [\n{flows}\n          ],\n')
-    if r["suppression"]:
-        parts.append(
-            '          "suppressions": [\n'
-            '            {"kind": "external", "status": "accepted", "justification": '
-            f"{_js(r['suppression'])}}}\n"
-            "          ],\n"
-        )
-    parts.append(f'          "properties": {script_json(r["properties"])}\n        }}')
-    return "".join(parts)
-
-
-class _ResultsText(list[dict[str, Any]]):
-    """The results, and their text in chunks for the template (``chunks``)."""
-
-    def chunks(self) -> Iterator[str]:
-        last = len(self) - 1
-        batch: list[str] = []
-        for i, r in enumerate(self):
-            batch.append(result_text(r) + (",\n" if i < last else "\n"))
-            if len(batch) >= 500:
-                yield "".join(batch)
-                batch = []
-        if batch:
-            yield "".join(batch)
+def _fingerprints(f: Finding) -> dict[str, str]:
+    prints = {"auroraScanFingerprint/v1": f.fingerprint} if f.fingerprint else {}
+    prints["primaryLocationLineHash"] = location_hash(f.policy_id, f.resource_id)
+    return prints
 
 
 def _selected(result: ScanResult, options: SarifOptions) -> list[Finding]:
@@ -377,7 +307,7 @@ def _rfc3339(value: str) -> str:
     return value if _RFC3339.match(value) else ""
 
 
-def _context(
+def _document(
     result: ScanResult, options: SarifOptions, limit: int, view: ReportView
 ) -> dict[str, Any]:
     policies = view.policies
@@ -390,8 +320,8 @@ def _context(
     notifications = [
         {
             "level": "error",
-            "id": e.error_code or "CollectionError",
-            "text": plain(truncate(one_line(error_text(e)), MAX_MESSAGE)),
+            "descriptor": {"id": e.error_code or "CollectionError"},
+            "message": {"text": plain(truncate(one_line(error_text(e)), MAX_MESSAGE))},
             "properties": {
                 "account": e.account,
                 "region": e.region,
@@ -407,45 +337,51 @@ def _context(
         notifications.append(
             {
                 "level": "warning",
-                "id": "ResultsTruncated",
-                "text": (
-                    f"{dropped} of {len(selected)} results were left out to stay within GitHub's "
-                    f"limits ({limit} results, {options.max_gzip_bytes // 2**20} MB gzipped); "
-                    "the most severe were kept. results.json and report.html hold them all."
-                ),
+                "descriptor": {"id": "ResultsTruncated"},
+                "message": {
+                    "text": (
+                        f"{dropped} of {len(selected)} results were left out to stay within "
+                        f"GitHub's limits ({limit} results, "
+                        f"{options.max_gzip_bytes // 2**20} MB gzipped); the most severe "
+                        "were kept. results.json and report.html hold them all."
+                    )
+                },
                 "properties": {"kept": len(kept), "total": len(selected)},
             }
         )
     version = header["scanner_version"] or "0"
     counts = view.counts
-    return {
-        "schema_uri": SCHEMA_URI,
-        "driver": {
-            "name": TOOL_NAME,
-            "version": version,
-            "semantic_version": version if _SEMVER.match(version) else "",
-        },
-        "rules": rules,
-        "category": category(result),
-        "invocation": {
-            "successful": not result.errors,
-            "start": _rfc3339(header["started_at"] or header["collected_at"]),
-            "end": _rfc3339(header["finished_at"]),
-            "command_line": header["command_line"],
-            "notifications": notifications,
-        },
-        "results": _ResultsText([_result(f, rule_index[f.policy_id], locator) for f in kept]),
-        "run_properties": {
+    driver: dict[str, Any] = {"name": TOOL_NAME, "version": version}
+    if _SEMVER.match(version):
+        driver["semanticVersion"] = version
+    driver["rules"] = rules
+    invocation: dict[str, Any] = {"executionSuccessful": not result.errors}
+    start = _rfc3339(header["started_at"] or header["collected_at"])
+    end = _rfc3339(header["finished_at"])
+    if start:
+        invocation["startTimeUtc"] = start
+    if end:
+        invocation["endTimeUtc"] = end
+    if header["command_line"]:
+        invocation["commandLine"] = header["command_line"]
+    invocation["toolExecutionNotifications"] = notifications
+    run = {
+        "tool": {"driver": driver},
+        "automationDetails": {"id": category(result)},
+        "invocations": [invocation],
+        "results": [_result(f, rule_index[f.policy_id], locator) for f in kept],
+        "properties": {
             "accounts": header["accounts"],
+            "incomplete": view.incomplete,
+            "policySetSha256": header["policy_set_sha256"],
             "regions": header["regions"],
             "regionsSkipped": header["regions_skipped"],
             "snapshotSha256": header["snapshot_sha256"],
-            "policySetSha256": header["policy_set_sha256"],
-            "waiversSha256": header["waivers_sha256"],
-            "incomplete": view.incomplete,
             "summary": counts["by_status"],
+            "waiversSha256": header["waivers_sha256"],
         },
     }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
 def render_sarif(
@@ -460,17 +396,61 @@ def render_sarif(
     view = view or ReportView(result)
     limit = min(options.max_results, MAX_RESULTS)
     while True:
+        document = _document(result, options, limit, view)
+        data = encode(document)
         compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
         gz_size = 0
 
-        def observe(data: bytes, c: Any = compressor) -> None:
+        def observe(block: bytes, c: Any = compressor) -> None:
             nonlocal gz_size
-            gz_size += len(c.compress(data))
+            gz_size += len(c.compress(block))
 
-        context = _context(result, options, limit, view)
-        write_chunks(path, render_stream(text_env(), "sarif.json.j2", context), observe=observe)
+        # Written in blocks: the writer thread gzips one (to measure it
+        # against GitHub's cap) while the next is handed over.
+        with byte_sink(path, observe=observe) as sink:
+            view_of = memoryview(data)
+            for offset in range(0, len(data), _BLOCK):
+                sink.write(bytes(view_of[offset : offset + _BLOCK]))
         gz_size += len(compressor.flush())
+        kept = len(document["runs"][0]["results"])
         if gz_size <= options.max_gzip_bytes or limit == 0:
             return path
         # Scale the list down by the overshoot (with a margin) and retry.
-        limit = int(min(len(context["results"]), limit) * options.max_gzip_bytes / gz_size * 0.9)
+        limit = int(min(kept, limit) * options.max_gzip_bytes / gz_size * 0.9)
+
+
+_BLOCK = 1 << 20
+
+
+def encode(document: dict[str, Any]) -> bytes:
+    """The SARIF file: ``document`` as indented JSON, safe to paste into HTML.
+
+    ``<``, ``>``, ``&`` and the JavaScript line separators are escaped (as
+    ``\\u003c`` ...), and C1 controls and bidirectional overrides too, so a
+    viewer never meets a raw override in AWS data.  In JSON text these bytes
+    can only occur inside strings, so one replace over the encoded bytes is
+    exact.  orjson refuses lone surrogates (not UTF-8): such a document goes
+    through the standard library, which writes them as ``\\udXXX`` escapes.
+    """
+    try:
+        data = orjson.dumps(document, option=orjson.OPT_INDENT_2)
+    except orjson.JSONEncodeError:
+        text = json.dumps(document, ensure_ascii=False, indent=2)
+        data = text.encode("utf-8", errors="backslashreplace")
+    data = (
+        data.replace(b"<", b"\\u003c")
+        .replace(b">", b"\\u003e")
+        .replace(b"&", b"\\u0026")
+        .replace("\u2028".encode(), b"\\u2028")
+        .replace("\u2029".encode(), b"\\u2029")
+    )
+    if _RAW_UNSAFE.search(data):
+        data = _RAW_UNSAFE.sub(lambda m: b"\\u%04x" % ord(m[0].decode("utf-8")), data)
+    return data + b"\n"
+
+
+# DEL, C1 controls and the bidirectional marks and overrides (U+061C,
+# U+200E/F, U+202A-E, U+2066-9), spelled as their UTF-8 byte sequences.
+_RAW_UNSAFE = re.compile(
+    rb"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]"
+)
