@@ -22,9 +22,11 @@ import orjson
 
 from scanner.model import Finding, PathEvidence, ScanResult, Severity, Status
 from scanner.report._env import byte_sink
+from scanner.report._evidence import EvidenceLines
 from scanner.report._text import (
     display_name,
     location_hash,
+    md_escape,
     one_line,
     parse_arn,
     resource_uri,
@@ -37,7 +39,6 @@ from scanner.report._view import (
     as_str,
     error_text,
     scan_header,
-    waiver_text,
 )
 
 SCHEMA_URI = (
@@ -51,6 +52,9 @@ MAX_RULE_NAME = 255
 MAX_MESSAGE = 1024
 MAX_TAGS = 10  # GitHub shows at most 10 tags per rule
 MAX_FLOWS = 10  # witness paths per result; GitHub caps thread flow locations too
+MAX_EVIDENCE = 3  # evidence lines in a result's message
+MAX_EVIDENCE_LINE = 300
+NOT_ASSESSED_RULE = "aurora-scan/not-assessed"
 
 _LEVEL = {
     Severity.CRITICAL: "error",
@@ -96,7 +100,47 @@ def _tag(text: str) -> str:
     return re.sub(r"\s+", "-", one_line(text).lower())[:64]
 
 
-def _rule(policy: PolicyView) -> dict[str, Any]:
+def _policy_files(result: ScanResult) -> dict[str, str]:
+    """Policy id -> the policy file the engine recorded (``file`` in results.json)."""
+    return {
+        as_str(p.get("id")): as_str(p.get("file"))
+        for p in result.policies
+        if isinstance(p, dict) and p.get("id")
+    }
+
+
+def _not_assessed_rule() -> dict[str, Any]:
+    """The rule every UNKNOWN result goes under: a note, low security-severity."""
+    text = (
+        "A policy could not be evaluated on a resource because data it reads was not "
+        "collected (a denied or failed API call, a region or account not reached)."
+    )
+    markdown = (
+        f"{text}\n\nEach alert names the policy and the missing data. Grant the "
+        "permissions `aurora-scan permissions` prints, or fix the collection errors listed "
+        "in the run's notifications, and scan again: the alert closes, and the policy's own "
+        "result takes its place. aurora-scan's `docs/github-actions.md` explains how "
+        "UNKNOWN findings are uploaded."
+    )
+    return {
+        "id": NOT_ASSESSED_RULE,
+        "name": "not-assessed",
+        "shortDescription": {"text": "Policy could not be evaluated: data missing"},
+        "fullDescription": {"text": text},
+        "help": {"text": text, "markdown": markdown},
+        "defaultConfiguration": {"level": "note"},
+        "properties": {
+            "security-severity": Severity.LOW.security_severity,
+            "problem.severity": "recommendation",
+            "precision": "high",
+            "severity": Severity.LOW.value,
+            "frameworks": [],
+            "tags": ["security", "not-assessed"],
+        },
+    }
+
+
+def _rule(policy: PolicyView, file: str = "") -> dict[str, Any]:
     level = _LEVEL[policy.severity]
     tags: list[str] = []
     types = [t.strip().removeprefix("aws.") for t in policy.resource.split(",")]
@@ -115,7 +159,12 @@ def _rule(policy: PolicyView) -> dict[str, Any]:
         md_lines.append(f"```\n{policy.remediation_cli.replace('```', '` ` `')}\n```")
     if policy.references:
         help_lines.append("References: " + " ".join(policy.references))
-        md_lines.append("\n".join(f"- {ref}" for ref in policy.references))
+        md_lines.append(
+            "**Documentation**\n\n" + "\n".join(_reference_md(ref) for ref in policy.references)
+        )
+    source = f" (`{file.replace('`', '')}`)" if file else ""
+    help_lines.append(f"Policy: aurora-scan policies show {policy.id}")
+    md_lines.append(f"Policy `{policy.id}`{source}: `aurora-scan policies show {policy.id}`")
     help_uri = next((r for r in policy.references if _HTTP_URL.match(r)), "")
     rule: dict[str, Any] = {
         "id": policy.id,
@@ -138,6 +187,13 @@ def _rule(policy: PolicyView) -> dict[str, Any]:
         "tags": tags[:MAX_TAGS],
     }
     return rule
+
+
+def _reference_md(ref: str) -> str:
+    """A reference as a Markdown list item: a link when it is a web address."""
+    if _HTTP_URL.match(ref) and "(" not in ref and ")" not in ref:
+        return f"- [{md_escape(ref)}]({ref})"
+    return f"- {md_escape(ref)}"
 
 
 class _Locator:
@@ -223,20 +279,76 @@ def plain(text: str) -> str:
     return text.replace("[", "\\[").replace("]", "\\]")
 
 
-def _message(f: Finding) -> str:
+def _headline(f: Finding) -> str:
     if f.status is Status.UNKNOWN:
-        text = f"Could not be evaluated (data missing): {f.reason or f.message}"
+        text = (
+            f"{f.policy_id} could not be evaluated on this resource: "
+            f"data missing: {f.reason or f.message}"
+        )
     elif f.status is Status.WAIVED:
         text = f"Waived: {f.message}"
     else:
         text = f.message or f.policy_id
     # Cut before cleaning: a 10,000-character tag value must not cost a regex pass.
-    return plain(truncate(one_line(text[: MAX_MESSAGE * 2]) or f.policy_id, MAX_MESSAGE))
+    return truncate(one_line(text[: MAX_MESSAGE * 2]) or f.policy_id, MAX_MESSAGE)
 
 
-def _result(f: Finding, rule_index: int, locator: _Locator) -> dict[str, Any]:
-    level = "note" if f.status is Status.UNKNOWN else _LEVEL[f.severity]
+def _message(f: Finding, evidence: Sequence[str]) -> dict[str, str]:
+    """``text`` and ``markdown``: what was found, where the evidence is, and the
+    remediation command filled in for this resource (the rule's help holds
+    only its template).  Both come from resource data, so neither may carry
+    a link: brackets are escaped in the text (SARIF §3.11.6) and everything
+    Markdown would interpret in the markdown (``md_escape``).
+    """
+    headline = _headline(f)
+    shown = [truncate(one_line(line), MAX_EVIDENCE_LINE) for line in evidence[:MAX_EVIDENCE]]
+    cli = truncate(one_line(str(f.remediation.get("cli") or "")), 2 * MAX_MESSAGE)
+    text = [headline, *(f"Evidence: {line}" for line in shown)]
+    markdown = [md_escape(headline)]
+    if shown:
+        markdown.append("**Evidence**\n\n" + "\n".join(f"- {md_escape(line)}" for line in shown))
+    if cli:
+        text.append(f"Remediation: {cli}")
+        markdown.append(f"**Remediation**\n\n{md_escape(cli)}")
+    return {"text": plain("\n".join(text)), "markdown": "\n\n".join(markdown)}
+
+
+def _suppression(f: Finding) -> dict[str, Any]:
+    """A waiver as a SARIF suppression: the reason as justification, the
+    governance fields (owner, expiry, and ticket, approver and grant date
+    where the waiver has them) as properties."""
+    waiver = f.waiver or {}
+    suppression: dict[str, Any] = {
+        "kind": "external",
+        "status": "accepted",
+        "justification": truncate(one_line(as_str(waiver.get("reason"))), MAX_MESSAGE) or "waived",
+    }
+    properties = {
+        name: truncate(one_line(as_str(waiver.get(key))), 200)
+        for key, name in _WAIVER_PROPERTIES
+        if waiver.get(key) not in (None, "")
+    }
+    if properties:
+        suppression["properties"] = properties
+    return suppression
+
+
+_WAIVER_PROPERTIES = (
+    ("owner", "owner"),
+    ("expires", "expires"),
+    ("ticket", "ticket"),
+    ("approved_by", "approvedBy"),
+    ("granted", "granted"),
+)
+
+
+def _result(
+    f: Finding, rule_index: int, locator: _Locator, evidence_lines: EvidenceLines
+) -> dict[str, Any]:
+    unknown = f.status is Status.UNKNOWN
+    level = "note" if unknown else _LEVEL[f.severity]
     properties: dict[str, Any] = {
+        "policyId": f.policy_id,
         "status": f.status.value,
         "severity": f.severity.value,
         "account": f.account,
@@ -248,11 +360,18 @@ def _result(f: Finding, rule_index: int, locator: _Locator) -> dict[str, Any]:
     if f.remediation.get("cli"):
         # The rule's help has the command template; this is it filled in.
         properties["remediationCli"] = truncate(str(f.remediation["cli"]), 2 * MAX_MESSAGE)
+    # Written by the engine once results carry it (issue 16 item 5); read
+    # defensively so results without it render as before.
+    first_seen = getattr(f, "first_seen", "")
+    if first_seen:
+        properties["firstSeen"] = str(first_seen)
     sarif: dict[str, Any] = {
-        "ruleId": f.policy_id,
+        # UNKNOWN is "could not be evaluated", not the policy's finding: one
+        # rule of its own, so it never shows as a High alert of the policy.
+        "ruleId": NOT_ASSESSED_RULE if unknown else f.policy_id,
         "ruleIndex": rule_index,
         "level": level,
-        "message": {"text": _message(f)},
+        "message": _message(f, evidence_lines(f.evidence, f.policy_id)),
         "locations": [
             {
                 "physicalLocation": {
@@ -276,10 +395,7 @@ def _result(f: Finding, rule_index: int, locator: _Locator) -> dict[str, Any]:
     if flows:
         sarif["codeFlows"] = flows
     if f.status is Status.WAIVED:
-        justification = one_line(waiver_text(f.waiver)) if f.waiver else "waived"
-        sarif["suppressions"] = [
-            {"kind": "external", "status": "accepted", "justification": justification}
-        ]
+        sarif["suppressions"] = [_suppression(f)]
     sarif["properties"] = properties
     return sarif
 
@@ -311,11 +427,14 @@ def _document(
     result: ScanResult, options: SarifOptions, limit: int, view: ReportView
 ) -> dict[str, Any]:
     policies = view.policies
-    rules = [_rule(p) for p in policies.values()]
+    files = _policy_files(result)
+    rules = [_rule(p, files.get(p.id, "")) for p in policies.values()]
+    rules.append(_not_assessed_rule())
     rule_index = {r["id"]: i for i, r in enumerate(rules)}
     selected = _selected(result, options)
     kept = selected[:limit]
     locator = _Locator(result.findings)
+    evidence_lines = EvidenceLines()
     header = view.header
     notifications = [
         {
@@ -369,7 +488,15 @@ def _document(
         "tool": {"driver": driver},
         "automationDetails": {"id": category(result)},
         "invocations": [invocation],
-        "results": [_result(f, rule_index[f.policy_id], locator) for f in kept],
+        "results": [
+            _result(
+                f,
+                rule_index[NOT_ASSESSED_RULE if f.status is Status.UNKNOWN else f.policy_id],
+                locator,
+                evidence_lines,
+            )
+            for f in kept
+        ],
         "properties": {
             "accounts": header["accounts"],
             "incomplete": view.incomplete,
