@@ -88,8 +88,13 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
         "--format",
         default=DEFAULT_FORMATS,
         metavar="LIST",
-        help=f"comma-separated formats: json, sarif, html, junit, md (default {DEFAULT_FORMATS}), "
-        "e.g. --format json,sarif",
+        help="comma-separated formats: json, sarif, html, junit, md, ocsf, csv "
+        f"(default {DEFAULT_FORMATS}), e.g. --format json,sarif",
+    )
+    group.add_argument(
+        "--include-passed",
+        action="store_true",
+        help="OCSF: one event per finding, PASS included (default: every finding but PASS)",
     )
     group.add_argument(
         "--fail-on",
@@ -176,10 +181,14 @@ def evaluate_snapshot(
     return result, config
 
 
-def write_outputs(result: ScanResult, formats: list[str], output_dir: Path) -> dict[str, Path]:
+def write_outputs(
+    result: ScanResult, formats: list[str], output_dir: Path, *, include_passed: bool = False
+) -> dict[str, Path]:
     from scanner import report
 
-    return report.render(result, formats, output_dir)
+    return report.render(
+        result, formats, output_dir, ocsf_options=report.OcsfOptions(include_passed=include_passed)
+    )
 
 
 def run_evaluation(
@@ -201,7 +210,9 @@ def run_evaluation(
         result, config = evaluate_snapshot(
             snapshot, args, snapshot_sha256=snapshot_sha256, policy_set=policy_set
         )
-    written = write_outputs(result, formats, args.output_dir)
+    written = write_outputs(
+        result, formats, args.output_dir, include_passed=getattr(args, "include_passed", False)
+    )
     code = result.exit_code(
         config.fail_on,
         allow_incomplete=config.allow_incomplete,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.model import ExitCode, Severity
-from scanner.report import FORMATS, SarifOptions, parse_formats, render
+from scanner.report import FORMATS, OcsfOptions, SarifOptions, parse_formats, render
 from scanner.result_file import read_result
 from scanner.terminal import visible
 
@@ -17,7 +17,8 @@ FAIL_ON_CHOICES = (*(s.value for s in Severity), "none")
 DEFAULT_REPORT_FORMATS = "html,sarif"
 
 EPILOG = f"""\
-formats: {", ".join(FORMATS)} -> results.json, results.sarif, report.html, junit.xml, summary.md
+formats: {", ".join(FORMATS)} -> results.json, results.sarif, report.html, junit.xml,
+  summary.md, results.ocsf.json, results.csv
 
 exit codes (computed from the saved result, exactly as scan/evaluate do):
   0 clean; 1 a non-waived FAIL at or above --fail-on; 2 bad input (missing or
@@ -80,6 +81,11 @@ def add_parser(subparsers: Any) -> None:
         help="also put WAIVED findings in the SARIF, as suppressions (GitHub ignores "
         "suppressions, so they would show as open alerts)",
     )
+    p.add_argument(
+        "--include-passed",
+        action="store_true",
+        help="OCSF: one event per finding, PASS included (default: every finding but PASS)",
+    )
     p.set_defaults(func=run)
 
 
@@ -92,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         formats,
         output_dir,
         sarif_options=SarifOptions(include_waived=args.sarif_include_waived),
+        ocsf_options=OcsfOptions(include_passed=args.include_passed),
     )
     # Without flags, re-rendering reproduces the scan's own gate (its config).
     recorded = result.scan.get("fail_on")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import orjson
 from markupsafe import Markup
 
 from scanner.atomic_write import FileMode, atomic_file
@@ -45,6 +46,29 @@ def strip_xml_invalid(text: str) -> str:
         if len(data.translate(None, _ASCII_INVALID)) == len(data):
             return text
     return _XML_INVALID.sub("", text)
+
+
+def json_bytes(value: Any, *, indent: bool = False) -> bytes:
+    """``value`` as UTF-8 JSON, by orjson.
+
+    orjson refuses lone surrogates (they are not UTF-8); such a value goes
+    through the standard library, which writes them as ``\\udXXX`` escapes,
+    the same JSON once parsed.  Anything else JSON has no type for (a
+    datetime from boto3 is native to orjson) is written as its ``str``.
+    """
+    option = orjson.OPT_INDENT_2 if indent else 0
+    try:
+        return orjson.dumps(value, option=option, default=str)
+    except orjson.JSONEncodeError:
+        separators = (",", ": ") if indent else (",", ":")  # orjson's layout
+        text = json.dumps(
+            value,
+            ensure_ascii=False,
+            indent=2 if indent else None,
+            separators=separators,
+            default=str,
+        )
+        return text.encode("utf-8", errors="backslashreplace")
 
 
 def tojson(value: Any) -> Markup:

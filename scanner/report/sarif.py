@@ -10,7 +10,6 @@ gzipped.  AWS resources have no source line, so we supply the
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import zlib
 from collections.abc import Sequence
@@ -18,10 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-import orjson
-
 from scanner.model import Finding, PathEvidence, ScanResult, Severity, Status
-from scanner.report._env import byte_sink
+from scanner.report._env import byte_sink, json_bytes
 from scanner.report._evidence import EvidenceLines
 from scanner.report._text import (
     display_name,
@@ -559,11 +556,7 @@ def encode(document: dict[str, Any]) -> bytes:
     exact.  orjson refuses lone surrogates (not UTF-8): such a document goes
     through the standard library, which writes them as ``\\udXXX`` escapes.
     """
-    try:
-        data = orjson.dumps(document, option=orjson.OPT_INDENT_2)
-    except orjson.JSONEncodeError:
-        text = json.dumps(document, ensure_ascii=False, indent=2)
-        data = text.encode("utf-8", errors="backslashreplace")
+    data = json_bytes(document, indent=True)
     data = (
         data.replace(b"<", b"\\u003c")
         .replace(b">", b"\\u003e")
