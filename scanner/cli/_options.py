@@ -94,7 +94,8 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--include-passed",
         action="store_true",
-        help="OCSF: one event per finding, PASS included (default: every finding but PASS)",
+        help="OCSF: one event per finding, PASS and NOT_APPLICABLE included "
+        "(default: FAIL, UNKNOWN and WAIVED only)",
     )
     group.add_argument(
         "--fail-on",

@@ -84,7 +84,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--include-passed",
         action="store_true",
-        help="OCSF: one event per finding, PASS included (default: every finding but PASS)",
+        help="OCSF: one event per finding, PASS and NOT_APPLICABLE included "
+        "(default: FAIL, UNKNOWN and WAIVED only)",
     )
     p.set_defaults(func=run)
 

@@ -1,7 +1,9 @@
 """OCSF 1.5 Compliance Finding events (class 2003), as one JSON array.
 
-One event per finding that is not PASS (FAIL, UNKNOWN, WAIVED and
-NOT_APPLICABLE), or per finding with ``--include-passed``.  The mapping:
+One event per finding that needs attention (FAIL, UNKNOWN, WAIVED), or per
+finding with ``--include-passed`` (PASS and NOT_APPLICABLE too: a policy that
+does not apply to a resource has passed it; at 10,000 clusters these are most
+of half a million findings).  The mapping:
 
 - ``compliance``: the policy as ``control``, its framework requirements as
   ``requirements`` and their frameworks as ``standards``; ``status_id`` Pass
@@ -16,8 +18,8 @@ NOT_APPLICABLE), or per finding with ``--include-passed``.  The mapping:
   ``first_seen_time`` when results carry ``first_seen``.
 - ``cloud`` (the cloud profile) names the AWS account and region,
   ``resources[0]`` the resource by ARN with its tags as ``labels``.
-- ``remediation``: the command filled in for this resource, then the policy's
-  remediation text, and its references.
+- ``remediation``: the command filled in for this resource (else the
+  policy's remediation text), and the policy's references.
 - ``unmapped``: the evidence as aurora-scan wrote it, and the waiver.
 
 Events are built as data and encoded by orjson, a batch at a time; objects
@@ -114,8 +116,7 @@ class _Events:
         return found
 
     def remediation(self, policy: PolicyExport, f: Finding) -> dict[str, Any]:
-        cli = as_str(f.remediation.get("cli"))
-        text = "\n\n".join(t for t in (cli, policy.remediation_text) if t) or policy.title
+        text = as_str(f.remediation.get("cli")) or policy.remediation_text or policy.title
         remedy: dict[str, Any] = {"desc": text}
         if policy.references:
             remedy["references"] = list(policy.references)
@@ -205,9 +206,12 @@ def _waiver_text(waiver: Any) -> str:
     return f"waived: {reason} (owner {owner or '?'}, expires {expires or 'never'})"
 
 
+_ATTENTION = frozenset({Status.FAIL, Status.UNKNOWN, Status.WAIVED})
+
+
 def selected(result: ScanResult, view: ReportView, options: OcsfOptions) -> Iterator[Finding]:
     for f in view.sorted_findings:
-        if options.include_passed or f.status is not Status.PASS:
+        if options.include_passed or f.status in _ATTENTION:
             yield f
 
 

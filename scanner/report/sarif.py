@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -102,7 +102,7 @@ def _policy_files(result: ScanResult) -> dict[str, str]:
     return {
         as_str(p.get("id")): as_str(p.get("file"))
         for p in result.policies
-        if isinstance(p, dict) and p.get("id")
+        if isinstance(p, Mapping) and p.get("id")
     }
 
 
@@ -290,7 +290,35 @@ def _headline(f: Finding) -> str:
     return truncate(one_line(text[: MAX_MESSAGE * 2]) or f.policy_id, MAX_MESSAGE)
 
 
-def _message(f: Finding, evidence: Sequence[str]) -> dict[str, str]:
+class _EvidenceText:
+    """A finding's evidence as message lines, in text and in Markdown.
+
+    Worked out once per evidence tuple: evaluation shares one tuple between
+    the findings of a policy that saw the same thing (``EvidenceLines``), and
+    the cleaning and Markdown escaping are most of a message's cost.
+    """
+
+    def __init__(self) -> None:
+        self._lines = EvidenceLines()
+        self._memo: dict[int, tuple[str, str]] = {}
+
+    def __call__(self, f: Finding) -> tuple[str, str]:
+        key = id(f.evidence)
+        found = self._memo.get(key)
+        if found is None:
+            lines = self._lines(f.evidence, f.policy_id)[:MAX_EVIDENCE]
+            shown = [truncate(one_line(line), MAX_EVIDENCE_LINE) for line in lines]
+            text = "".join(f"\nEvidence: {line}" for line in shown)
+            markdown = (
+                "\n\n**Evidence**\n\n" + "\n".join(f"- {md_escape(line)}" for line in shown)
+                if shown
+                else ""
+            )
+            found = self._memo[key] = (text, markdown)
+        return found
+
+
+def _message(f: Finding, evidence_text: _EvidenceText) -> dict[str, str]:
     """``text`` and ``markdown``: what was found, where the evidence is, and the
     remediation command filled in for this resource (the rule's help holds
     only its template).  Both come from resource data, so neither may carry
@@ -298,16 +326,14 @@ def _message(f: Finding, evidence: Sequence[str]) -> dict[str, str]:
     Markdown would interpret in the markdown (``md_escape``).
     """
     headline = _headline(f)
-    shown = [truncate(one_line(line), MAX_EVIDENCE_LINE) for line in evidence[:MAX_EVIDENCE]]
+    evidence, evidence_md = evidence_text(f)
+    text = headline + evidence
+    markdown = md_escape(headline) + evidence_md
     cli = truncate(one_line(str(f.remediation.get("cli") or "")), 2 * MAX_MESSAGE)
-    text = [headline, *(f"Evidence: {line}" for line in shown)]
-    markdown = [md_escape(headline)]
-    if shown:
-        markdown.append("**Evidence**\n\n" + "\n".join(f"- {md_escape(line)}" for line in shown))
     if cli:
-        text.append(f"Remediation: {cli}")
-        markdown.append(f"**Remediation**\n\n{md_escape(cli)}")
-    return {"text": plain("\n".join(text)), "markdown": "\n\n".join(markdown)}
+        text += f"\nRemediation: {cli}"
+        markdown += f"\n\n**Remediation**\n\n{md_escape(cli)}"
+    return {"text": plain(text), "markdown": markdown}
 
 
 def _suppression(f: Finding) -> dict[str, Any]:
@@ -340,7 +366,7 @@ _WAIVER_PROPERTIES = (
 
 
 def _result(
-    f: Finding, rule_index: int, locator: _Locator, evidence_lines: EvidenceLines
+    f: Finding, rule_index: int, locator: _Locator, evidence_text: _EvidenceText
 ) -> dict[str, Any]:
     unknown = f.status is Status.UNKNOWN
     level = "note" if unknown else _LEVEL[f.severity]
@@ -368,7 +394,7 @@ def _result(
         "ruleId": NOT_ASSESSED_RULE if unknown else f.policy_id,
         "ruleIndex": rule_index,
         "level": level,
-        "message": _message(f, evidence_lines(f.evidence, f.policy_id)),
+        "message": _message(f, evidence_text),
         "locations": [
             {
                 "physicalLocation": {
@@ -431,7 +457,7 @@ def _document(
     selected = _selected(result, options)
     kept = selected[:limit]
     locator = _Locator(result.findings)
-    evidence_lines = EvidenceLines()
+    evidence_text = _EvidenceText()
     header = view.header
     notifications = [
         {
@@ -490,7 +516,7 @@ def _document(
                 f,
                 rule_index[NOT_ASSESSED_RULE if f.status is Status.UNKNOWN else f.policy_id],
                 locator,
-                evidence_lines,
+                evidence_text,
             )
             for f in kept
         ],
