@@ -9,7 +9,7 @@ carried forward from a previous results file, tags from the resource record's
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,21 +53,39 @@ def first_seen(f: Finding) -> str:
     return as_str(getattr(f, "first_seen", None) or "")
 
 
-def tags_of(result: ScanResult, f: Finding) -> dict[str, str]:
-    """The resource's tags as ``{key: value}``.
+class TagReader:
+    """The resources' tags as ``{key: value}``, for every finding of one result.
 
     Read from the finding (``tags``) or from the result's per-resource records
     (``resource_tags`` / ``resources`` keyed by resource id), each either a
     mapping or AWS's ``Tags`` / ``TagList`` list of ``{"Key", "Value"}``.
+    Where to look is decided once per result: most results have no tags at
+    all, and this runs for every one of half a million findings.
     """
-    found = getattr(f, "tags", None)
-    if found is None:
+
+    def __init__(self, result: ScanResult) -> None:
+        self.table: Mapping[str, Any] | None = None
         for name in ("resource_tags", "resources"):
             table = getattr(result, name, None)
-            if isinstance(table, Mapping) and f.resource_id in table:
-                found = table[f.resource_id]
+            if isinstance(table, Mapping):
+                self.table = table
                 break
-    return normalise_tags(found)
+        findings: Sequence[Finding] = getattr(result, "findings", ())
+        self.on_findings = bool(findings) and hasattr(findings[0], "tags")
+
+    def __call__(self, f: Finding) -> dict[str, str]:
+        if self.on_findings:
+            return normalise_tags(getattr(f, "tags", None))
+        if self.table is not None:
+            return normalise_tags(self.table.get(f.resource_id))
+        return {}
+
+
+def tags_of(result: ScanResult, f: Finding) -> dict[str, str]:
+    """One finding's tags (see ``TagReader``)."""
+    if hasattr(f, "tags"):
+        return normalise_tags(getattr(f, "tags", None))
+    return TagReader(result)(f)
 
 
 def normalise_tags(value: Any) -> dict[str, str]:

@@ -37,7 +37,7 @@ from typing import Any
 
 from scanner.model import Finding, ScanResult, Severity, Status
 from scanner.report._env import byte_sink, json_bytes
-from scanner.report._export import PolicyExport, first_seen, policy_exports, tags_of
+from scanner.report._export import PolicyExport, TagReader, first_seen, policy_exports
 from scanner.report._view import ReportView, as_str
 
 OCSF_VERSION = "1.5.0"
@@ -98,6 +98,7 @@ class _Events:
             "version": version,
         }
         self.policies = policy_exports(view.policies)
+        self.tags_of = TagReader(result)
         self._compliance: dict[tuple[str, Status], dict[str, Any]] = {}
         self._remediation: dict[str, dict[str, Any]] = {}
 
@@ -148,7 +149,7 @@ class _Events:
         partition = _PARTITION.match(f.resource_id)
         if partition:
             resource["cloud_partition"] = partition.group(1)
-        tags = tags_of(self.result, f)
+        tags = self.tags_of(f)
         if tags:
             resource["labels"] = [f"{k}:{v}" for k, v in sorted(tags.items())]
         event: dict[str, Any] = {

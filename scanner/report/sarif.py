@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from scanner.model import Finding, PathEvidence, ScanResult, Severity, Status
 from scanner.report._env import byte_sink, json_bytes
-from scanner.report._evidence import EvidenceLines
+from scanner.report._evidence import evidence_line
 from scanner.report._text import (
     display_name,
     location_hash,
@@ -294,19 +294,19 @@ class _EvidenceText:
     """A finding's evidence as message lines, in text and in Markdown.
 
     Worked out once per evidence tuple: evaluation shares one tuple between
-    the findings of a policy that saw the same thing (``EvidenceLines``), and
+    the findings of a policy that saw the same thing, and
     the cleaning and Markdown escaping are most of a message's cost.
     """
 
     def __init__(self) -> None:
-        self._lines = EvidenceLines()
+        # The findings being rendered keep their tuples alive: an id is never reused.
         self._memo: dict[int, tuple[str, str]] = {}
 
     def __call__(self, f: Finding) -> tuple[str, str]:
         key = id(f.evidence)
         found = self._memo.get(key)
         if found is None:
-            lines = self._lines(f.evidence, f.policy_id)[:MAX_EVIDENCE]
+            lines = [evidence_line(ev) for ev in f.evidence[:MAX_EVIDENCE]]
             shown = [truncate(one_line(line), MAX_EVIDENCE_LINE) for line in lines]
             text = "".join(f"\nEvidence: {line}" for line in shown)
             markdown = (
