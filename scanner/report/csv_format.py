@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,38 +43,59 @@ _FORMULA_START = frozenset("=+-@\t\r")
 _ROWS_PER_CHUNK = 5000
 
 
-def _row(f: Finding, policy: PolicyExport | None, tags: Mapping[str, str]) -> list[str]:
-    values = (
+def _guard(text: str) -> str:
+    return "'" + text if text[:1] in _FORMULA_START else text
+
+
+@dataclass(frozen=True)
+class _PolicyCells:
+    """The cells that depend only on the policy, joined once."""
+
+    title: str
+    requirements: str
+    remediation: str
+
+    @classmethod
+    def of(cls, policy: PolicyExport) -> _PolicyCells:
+        return cls(
+            _guard(policy.title), "; ".join(policy.requirements), _guard(policy.remediation_text)
+        )
+
+
+def _row(f: Finding, policy: _PolicyCells, tags: Mapping[str, str]) -> list[str]:
+    cli = f.remediation.get("cli")
+    # Cells from resource data or policy text may start like a formula; the
+    # others are ids, enums and dates.
+    return [
         f.account,
         f.region,
-        f.resource_id,
+        _guard(f.resource_id),
         f.resource_type,
-        f.resource_name,
+        _guard(f.resource_name),
         f.policy_id,
-        policy.title if policy else f.policy_id,
+        policy.title,
         f.severity.value,
         f.status.value,
-        "; ".join(policy.requirements) if policy else "",
-        f.message,
-        f.reason,
-        str(f.remediation.get("cli") or "") or (policy.remediation_text if policy else ""),
+        policy.requirements,
+        _guard(f.message),
+        _guard(f.reason),
+        _guard(str(cli)) if cli else policy.remediation,
         first_seen(f),
-        "; ".join(f"{k}={v}" for k, v in sorted(tags.items())),
+        _guard("; ".join(f"{k}={v}" for k, v in sorted(tags.items()))) if tags else "",
         f.fingerprint,
-    )
-    # A cell a spreadsheet would run as a formula gets a leading "'".
-    return [("'" + v) if v[:1] in _FORMULA_START else v for v in values]
+    ]
 
 
 def _chunks(result: ScanResult, view: ReportView) -> Iterator[str]:
-    policies = policy_exports(view.policies)
+    policies = {pid: _PolicyCells.of(p) for pid, p in policy_exports(view.policies).items()}
     tags_of = TagReader(result)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     rows = []
     for f in view.sorted_findings:
-        rows.append(_row(f, policies.get(f.policy_id), tags_of(f)))
+        policy = policies.get(f.policy_id) or _PolicyCells(_guard(f.policy_id), "", "")
+        rows.append(_row(f, policy, tags_of(f)))
         if len(rows) >= _ROWS_PER_CHUNK:
             writer.writerows(rows)
             rows.clear()
