@@ -78,8 +78,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--sarif-include-waived",
         action="store_true",
-        help="also put WAIVED findings in the SARIF, as suppressions (GitHub ignores "
-        "suppressions, so they would show as open alerts)",
+        help="also put WAIVED findings in the SARIF, as suppressions with the waiver "
+        "(GitHub opens alerts for them: the Action's dismiss step dismisses those, "
+        "see docs/github-actions.md)",
     )
     p.add_argument(
         "--include-passed",
