@@ -40,7 +40,7 @@ T = TypeVar("T")
 FAIL_ON_CHOICES = (*(s.value for s in Severity), "none")
 # The report formats, named here so that --help needs no renderer (Jinja) import;
 # tests/product/test_cli_startup.py keeps this equal to scanner.report.FORMATS.
-REPORT_FORMATS = ("json", "sarif", "html", "junit", "md")
+REPORT_FORMATS = ("json", "sarif", "html", "junit", "md", "ocsf", "csv")
 FORMAT_ALIASES = {"markdown": "md", "xml": "junit", "sarif-json": "sarif"}
 DEFAULT_OUTPUT_DIR = "aurora-scan-output"
 DEFAULT_FORMATS = "json,sarif,html"
@@ -121,6 +121,12 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
         metavar="LIST",
         help=f"comma-separated formats: {', '.join(REPORT_FORMATS)} (default {DEFAULT_FORMATS}), "
         "e.g. --format json,sarif",
+    )
+    group.add_argument(
+        "--include-passed",
+        action="store_true",
+        help="OCSF: one event per finding, PASS and NOT_APPLICABLE included "
+        "(default: FAIL, UNKNOWN and WAIVED only)",
     )
     group.add_argument(
         "--fail-on",
@@ -277,10 +283,14 @@ def evaluate_snapshot(
     )
 
 
-def write_outputs(result: ScanResult, formats: list[str], output_dir: Path) -> dict[str, Path]:
+def write_outputs(
+    result: ScanResult, formats: list[str], output_dir: Path, *, include_passed: bool = False
+) -> dict[str, Path]:
     from scanner import report
 
-    return report.render(result, formats, output_dir)
+    return report.render(
+        result, formats, output_dir, ocsf_options=report.OcsfOptions(include_passed=include_passed)
+    )
 
 
 def run_evaluation(
@@ -298,7 +308,12 @@ def run_evaluation(
     # so it never walks it) and rendering does not re-scan it either.
     with gc_pause.paused(freeze=True):
         result = evaluate_snapshot(snapshot, inputs, snapshot_sha256=snapshot_sha256)
-    written = write_outputs(result, inputs.formats, args.output_dir)
+    written = write_outputs(
+        result,
+        inputs.formats,
+        args.output_dir,
+        include_passed=getattr(args, "include_passed", False),
+    )
     code = result.exit_code(
         inputs.config.fail_on,
         allow_incomplete=inputs.config.allow_incomplete,

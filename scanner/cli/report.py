@@ -22,7 +22,8 @@ DEFAULT_REPORT_FORMATS = "html,sarif"
 
 EPILOG = f"""\
 formats: {", ".join(REPORT_FORMATS)}
-  -> results.json, results.sarif, report.html, junit.xml, summary.md
+  -> results.json, results.sarif, report.html, junit.xml, summary.md,
+     results.ocsf.json, results.csv
 
 exit codes (computed from the saved result, exactly as scan/evaluate do):
   0 clean; 1 a non-waived FAIL at or above --fail-on; 2 bad input (missing or
@@ -84,14 +85,21 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--sarif-include-waived",
         action="store_true",
-        help="also put WAIVED findings in the SARIF, as suppressions (GitHub ignores "
-        "suppressions, so they would show as open alerts)",
+        help="also put WAIVED findings in the SARIF, as suppressions with the waiver "
+        "(GitHub opens alerts for them: the Action's dismiss step dismisses those, "
+        "see docs/github-actions.md)",
+    )
+    p.add_argument(
+        "--include-passed",
+        action="store_true",
+        help="OCSF: one event per finding, PASS and NOT_APPLICABLE included "
+        "(default: FAIL, UNKNOWN and WAIVED only)",
     )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from scanner.report import SarifOptions, render
+    from scanner.report import OcsfOptions, SarifOptions, render
     from scanner.result_file import read_result
 
     # Every problem listed at once: formats, the result file, the output directory.
@@ -107,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
         formats,
         output_dir,
         sarif_options=SarifOptions(include_waived=args.sarif_include_waived),
+        ocsf_options=OcsfOptions(include_passed=args.include_passed),
     )
     # Without flags, re-rendering reproduces the scan's own gate (its config).
     recorded = result.scan.get("fail_on")

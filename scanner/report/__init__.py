@@ -16,16 +16,19 @@ from scanner import atomic_write, gc_pause
 from scanner.errors import UserInputError
 from scanner.model import ScanResult
 from scanner.report._view import ReportView
+from scanner.report.csv_format import render_csv
 from scanner.report.html import render_html
 from scanner.report.json_format import render_json
 from scanner.report.junit import render_junit
 from scanner.report.markdown import render_markdown
+from scanner.report.ocsf import OcsfOptions, render_ocsf
 from scanner.report.sarif import SarifOptions, render_sarif
 
 __all__ = [
     "DEFAULT_FORMATS",
     "FORMATS",
     "RENDERERS",
+    "OcsfOptions",
     "Renderer",
     "SarifOptions",
     "parse_formats",
@@ -55,6 +58,8 @@ RENDERERS: dict[str, Renderer] = {
         Renderer("html", "report.html", "self-contained auditor report", render_html),
         Renderer("junit", "junit.xml", "JUnit XML for CI test views", render_junit),
         Renderer("md", "summary.md", "Markdown for $GITHUB_STEP_SUMMARY", render_markdown),
+        Renderer("ocsf", "results.ocsf.json", "OCSF 1.5 Compliance Finding events", render_ocsf),
+        Renderer("csv", "results.csv", "one row per finding, for spreadsheets", render_csv),
     )
 }
 FORMATS: tuple[str, ...] = tuple(RENDERERS)
@@ -95,6 +100,7 @@ def render(
     output_dir: Path | str,
     *,
     sarif_options: SarifOptions | None = None,
+    ocsf_options: OcsfOptions | None = None,
 ) -> dict[str, Path]:
     """Write each asked format into ``output_dir``; return format -> file path."""
     out = Path(output_dir)
@@ -112,7 +118,8 @@ def render(
         ) from exc
     names = parse_formats(formats if isinstance(formats, str) else list(formats))
     try:
-        return _render_staged(result, names, out, sarif_options)
+        options = {"sarif": sarif_options, "ocsf": ocsf_options}
+        return _render_staged(result, names, out, options)
     except OSError as exc:
         # Read-only or full file system, quota, permissions: one line, exit 2.
         raise UserInputError(
@@ -125,7 +132,7 @@ def render(
 
 
 def _render_staged(
-    result: ScanResult, names: list[str], out: Path, sarif_options: SarifOptions | None
+    result: ScanResult, names: list[str], out: Path, options: dict[str, Any]
 ) -> dict[str, Path]:
     """Render every format into a hidden staging directory inside ``out``, then move
     them into place together: a full disk or a failing renderer leaves the previous
@@ -139,9 +146,8 @@ def _render_staged(
         with gc_pause.paused():
             for fmt in names:
                 renderer = RENDERERS[fmt]
-                options = sarif_options if fmt == "sarif" else None
                 staged[fmt] = renderer.write(
-                    result, staging / renderer.filename, options, view=view
+                    result, staging / renderer.filename, options.get(fmt), view=view
                 )
         written: dict[str, Path] = {}
         # Renames within one directory need no space: once every file is staged,

@@ -1,10 +1,10 @@
 """Jinja environments and the file writing every renderer shares.
 
-Three environments because the three output syntaxes escape differently:
-HTML autoescapes (AWS tag values are attacker-controlled text), XML
-autoescapes and also drops characters XML 1.0 cannot carry, and the text
-formats (SARIF JSON, Markdown) never autoescape but pass every value through
-an explicit filter (``tojson`` / ``md``).
+Two environments because the two template syntaxes escape differently:
+HTML autoescapes (AWS tag values are attacker-controlled text), and Markdown
+never autoescapes but passes every value through an explicit filter (``md``).
+SARIF and JUnit have no template: they are built as data and written by
+orjson and lxml (``byte_sink`` hands lxml's output to the same writer).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import orjson
 from markupsafe import Markup
 
 from scanner.atomic_write import FileMode, atomic_file
@@ -45,6 +46,29 @@ def strip_xml_invalid(text: str) -> str:
         if len(data.translate(None, _ASCII_INVALID)) == len(data):
             return text
     return _XML_INVALID.sub("", text)
+
+
+def json_bytes(value: Any, *, indent: bool = False) -> bytes:
+    """``value`` as UTF-8 JSON, by orjson.
+
+    orjson refuses lone surrogates (they are not UTF-8); such a value goes
+    through the standard library, which writes them as ``\\udXXX`` escapes,
+    the same JSON once parsed.  Anything else JSON has no type for (a
+    datetime from boto3 is native to orjson) is written as its ``str``.
+    """
+    option = orjson.OPT_INDENT_2 if indent else 0
+    try:
+        return orjson.dumps(value, option=option, default=str)
+    except orjson.JSONEncodeError:
+        separators = (",", ": ") if indent else (",", ":")  # orjson's layout
+        text = json.dumps(
+            value,
+            ensure_ascii=False,
+            indent=2 if indent else None,
+            separators=separators,
+            default=str,
+        )
+        return text.encode("utf-8", errors="backslashreplace")
 
 
 def tojson(value: Any) -> Markup:
@@ -78,33 +102,6 @@ def script_json(value: Any, *, indent: int | None = None) -> str:
 
 
 _JSON_RAW_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-class CheckedXml(Markup):
-    """Markup a renderer built already escaped and stripped of what XML 1.0
-    forbids (JUnit's test cases): the XML environment passes it through
-    instead of scanning megabytes of cases a second time.
-
-    Only what ``checked()`` made is trusted: Markup's operations (``+``,
-    ``join``, ``format``...) return new instances of the same class, and
-    those carry no mark, so they are stripped like any other value.
-    """
-
-    @classmethod
-    def checked(cls, text: str) -> CheckedXml:
-        made = cls(text)
-        made.__dict__["checked"] = True
-        return made
-
-
-def _xml_finalize(value: Any) -> Any:
-    if value is None:
-        return ""
-    if type(value) is CheckedXml and value.__dict__.get("checked"):
-        return value
-    if isinstance(value, str):
-        return type(value)(strip_xml_invalid(value))
-    return value
 
 
 def _html_finalize(value: Any) -> Any:
@@ -141,11 +138,6 @@ def _environment(**options: Any) -> jinja2.Environment:
 @cache
 def html_env() -> jinja2.Environment:
     return _environment(autoescape=True, finalize=_html_finalize)
-
-
-@cache
-def xml_env() -> jinja2.Environment:
-    return _environment(autoescape=True, finalize=_xml_finalize)
 
 
 @cache
@@ -188,6 +180,46 @@ def write_chunks(
                 pending = 0
         size += writer.put(b"".join(buffer))
     return size
+
+
+@contextlib.contextmanager
+def byte_sink(
+    path: Path,
+    *,
+    observe: Callable[[bytes], None] | None = None,
+    mode: FileMode = FileMode.SHARED,
+) -> Iterator[_ByteSink]:
+    """A binary file-like ``write`` target that lands in ``path`` atomically.
+
+    For writers that push bytes (lxml's ``xmlfile``) rather than yield text:
+    what they write is gathered into ~1 MiB blocks and handed to the same
+    writer thread as ``write_chunks``.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(path, mode) as out, _BlockWriter(out, observe) as writer:
+        sink = _ByteSink(writer)
+        yield sink
+        sink.flush()
+
+
+class _ByteSink:
+    def __init__(self, writer: _BlockWriter) -> None:
+        self._writer = writer
+        self._buffer: list[bytes] = []
+        self._pending = 0
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self._buffer.append(data)
+        self._pending += len(data)
+        if self._pending >= 1 << 20:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        self.size += self._writer.put(b"".join(self._buffer))
+        self._buffer.clear()
+        self._pending = 0
 
 
 class _BlockWriter:

@@ -25,6 +25,8 @@ def test_registry_names_every_contract_file() -> None:
         "report.html",
         "junit.xml",
         "summary.md",
+        "results.ocsf.json",
+        "results.csv",
     }
     assert set(DEFAULT_FORMATS) <= set(FORMATS)
 

@@ -32,8 +32,8 @@ from sarif_schema import (
 
 from scanner.model import ScanResult, Severity, Status
 from scanner.report import SarifOptions, render
-from scanner.report._text import resource_uri
-from scanner.report.sarif import MAX_RESULTS, render_sarif
+from scanner.report._text import md_escape, resource_uri
+from scanner.report.sarif import MAX_RESULTS, NOT_ASSESSED_RULE, render_sarif
 
 
 def produce(result: ScanResult, tmp: Path, **options: Any) -> dict[str, Any]:
@@ -69,7 +69,7 @@ def test_rich_result_is_valid_and_github_ready(rich: ScanResult, tmp_path: Path)
             assert r["level"] == "note"
             assert r["partialFingerprints"]["primaryLocationLineHash"]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
-    assert set(rules) == {p["id"] for p in POLICIES}
+    assert set(rules) == {p["id"] for p in POLICIES} | {NOT_ASSESSED_RULE}
     assert rules["aurora.cluster.encrypted"]["properties"]["security-severity"] == "9.5"
     assert rules["aurora.cluster.encrypted"]["defaultConfiguration"]["level"] == "error"
 
@@ -120,7 +120,111 @@ def test_waived_only_with_the_option_and_then_as_suppressions(
     doc = produce(rich, tmp_path, include_waived=True)
     waived = [r for r in doc["runs"][0]["results"] if r["properties"]["status"] == "WAIVED"]
     assert len(waived) == sum(f.status is Status.WAIVED for f in rich.findings)
-    assert all(r["suppressions"][0]["status"] == "accepted" for r in waived)
+    for r in waived:
+        (suppression,) = r["suppressions"]
+        assert suppression["kind"] == "external" and suppression["status"] == "accepted"
+        # The waiver's reason is the justification; owner and expiry ride along.
+        assert suppression["justification"] == "accepted <script>alert(1)</script>"
+        assert suppression["properties"] == {
+            "owner": "dba-team@example.com",
+            "expires": "2027-01-31",
+        }
+        assert r["ruleId"] == r["properties"]["policyId"]  # still under its policy's rule
+
+
+def test_waiver_governance_fields_reach_the_suppression(tmp_path: Path) -> None:
+    base = rich_result()
+    governed = {
+        "reason": "legacy cluster, replaced in Q3",
+        "owner": "dba-team@example.com",
+        "expires": "2027-01-31",
+        "ticket": "SEC-1234",
+        "approved_by": "ciso@example.com",
+        "granted": "2026-11-01",
+    }
+    findings = tuple(
+        dataclasses.replace(f, waiver=governed) if f.status is Status.WAIVED else f
+        for f in base.findings
+    )
+    doc = produce(dataclasses.replace(base, findings=findings), tmp_path, include_waived=True)
+    waived = [r for r in doc["runs"][0]["results"] if r.get("suppressions")]
+    assert waived
+    assert waived[0]["suppressions"][0] == {
+        "kind": "external",
+        "status": "accepted",
+        "justification": "legacy cluster, replaced in Q3",
+        "properties": {
+            "owner": "dba-team@example.com",
+            "expires": "2027-01-31",
+            "ticket": "SEC-1234",
+            "approvedBy": "ciso@example.com",
+            "granted": "2026-11-01",
+        },
+    }
+
+
+def test_unknown_findings_go_under_the_not_assessed_rule(rich: ScanResult, tmp_path: Path) -> None:
+    run = produce(rich, tmp_path)["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    rule = next(r for r in rules if r["id"] == NOT_ASSESSED_RULE)
+    assert rule["defaultConfiguration"]["level"] == "note"
+    assert rule["properties"]["security-severity"] == Severity.LOW.security_severity
+    unknown = [r for r in run["results"] if r["properties"]["status"] == "UNKNOWN"]
+    assert unknown
+    for r in unknown:
+        assert r["ruleId"] == NOT_ASSESSED_RULE
+        assert rules[r["ruleIndex"]]["id"] == NOT_ASSESSED_RULE
+        assert r["level"] == "note"
+        policy = r["properties"]["policyId"]
+        # The message names the policy and the data that was missing.
+        assert r["message"]["text"].startswith(f"{policy} could not be evaluated")
+        assert "DescribeDBClusters AccessDenied" in r["message"]["text"]
+    # One alert per (policy, resource): fingerprints stay distinct under the one rule.
+    hashes = [r["partialFingerprints"]["primaryLocationLineHash"] for r in unknown]
+    assert len(set(hashes)) == len(hashes)
+    failing = [r for r in run["results"] if r["properties"]["status"] == "FAIL"]
+    assert failing and all(r["ruleId"] == r["properties"]["policyId"] for r in failing)
+
+
+def test_messages_carry_the_filled_in_command_and_the_evidence(
+    rich: ScanResult, tmp_path: Path
+) -> None:
+    run = produce(rich, tmp_path)["runs"][0]
+    by_fingerprint = {f.fingerprint: f for f in rich.findings}
+    failing = [r for r in run["results"] if r["properties"]["status"] == "FAIL"]
+    assert failing
+    for r in failing:
+        f = by_fingerprint[r["partialFingerprints"]["auroraScanFingerprint/v1"]]
+        cli = f.remediation["cli"]
+        assert "{" not in cli  # filled in, not the template
+        text, markdown = r["message"]["text"], r["message"]["markdown"]
+        if len(cli) > 1000 or not cli.isprintable():
+            continue  # the 10k name and control characters: cut and cleaned
+        assert f"Remediation: {cli}" in text
+        assert "**Remediation**" in markdown
+        # Markdown-escaped, so what GitHub shows is the command itself.
+        assert md_escape(cli) in markdown
+        assert "Evidence: StorageEncrypted eq true" in text
+        assert "- StorageEncrypted eq true" in markdown
+    plain_name = next(r for r in failing if "plain-cluster-1" in r["message"]["text"])
+    assert (
+        "Remediation: aws rds modify-db-cluster --id 'plain-cluster-1'"
+        in plain_name["message"]["text"]
+    )
+    assert (
+        "aws rds modify\\-db\\-cluster \\-\\-id 'plain\\-cluster\\-1'"
+        in plain_name["message"]["markdown"]
+    )
+
+
+def test_rule_help_links_to_the_policy_documentation(rich: ScanResult, tmp_path: Path) -> None:
+    rules = produce(rich, tmp_path)["runs"][0]["tool"]["driver"]["rules"]
+    backtrack = next(r for r in rules if r["id"] == "aurora.cluster.backtrack")
+    markdown = backtrack["help"]["markdown"]
+    url = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
+    assert f"]({url})" in markdown  # a Markdown link to the reference
+    assert backtrack["helpUri"] == url
+    assert "aurora-scan policies show aurora.cluster.backtrack" in markdown
 
 
 def test_same_estate_same_fingerprints_and_bytes(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from scanner.report._env import CheckedXml, _xml_finalize, write_chunks
+from scanner.report._env import byte_sink, write_chunks
 
 
 def many_chunks(blocks: int) -> Iterator[str]:
@@ -73,11 +73,17 @@ def test_a_render_error_stops_the_writer_and_leaves_no_debris(tmp_path: Path) ->
     assert list(tmp_path.iterdir()) == []
 
 
-def test_only_checked_xml_skips_the_finalizer_not_what_is_derived_from_it() -> None:
-    checked = CheckedXml.checked("<testcase/>")
-    assert _xml_finalize(checked) is checked
-    # Markup operations return the same class; the result was never checked.
-    derived = checked + "bad\x01byte"
-    assert type(derived) is CheckedXml
-    assert _xml_finalize(derived) == "<testcase/>badbyte"
-    assert _xml_finalize(CheckedXml("x\x02")) == "x"
+def test_byte_sink_writes_blocks_atomically_and_leaves_nothing_on_error(tmp_path: Path) -> None:
+    target = tmp_path / "out.xml"
+    block = b"x" * (600 * 1024)  # two writes cross the 1 MiB block size
+    with byte_sink(target) as sink:
+        sink.write(block)
+        sink.write(block)
+        sink.write(b"end")
+    assert target.read_bytes() == block + block + b"end"
+
+    with pytest.raises(ValueError, match="writer blew up"), byte_sink(target) as sink:
+        sink.write(b"partial")
+        raise ValueError("writer blew up")
+    assert target.read_bytes() == block + block + b"end"  # the previous file, untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["out.xml"]
