@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from operator import attrgetter
 from pathlib import Path
@@ -26,7 +27,7 @@ from markupsafe import Markup
 from scanner.model import Finding, ScanResult, Status
 from scanner.redact import redact
 from scanner.report._env import html_env, render_stream, script_json, write_chunks
-from scanner.report._html_static import NON_PASS, IssueRows, issue_groups
+from scanner.report._html_static import IssueRows, issue_groups
 from scanner.report._text import one_line
 from scanner.report._view import (
     SEVERITY_ORDER,
@@ -39,7 +40,6 @@ from scanner.report._view import (
     waiver_lists,
 )
 
-_CHUNK_ROWS = 2000
 STATUS_COLOURS = {
     Status.FAIL: "#c62828",
     Status.UNKNOWN: "#ef8f00",
@@ -135,15 +135,33 @@ def resource_tags(result: ScanResult) -> dict[str, dict[str, str]]:
     }
 
 
+def _deltas(indexes: Sequence[int]) -> list[int]:
+    """Sorted indexes as differences (``[3, 5, 9]`` -> ``[3, 2, 4]``): a few bytes each."""
+    out, last = [], 0
+    for i in indexes:
+        out.append(i - last)
+        last = i
+    return out
+
+
+def _arn_prefix(arn: str, name: str) -> tuple[str, str]:
+    """``arn:aws:rds:us-east-1:123:cluster:`` + ``name`` where the ARN ends with the
+    name (most do): the prefix repeats across resources, so it is stored once."""
+    if name and arn.endswith(name) and len(arn) > len(name):
+        return arn[: -len(name)], name
+    return "", arn
+
+
 class _Data:
     """Builds the compact JSON the page's script reads.
 
-    Strings that repeat (policy ids, accounts, regions, types, reasons) are
-    stored once in tables and referenced by index.  Non-PASS findings are
-    static markup (``_html_static``): their rows here carry only indexes and
-    the number of their static row.  PASS and NOT_APPLICABLE findings carry
-    policy, resource, status and reason (their messages are left out: that is
-    what keeps the report within its size at 10,000 clusters), and member
+    Strings that repeat (policy ids, accounts, regions, types, reasons, ARN
+    prefixes) are stored once in tables and referenced by index.  Non-PASS
+    findings are static markup (``_html_static``): here only their resource
+    per static row and (policy, status, severity, count) per group.  PASS
+    and NOT_APPLICABLE findings are grouped by (policy, status, reason) with
+    their resources as index differences, and their messages left out: that
+    is what keeps the report within its size at 10,000 clusters.  Member
     instances that inherit a cluster's verdict are listed under the cluster.
     """
 
@@ -179,44 +197,54 @@ class _Data:
         self.tags = resource_tags(result)
         self.tag_columns = tag_columns(result)
         self.groups = issue_groups(findings, policies)
-        self.issues = IssueRows(self.groups, self.resource_index, self.policy_index, self.tags)
-        self.owner = self._owners(findings)
-        inherited = self._is_inherited
-        self.rest = sorted(
-            (f for f in findings if f.status not in NON_PASS and not inherited(f)),
-            key=lambda f: (
-                f.status is not Status.PASS,
-                -f.severity.rank,
-                f.policy_id,
-                f.account,
-                f.region,
-                f.resource_id,
-            ),
-        )
-        self.inherited = [f for f in findings if inherited(f)]
+        self.issues = IssueRows(self.groups, self.tags)
+        self.owner: dict[str, str] = {}
+        self.passing: dict[tuple[str, Status, str], list[int]] = defaultdict(list)
+        self.inherited: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self._classify(findings)
 
-    def _is_inherited(self, f: Finding) -> bool:
-        return (
-            f.status is Status.NOT_APPLICABLE
-            and f.resource_id in self.owner
-            and f.reason.startswith(_INHERITED)
-        )
-
-    def _owners(self, findings: Sequence[Finding]) -> dict[str, str]:
-        """member resource id -> the cluster it inherits verdicts from (the name in
-        an "inherited from cluster NAME" reason, looked up in the same account and region)."""
+    def _classify(self, findings: Sequence[Finding]) -> None:
+        """One pass: PASS/N/A rows grouped by (policy, status, reason); the N/A rows
+        a member instance inherits from its cluster grouped by (policy, cluster)."""
+        ri = self.resource_index
         by_name = {(a, r, name): rid for rid, (name, _, a, r) in self.resources.items()}
-        owner: dict[str, str] = {}
+        passing, inherited, owner = self.passing, self.inherited, self.owner
+        na, ok = Status.NOT_APPLICABLE, Status.PASS
+        skip = len(_INHERITED)
         for f in findings:
-            if f.status is Status.NOT_APPLICABLE and f.reason.startswith(_INHERITED):
-                _, _, name = f.reason[len(_INHERITED) :].partition(" ")
+            status = f.status
+            if status is not ok and status is not na:
+                continue
+            reason = f.reason
+            if status is na and reason.startswith(_INHERITED):
+                _, _, name = reason[skip:].partition(" ")
                 cluster = by_name.get((f.account, f.region, name))
                 if cluster is not None and cluster != f.resource_id:
                     owner[f.resource_id] = cluster
-        return owner
+                    inherited[(f.policy_id, cluster)].append(ri[f.resource_id])
+                    continue
+            passing[(f.policy_id, status, reason)].append(ri[f.resource_id])
 
     def cluster_of(self, resource_id: str) -> str:
         return self.owner.get(resource_id, resource_id)
+
+    def _inherited_rows(self) -> tuple[list[list[Any]], list[list[int]]]:
+        """(policy, clusters whose every member inherits) where the members are
+        exactly the cluster's, else explicit (policy, member) pairs."""
+        ri, pi = self.resource_index, self.policy_index
+        children: dict[int, list[int]] = defaultdict(list)
+        for member, cluster in self.owner.items():
+            children[ri[cluster]].append(ri[member])
+        whole: dict[int, list[int]] = defaultdict(list)
+        pairs: list[list[int]] = []
+        for (pid, cluster), members in self.inherited.items():
+            c = ri[cluster]
+            if sorted(members) == sorted(children[c]):
+                whole[pi[pid]].append(c)
+            else:
+                pairs.extend([pi[pid], m] for m in members)
+        compact = [[p, _deltas(sorted(cs))] for p, cs in sorted(whole.items())]
+        return compact, sorted(pairs)
 
     def chunks(self) -> Iterator[Markup]:
         acc = {a: i for i, a in enumerate(self.accounts)}
@@ -233,8 +261,34 @@ class _Data:
                 fw_rows.append([fw_i, req.requirement, req.title])
                 for pid in sorted(req.policies):
                     policy_fws[pid].append(req_i)
-        ri = self.resource_index
-        pi = self.policy_index
+        ri, pi = self.resource_index, self.policy_index
+        prefixes: dict[str, int] = {}
+        resources: list[list[Any]] = []
+        for rid in self.resource_ids:
+            name, rtype, account, region = self.resources[rid]
+            prefix, rest = _arn_prefix(rid, name)
+            owner = self.owner.get(rid)
+            resources.append(
+                [
+                    prefixes.setdefault(prefix, len(prefixes)),
+                    rest,
+                    0 if rest == name else name,
+                    typ[rtype],
+                    acc[account],
+                    reg[region],
+                    sorted(self.tags[rid].items()) if rid in self.tags else 0,
+                    ri[owner] if owner is not None else -1,
+                ]
+            )
+        reasons: dict[str, int] = {}
+        passing = sorted(
+            (
+                (sta[status], -self.policies[pid].severity.rank, pid, status, reason, rows)
+                for (pid, status, reason), rows in self.passing.items()
+            ),
+            key=lambda g: (*g[:3], g[4]),
+        )
+        compact, pairs = self._inherited_rows()
         head = {
             "statuses": [s.value for s in STATUS_ORDER],
             "severities": [s.value for s in SEVERITY_ORDER],
@@ -247,46 +301,34 @@ class _Data:
             "policies": [
                 [p.id, p.title, sev[p.severity], policy_fws[p.id]] for p in self.policies.values()
             ],
-            # [id, name, type, account, region, [[tag key, value], ...], owning cluster or -1]
-            "resources": [
+            "arnPrefixes": list(prefixes),
+            # [ARN prefix, ARN rest, name (0: the ARN rest), type, account, region,
+            #  [[tag key, value], ...] or 0, owning cluster or -1]
+            "resources": resources,
+            # [policy, status, severity, rows] per static group, in page order
+            "issueGroups": [
+                [pi[g.policy.id], sta[g.status], sev[g.policy.severity], len(g.findings)]
+                for g in self.groups
+            ],
+            # the resource of each static row (id="i<N>")
+            "issueResources": [ri[f.resource_id] for g in self.groups for f in g.findings],
+            # [policy, status, reason, resource index differences]: PASS and N/A
+            "passing": [
                 [
-                    rid,
-                    name,
-                    typ[t],
-                    acc[a],
-                    reg[r],
-                    sorted(self.tags.get(rid, {}).items()),
-                    ri[self.owner[rid]] if rid in self.owner else -1,
+                    pi[pid],
+                    sta[status],
+                    reasons.setdefault(reason, len(reasons)),
+                    _deltas(sorted(rows)),
                 ]
-                for rid, (name, t, a, r) in (
-                    (rid, self.resources[rid]) for rid in self.resource_ids
-                )
+                for _, _, pid, status, reason, rows in passing
             ],
-            # [policy, resource, status, severity, static row number]
-            "issues": [
-                [pi[f.policy_id], ri[f.resource_id], sta[f.status], sev[f.severity], n]
-                for n, f in self.issues.rows()
-            ],
-            # [policy, member resource] of the NOT_APPLICABLE rows members inherit
-            "inherited": [[pi[f.policy_id], ri[f.resource_id]] for f in self.inherited],
+            # [policy, clusters (differences)] whose members all inherit the verdict
+            "inheritedClusters": compact,
+            # [policy, member] of any other inherited NOT_APPLICABLE row
+            "inheritedRows": pairs,
         }
-        reasons: dict[str, int] = {"": 0}
-        head_text = script_json(head)
-        yield Markup(head_text[:-1] + ',"findings":[')
-        # [policy, resource, status, reason]: PASS and NOT_APPLICABLE, a chunk at a
-        # time (one C-level json.dumps per chunk, and the file still streams).
-        for start in range(0, len(self.rest), _CHUNK_ROWS):
-            rows = [
-                [
-                    pi[f.policy_id],
-                    ri[f.resource_id],
-                    sta[f.status],
-                    reasons.setdefault(f.reason, len(reasons)),
-                ]
-                for f in self.rest[start : start + _CHUNK_ROWS]
-            ]
-            yield Markup(("," if start else "") + script_json(rows)[1:-1])
-        yield Markup('],"reasons":' + script_json(list(reasons)) + "}")
+        head["reasons"] = list(reasons)
+        yield Markup(script_json(head))
 
 
 def _scorecard(data: _Data) -> dict[str, Any]:
@@ -408,8 +450,8 @@ def _print_header(header: Mapping[str, Any]) -> Markup:
 
 
 def _context(result: ScanResult, view: ReportView) -> dict[str, Any]:
-    findings = in_report(view.sorted_findings)
-    excluded = len(view.sorted_findings) - len(findings)
+    findings = in_report(result.findings)
+    excluded = len(result.findings) - len(findings)
     if excluded:  # counts, policies and frameworks without the out-of-scope resources
         view = ReportView(dataclasses.replace(result, findings=tuple(findings)))
     policies = view.policies
