@@ -15,6 +15,7 @@ loop, and streamed into the file.  Every value from AWS goes through
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -86,12 +87,20 @@ def requirement_text(policy: PolicyView) -> str:
 
 
 def tags_html(tags: Mapping[str, str] | None) -> str:
+    """A resource's tags as ``key=value`` items (lean markup: one per row at 10k clusters)."""
     if not tags:
         return ""
-    items = "".join(
-        f'<span class="tag"><b>{ident(k)}</b>={ident(v)}</span>' for k, v in sorted(tags.items())
+    return "".join(f'<i class="tg">{ident(k)}={ident(v)}</i>' for k, v in sorted(tags.items()))
+
+
+def _common_html(common: list[str], rows: int) -> str:
+    if not common:
+        return ""
+    items = "".join(f"<li>{text(line)}</li>" for line in common)
+    return (
+        f'<div class="ev-common"><b>Evidence</b> (for each of the {rows} rows below that does'
+        f" not show evidence of its own):<ul>{items}</ul></div>"
     )
-    return f'<div class="tags">{items}</div>'
 
 
 class IssueRows:
@@ -105,10 +114,11 @@ class IssueRows:
     def chunks(self) -> Iterator[Markup]:
         n = 0
         for g in self.groups:
-            yield Markup(self._heading(g))
+            common = self._common_evidence(g)
+            yield Markup(self._heading(g, common))
             parts: list[str] = []
             for f in g.findings:
-                parts.append(self._row(n, f))
+                parts.append(self._row(n, f, common))
                 n += 1
                 if len(parts) >= 500:
                     yield Markup("".join(parts))
@@ -116,7 +126,17 @@ class IssueRows:
             parts.append("</tbody></table></article>")
             yield Markup("".join(parts))
 
-    def _heading(self, g: IssueGroup) -> str:
+    def _common_evidence(self, g: IssueGroup) -> list[str]:
+        """The evidence most rows of the group share (stated once, above the rows,
+        which then show only evidence of their own), or none when no two share."""
+        lines = self.lines
+        counted = Counter(tuple(lines(f.evidence, f.policy_id)) for f in g.findings if f.evidence)
+        if not counted:
+            return []
+        common, n = counted.most_common(1)[0]
+        return list(common) if n >= 2 else []
+
+    def _heading(self, g: IssueGroup, common: list[str]) -> str:
         p = g.policy
         status = g.status.value
         reqs = requirement_text(p)
@@ -132,19 +152,21 @@ class IssueRows:
             f'<span class="sev sev-{p.severity.value}">{p.severity.value}</span> '
             f"<code>{text(p.id)}</code> — {text(p.title)} "
             f'<span class="muted">({len(g.findings)})</span></h3>'
-            f"{req_html}{fix}"
+            f"{req_html}{fix}{_common_html(common, len(g.findings))}"
             '<table class="grid fx"><colgroup><col class="c-res"><col class="c-msg"></colgroup>'
             "<thead><tr><th>Resource</th><th>Finding, evidence and fix</th></tr></thead><tbody>"
         )
 
-    def _row(self, n: int, f: Finding) -> str:
+    def _row(self, n: int, f: Finding, common: list[str]) -> str:
         """One finding as two cells; kept lean (no classes the CSS can do without):
         at 10,000 clusters there are ~70k of these."""
         message = f.message or f.reason
         reason = f'<p class="why">{text(f.reason)}</p>' if f.reason and f.reason != message else ""
-        lines = self.lines(f.evidence, f.policy_id) if f.evidence else ()
+        lines = self.lines(f.evidence, f.policy_id) if f.evidence else []
         evidence = (
-            "<ul>" + "".join(f"<li>{text(line)}</li>" for line in lines) + "</ul>" if lines else ""
+            "<ul>" + "".join(f"<li>{text(line)}</li>" for line in lines) + "</ul>"
+            if lines and lines != common
+            else ""
         )
         waiver = (
             f'<p class="waiver"><b>Waiver:</b> {text(waiver_text(f.waiver))}'
