@@ -129,7 +129,7 @@ def test_loads_offline_without_errors(watched: Watched, rich_html: Path, tmp_pat
 
 def test_hostile_tag_value_is_text_and_no_dialog_fires(watched: Watched, rich_html: Path) -> None:
     page = watched.open(rich_html)
-    assert page.eval_on_selector_all("script", "els => els.length") == 2
+    assert page.eval_on_selector_all("script", "els => els.length") == 3
     assert XSS in page.inner_text("#evidence")  # region skip reason, rendered as text
     page.click("button[data-tab=findings]")
     before = count_text(page)
@@ -139,7 +139,7 @@ def test_hostile_tag_value_is_text_and_no_dialog_fires(watched: Watched, rich_ht
     page.click("#finding-table tbody tr.finding")
     detail = page.inner_text("#finding-table tbody tr.detail")
     assert XSS in detail
-    assert page.eval_on_selector_all("script", "els => els.length") == 2
+    assert page.eval_on_selector_all("script", "els => els.length") == 3
     watched.assert_clean()
 
 

@@ -259,5 +259,5 @@ def test_tag_values_are_text_with_utf8_intact(watched: Watched, tagged_html: Pat
     page.click("button[data-tab=findings]")
     page.click("#finding-table tbody tr.finding button.open")
     assert PLACE_TAG in page.inner_text("#finding-table tbody tr.detail")
-    assert page.eval_on_selector_all("script", "els => els.length") == scripts == 2
+    assert page.eval_on_selector_all("script", "els => els.length") == scripts == 3
     watched.assert_clean()

@@ -50,7 +50,7 @@ def test_no_external_reference_at_all(rich_reports: dict[str, Path]) -> None:
 
 def test_hostile_strings_are_escaped(rich_reports: dict[str, Path]) -> None:
     html = html_of(rich_reports)
-    assert html.count("<script") == 2  # the data block and the page's own script
+    assert html.count("<script") == 3  # the class setter, the data block, the page script
     assert XSS not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # server-rendered text
     assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in html  # inside the JSON block
