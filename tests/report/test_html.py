@@ -136,3 +136,40 @@ def test_compliance_rows_have_verdict_and_failing_resources(rich: ScanResult) ->
         if f.policy_id == "aurora.cluster.encrypted" and f.status is Status.FAIL
     }
     assert pci.verdict == "FAIL" and pci.failing == failing and failing
+
+
+def test_print_header_names_the_scan_and_snapshot(rich_reports: dict[str, Path]) -> None:
+    html = html_of(rich_reports)
+    style = html[html.index("@page") : html.index("</style>")]
+    assert "@top-left" in style and 'counter(page) " of " counter(pages)' in style
+    assert "a" * 64 in style and "2026-11-28T00:00:00Z" in style
+    assert "word-break: break-all" not in html and "overflow-wrap: anywhere" in html
+
+
+def test_tag_columns_come_from_the_config(rich: ScanResult, tmp_path: Path) -> None:
+    import dataclasses
+
+    from scanner.policy.config import load_config
+
+    config_file = tmp_path / "aurora-scan.yml"
+    config_file.write_text("report:\n  tag_columns: [CostCenter, Team]\n", encoding="utf-8")
+    config = load_config(config_file)
+    assert config.tag_columns == ("CostCenter", "Team")
+    assert config.to_dict()["report"] == {"tag_columns": ["CostCenter", "Team"]}
+    scan = {**rich.scan, "config": config.to_dict()}
+    html = html_of(render(dataclasses.replace(rich, scan=scan), ["html"], tmp_path / "out"))
+    assert extract_data(html)["tagColumns"] == ["CostCenter", "Team"]
+    assert 'data-sort="tag0">CostCenter<' in html and 'data-sort="tag2"' not in html
+
+
+def test_a_bad_tag_columns_entry_is_a_clear_error(tmp_path: Path) -> None:
+    import pytest
+
+    from scanner.errors import UserInputError, UserInputErrors
+    from scanner.policy.config import load_config
+
+    config_file = tmp_path / "aurora-scan.yml"
+    config_file.write_text("report:\n  tag_columns: Owner\n", encoding="utf-8")
+    with pytest.raises((UserInputError, UserInputErrors)) as raised:
+        load_config(config_file)
+    assert "tag_columns" in str(raised.value)
