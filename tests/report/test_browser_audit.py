@@ -119,6 +119,12 @@ def test_demo_prints_to_at_most_30_a4_pages(watched: Watched, demo: Path) -> Non
     pdf = page.pdf(format="A4", print_background=True)
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert 3 <= pages <= 30, pages
+    # what was printed held every non-PASS finding (made markup for printing)
+    rows = page.eval_on_selector_all("#issues-static .grp-live tr[id^=i]", "els => els.length")
+    groups = page.eval_on_selector_all("#issues-static noscript", "els => els.length")
+    assert rows >= groups > 0
+    page.emulate_media(media="print")
+    assert page.is_visible("#issues-static tr#i0")
     watched.assert_clean()
 
 
@@ -243,7 +249,11 @@ def tagged_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_tag_values_are_text_with_utf8_intact(watched: Watched, tagged_html: Path) -> None:
     page = watched.open(tagged_html)
     scripts = page.eval_on_selector_all("script", "els => els.length")
-    static = page.eval_on_selector("#issues-static", "e => e.textContent")
+    page.emulate_media(media="print")  # the static list becomes markup for printing
+    static = page.eval_on_selector_all(
+        "#issues-static .grp-live", "els => els.map(e => e.textContent).join(' ')"
+    )
+    page.emulate_media(media="screen")
     assert f"Owner={XSS}" in static and f"owner={PLACE_TAG}" in static
     page.click("button[data-tab=resources]")
     table = page.inner_text("#resource-table")
