@@ -124,7 +124,7 @@ def test_demo_prints_to_at_most_30_a4_pages(watched: Watched, demo: Path) -> Non
     groups = page.eval_on_selector_all("#issues-static noscript", "els => els.length")
     assert rows >= groups > 0
     page.emulate_media(media="print")
-    assert page.is_visible("#issues-static tr#i0")
+    page.wait_for_selector("#issues-static tr#i0", state="visible")
     watched.assert_clean()
 
 
@@ -250,6 +250,7 @@ def test_tag_values_are_text_with_utf8_intact(watched: Watched, tagged_html: Pat
     page = watched.open(tagged_html)
     scripts = page.eval_on_selector_all("script", "els => els.length")
     page.emulate_media(media="print")  # the static list becomes markup for printing
+    page.wait_for_selector("#issues-static .grp-live tr#i0", state="attached")
     static = page.eval_on_selector_all(
         "#issues-static .grp-live", "els => els.map(e => e.textContent).join(' ')"
     )
