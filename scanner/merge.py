@@ -270,7 +270,8 @@ def _merge_field(rule: Rule, merged: dict[str, object], key: str, value: object)
         # e.g. regions skipped and why: every distinct entry, in a stable order.
         _distinct(current, value)
     elif rule is Rule.MAPPING and isinstance(value, dict):
-        merged[key] = {**value, **current} if isinstance(current, dict) else dict(value)
+        both = {**value, **current} if isinstance(current, dict) else value
+        merged[key] = dict(sorted(both.items()))
     elif rule not in (Rule.DIGEST, Rule.PER_SHARD):  # those two are recomputed
         merged.setdefault(key, value)
 
