@@ -83,6 +83,7 @@ class Rule(enum.Enum):
     DIGEST = "digest"  # the shared value, else a digest of the shards' values
     PER_SHARD = "per shard"  # recomputed from the inputs ("shards")
     FIRST = "first"  # the first shard's; each shard's own is in "shards" where it differs
+    MAPPING = "mapping"  # keyed entries of every shard (shards cover different resources)
 
 
 # Every ScanHeader field and how it merges (a test checks the keys match).
@@ -108,6 +109,7 @@ MERGE_RULES: dict[str, Rule] = {
     "policy_count": Rule.FIRST,  # merge_results sets it to the merged policy count
     "resource_count": Rule.SUM,
     "frameworks": Rule.DISTINCT,
+    "resource_tags": Rule.MAPPING,
     "shards": Rule.PER_SHARD,
     "not_assessed": Rule.DISTINCT,  # a merged input's; merge_results adds this merge's own
 }
@@ -267,6 +269,9 @@ def _merge_field(rule: Rule, merged: dict[str, object], key: str, value: object)
     elif rule is Rule.DISTINCT and isinstance(value, list) and isinstance(current, list):
         # e.g. regions skipped and why: every distinct entry, in a stable order.
         _distinct(current, value)
+    elif rule is Rule.MAPPING and isinstance(value, dict):
+        both = {**value, **current} if isinstance(current, dict) else value
+        merged[key] = dict(sorted(both.items()))
     elif rule not in (Rule.DIGEST, Rule.PER_SHARD):  # those two are recomputed
         merged.setdefault(key, value)
 

@@ -445,6 +445,9 @@ class ScanHeader(TypedDict, total=False):
     policy_count: int
     resource_count: int
     frameworks: list[dict[str, Any]]  # Framework.to_dict() of every framework mapping
+    # resource id -> its tags ({Key: Value}, from TagList/Tags), for resources that have
+    # any: what the HTML report shows on each row and filters on (report.tag_columns).
+    resource_tags: dict[str, dict[str, str]]
     shards: list[ShardEntry]
     not_assessed: list[NotAssessed]
 

@@ -11,6 +11,8 @@ params:
 fail_on: high                        # critical|high|medium|low|info|none
 regions: [us-east-1, eu-west-1]      # evaluate only these (and scan only these)
 allow_incomplete: false
+report:
+  tag_columns: [Owner, Team]         # tag keys shown as filterable columns in report.html
 ```
 
 Validated by ``config.schema.json`` (generated from :data:`CONFIG_SCHEMA`)
@@ -65,6 +67,18 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "items": {"type": "string", "pattern": r"^[a-z]{2}(-[a-z]+)+-\d+$"},
         },
         "allow_incomplete": {"type": "boolean"},
+        "report": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "tag_columns": {
+                    "type": "array",
+                    "description": "tag keys shown as filterable columns in report.html "
+                    "(matched case-insensitively; default Owner, Team, Environment, CostCenter)",
+                    "items": {"type": "string", "minLength": 1},
+                },
+            },
+        },
     },
 }
 
@@ -80,6 +94,7 @@ class Config:
     fail_on_set: bool = False  # whether the file said fail_on (CLI flags lose to... see _options)
     regions: tuple[str, ...] = ()
     allow_incomplete: bool = False
+    tag_columns: tuple[str, ...] = ()  # report.tag_columns; empty: the report's defaults
     file: str | None = None
     sha256: str | None = None
 
@@ -107,6 +122,8 @@ class Config:
             "fail_on": self.fail_on.value if self.fail_on else "none",
             "regions": list(self.regions),
             "allow_incomplete": self.allow_incomplete,
+            # Only when set, so results of configs without it stay as they were.
+            **({"report": {"tag_columns": list(self.tag_columns)}} if self.tag_columns else {}),
         }
 
 
@@ -157,6 +174,7 @@ def load_config(path: Path | str) -> Config:
         fail_on_set=fail_on is not None,
         regions=tuple(data.get("regions") or ()),
         allow_incomplete=bool(data.get("allow_incomplete", False)),
+        tag_columns=tuple((data.get("report") or {}).get("tag_columns") or ()),
         file=doc.file,
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
     )

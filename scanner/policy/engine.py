@@ -492,6 +492,7 @@ def _evaluate(
         "policy_count": len(selected),
         "resource_count": len(graph),
         "frameworks": [f.to_dict() for f in policy_set.frameworks],
+        "resource_tags": _resource_tags(graph),
     }
     policies = tuple(
         s.policy.meta(s.program.params, [dict(f) for f in s.frameworks]) for s in selected
@@ -503,6 +504,17 @@ def _evaluate(
         errors=tuple(snapshot.errors),
         waivers=waiver_summary,
     )
+
+
+def _resource_tags(graph: ResourceGraph) -> dict[str, dict[str, str]]:
+    """resource id -> its tags (``x_tags``, derived from TagList/Tags), for the
+    resources that have any: reports show them beside each finding."""
+    out: dict[str, dict[str, str]] = {}
+    for resource in graph.resources():
+        tags = resource.attrs.get("x_tags")
+        if tags and isinstance(tags, Mapping):
+            out[resource.id] = {str(k): str(v) for k, v in sorted(tags.items())}
+    return dict(sorted(out.items()))
 
 
 def _first_str(context: Mapping[str, Any], *keys: str) -> str | None:

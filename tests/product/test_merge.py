@@ -232,3 +232,19 @@ def test_header_lists_counts_and_scalars_do_not_depend_on_argument_order() -> No
     assert one["policy_count"] == 1
     assert [r["region"] for r in one["regions_skipped"]] == ["af-south-1", "ap-east-1"]
     assert one["command_line"] == "scan a"  # the first shard in account order
+
+
+def test_resource_tags_of_every_shard_are_kept_per_resource() -> None:
+    def shard(name: str, account: str, tags: dict[str, dict[str, str]]) -> Shard:
+        res = result([finding(f"{account}-x", "PASS", account=account)], accounts=(account,))
+        scan = {**res.scan, "resource_tags": tags}
+        return Shard(name, ScanResult(scan=scan, policies=res.policies, findings=res.findings))
+
+    a = shard("a", ACCOUNT_A, {"arn:a": {"Owner": "team-a"}})
+    b = shard("b", ACCOUNT_B, {"arn:b": {"owner": "Zürich – 東京"}})
+    one, two = merge_results([a, b]).scan, merge_results([b, a]).scan
+    assert one == two
+    assert one["resource_tags"] == {
+        "arn:a": {"Owner": "team-a"},
+        "arn:b": {"owner": "Zürich – 東京"},
+    }

@@ -16,6 +16,7 @@ from scanner.model import CollectionError, Finding, ScanResult, Severity, Status
 
 XSS = "<script>alert(1)</script>"
 LONG = "L" * 9_990 + "-end-of-10k"
+PLACE_TAG = "Zürich – 東京"  # a tag value that must keep its UTF-8
 HOSTILE_NAMES = [
     f"prod {XSS}",
     "quote\"d 'single' & <amp>",
@@ -163,6 +164,15 @@ def finding(
     )
 
 
+def resource_tags() -> dict[str, dict[str, str]]:
+    """Tags of the first two hostile resources: a script as the owner, a place name."""
+    tags = {
+        arn(ACCOUNT, REGION, HOSTILE_NAMES[0]): {"Owner": XSS, "Environment": "prod", "x": "1"},
+        arn(ACCOUNT, REGION, HOSTILE_NAMES[1]): {"owner": PLACE_TAG, "CostCenter": f"cc {XSS}"},
+    }
+    return dict(sorted(tags.items()))
+
+
 def rich_result(*, errors: bool = True) -> ScanResult:
     findings: list[Finding] = []
     statuses = list(Status)
@@ -227,6 +237,7 @@ def rich_result(*, errors: bool = True) -> ScanResult:
             "snapshot_sha256": "a" * 64,
             "policy_set_sha256": "b" * 64,
             "waivers_sha256": "c" * 64,
+            "resource_tags": resource_tags(),
         },
         policies=tuple(POLICIES),
         findings=tuple(findings),

@@ -162,7 +162,8 @@ def test_empty_result_renders_every_format(tmp_path: Path) -> None:
     empty = dataclasses.replace(base(errors=False), findings=(), policies=(), waivers={})
     paths = render(empty, FORMATS, tmp_path)
     assert_schema_valid(check_file(paths["sarif"]))
-    assert extract_data(paths["html"].read_text(encoding="utf-8"))["findings"] == []
+    data = extract_data(paths["html"].read_text(encoding="utf-8"))
+    assert data["passing"] == [] and data["issueResources"] == [] and data["resources"] == []
     assert ET.parse(paths["junit"]).getroot().get("tests") == "0"
     assert "No policy failed." in paths["md"].read_text(encoding="utf-8")
 
