@@ -53,7 +53,7 @@ from scanner.policy.config import Config, check_config_against
 from scanner.policy.loader import PolicySet
 from scanner.policy.operators import OpContext, parse_timestamp
 from scanner.policy.policy import Policy, Program
-from scanner.policy.waivers import Waiver, Waivers
+from scanner.policy.waivers import EXPIRING_SOON_DAYS, Waiver, Waivers, check_wildcards
 from scanner.provenance import Gaps
 from scanner.vocabulary import resource_name
 
@@ -425,22 +425,22 @@ def apply_waivers(
         return findings, {"file": None, "applied": [], "expired": [], "stale": []}
     active = [w for w in waivers.items if not w.expired(today)]
     expired = [w for w in waivers.items if w.expired(today)]
+    # waiver index -> the resource id of each finding it waived
     hits: dict[int, list[str]] = {w.index: [] for w in active}
     out = []
     for finding in findings:
         if finding.status is Status.FAIL:
             waiver = _first_match(active, finding)
             if waiver is not None:
-                hits[waiver.index].append(finding.fingerprint)
+                hits[waiver.index].append(finding.resource_id)
                 finding = _waived(finding, waiver)
         out.append(finding)
-    applied = [{**w.to_dict(), "findings": len(hits[w.index])} for w in active if hits[w.index]]
-    stale = [w.to_dict() for w in active if not hits[w.index]]
     return out, {
         "file": waivers.file,
-        "applied": applied,
-        "expired": [w.to_dict() for w in expired],
-        "stale": stale,
+        "applied": [w.report_entry(today, hits[w.index]) for w in active if hits[w.index]],
+        "expired": [w.report_entry(today) for w in expired],
+        "stale": [w.report_entry(today) for w in active if not hits[w.index]],
+        "expiring_soon_days": EXPIRING_SOON_DAYS,
     }
 
 
@@ -489,6 +489,10 @@ def evaluate(
     """
     config = config or Config()
     selected = select(policy_set, config)
+    if waivers is not None:
+        refused = check_wildcards(waivers, {s.policy.id: s.policy.severity for s in selected})
+        if refused:
+            raise UserInputErrors(refused)
     if graph is None:
         with gc_pause.paused():
             graph = build_graph(snapshot.resources, snapshot_gaps(snapshot))

@@ -310,24 +310,51 @@ def _natural(text: str) -> tuple[Any, ...]:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text))
 
 
-def waiver_lists(result: ScanResult) -> dict[str, list[dict[str, str]]]:
-    out: dict[str, list[dict[str, str]]] = {}
+def waiver_lists(result: ScanResult) -> dict[str, list[dict[str, Any]]]:
+    """applied / expired / stale waivers with their governance fields, the
+    resources each waived, days to expiry and the expiring-soon flag; plus
+    ``expiring_soon``: the active ones (applied or stale) that run out soon."""
+    out: dict[str, list[dict[str, Any]]] = {}
     for kind in ("applied", "expired", "stale"):
         items = []
         for w in as_list(result.waivers.get(kind)):
             if not isinstance(w, Mapping):
                 continue
+            days = w.get("days_to_expiry")
             items.append(
                 {
-                    "policy": as_str(w.get("policy")),
-                    "resource": as_str(w.get("resource")),
-                    "reason": as_str(w.get("reason")),
-                    "owner": as_str(w.get("owner")),
-                    "expires": as_str(w.get("expires")),
+                    **{
+                        key: as_str(w.get(key))
+                        for key in (
+                            "policy",
+                            "resource",
+                            "reason",
+                            "owner",
+                            "expires",
+                            "ticket",
+                            "approved_by",
+                            "granted",
+                        )
+                    },
+                    "resources": [as_str(r) for r in as_list(w.get("resources"))],
+                    "findings": w.get("findings") if isinstance(w.get("findings"), int) else 0,
+                    # Absent in results written before waiver governance.
+                    "days_to_expiry": days if isinstance(days, int) else None,
+                    "expiring_soon": w.get("expiring_soon") is True,
+                    "allow_wildcard": w.get("allow_wildcard") is True,
                 }
             )
         out[kind] = sorted(items, key=lambda w: (w["policy"], w["resource"], w["expires"]))
+    out["expiring_soon"] = [
+        w for kind in ("applied", "stale") for w in out[kind] if w["expiring_soon"]
+    ]
     return out
+
+
+def waiver_soon_days(result: ScanResult) -> int:
+    """The expiring-soon threshold the evaluation recorded (30 before it was recorded)."""
+    days = result.waivers.get("expiring_soon_days")
+    return days if isinstance(days, int) else 30
 
 
 def error_text(e: Any) -> str:
@@ -343,7 +370,11 @@ def waiver_text(w: Mapping[str, Any] | None) -> str:
     if not w:
         return ""
     reason, owner, expires = (as_str(w.get(k)) for k in ("reason", "owner", "expires"))
-    return f"{reason} (owner {owner or '?'}, expires {expires or 'never'})"
+    ticket, approved_by = as_str(w.get("ticket")), as_str(w.get("approved_by"))
+    governance = (f", ticket {ticket}" if ticket else "") + (
+        f", approved by {approved_by}" if approved_by else ""
+    )
+    return f"{reason} (owner {owner or '?'}{governance}, expires {expires or 'never'})"
 
 
 def framework_titles(result: ScanResult) -> dict[str, str]:

@@ -33,6 +33,7 @@ from scanner.report._view import (
     error_text,
     framework_titles,
     waiver_lists,
+    waiver_soon_days,
     waiver_text,
 )
 
@@ -235,6 +236,7 @@ def _context(result: ScanResult, view: ReportView) -> dict[str, Any]:
         "frameworks": frameworks,
         "fw_titles": framework_titles(result),
         "waivers": waiver_lists(result),
+        "waiver_soon_days": waiver_soon_days(result),
         "errors": [
             {
                 "account": e.account,

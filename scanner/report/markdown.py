@@ -14,6 +14,7 @@ from scanner.report._view import (
     error_text,
     framework_titles,
     waiver_lists,
+    waiver_soon_days,
 )
 
 MAX_ROWS = 50
@@ -66,6 +67,8 @@ def _context(result: ScanResult, view: ReportView) -> dict[str, Any]:
         ],
         "unknown_more": max(0, len(unknown) - MAX_ROWS),
         "waivers": waiver_lists(result),
+        "waiver_soon_days": waiver_soon_days(result),
+        "max_rows": MAX_ROWS,
         "frameworks": [
             {
                 "name": titles.get(name, name),
