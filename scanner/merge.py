@@ -108,6 +108,7 @@ MERGE_RULES: dict[str, Rule] = {
     "policy_count": Rule.FIRST,  # merge_results sets it to the merged policy count
     "resource_count": Rule.SUM,
     "frameworks": Rule.DISTINCT,
+    "requirements_not_assessed": Rule.DISTINCT,
     "shards": Rule.PER_SHARD,
     "not_assessed": Rule.DISTINCT,  # a merged input's; merge_results adds this merge's own
 }

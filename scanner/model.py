@@ -431,6 +431,9 @@ class ScanHeader(TypedDict, total=False):
     policy_count: int
     resource_count: int
     frameworks: list[dict[str, Any]]  # Framework.to_dict() of every framework mapping
+    # Requirements no evaluated policy covers, or only some do, with the reason
+    # (scanner.policy.frameworks.requirements_not_assessed).
+    requirements_not_assessed: list[dict[str, Any]]
     shards: list[ShardEntry]
     not_assessed: list[NotAssessed]
 

@@ -50,6 +50,7 @@ from scanner.model import (
 )
 from scanner.policy.conditions import State
 from scanner.policy.config import Config, check_config_against
+from scanner.policy.frameworks import requirements_not_assessed
 from scanner.policy.loader import PolicySet
 from scanner.policy.operators import OpContext, parse_timestamp
 from scanner.policy.policy import Policy, Program
@@ -559,6 +560,9 @@ def _evaluate(
         "policy_count": len(selected),
         "resource_count": len(graph),
         "frameworks": [f.to_dict() for f in policy_set.frameworks],
+        "requirements_not_assessed": requirements_not_assessed(
+            policy_set.frameworks, _left_out(policy_set, config)
+        ),
     }
     policies = tuple(
         s.policy.meta(s.program.params, [dict(f) for f in s.frameworks]) for s in selected
@@ -570,6 +574,16 @@ def _evaluate(
         errors=tuple(snapshot.errors),
         waivers=waiver_summary,
     )
+
+
+def _left_out(policy_set: PolicySet, config: Config) -> dict[str, str]:
+    """policy id -> why the config did not select it, for every policy left out."""
+    out = {}
+    for policy in policy_set.policies:
+        why = config.why_not_selected(policy.id, policy.area, policy.severity)
+        if why is not None:
+            out[policy.id] = why
+    return out
 
 
 def _first_str(context: Mapping[str, Any], *keys: str) -> str | None:

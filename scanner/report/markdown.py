@@ -76,8 +76,17 @@ def _context(result: ScanResult, view: ReportView) -> dict[str, Any]:
                 "fail": sum(r.verdict == "FAIL" for r in reqs),
                 "unknown": sum(r.verdict == "UNKNOWN" for r in reqs),
                 "pass": sum(r.verdict in ("PASS", "WAIVED") for r in reqs),
+                "not_assessed": sum(r.verdict == "NOT ASSESSED" for r in reqs),
             }
             for name, reqs in view.frameworks.items()
+        ],
+        "not_assessed": [
+            {**r, "framework": titles.get(r["framework"], r["framework"])}
+            # Not assessed at all first, then partly assessed.
+            for r in sorted(
+                view.header["requirements_not_assessed"],
+                key=lambda r: r["status"] != "NOT_ASSESSED",
+            )
         ],
     }
 
