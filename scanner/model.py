@@ -309,6 +309,9 @@ class Finding:
     fingerprint: str = ""
     reason: str = ""
     waiver: Mapping[str, Any] | None = None
+    # Since when (scanner.history): scan times (collected_at), "" when not recorded.
+    first_seen: str = ""
+    last_status_change: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -326,6 +329,8 @@ class Finding:
             "remediation": dict(self.remediation),
             "fingerprint": self.fingerprint,
             "waiver": dict(self.waiver) if self.waiver is not None else None,
+            "first_seen": self.first_seen,
+            "last_status_change": self.last_status_change,
         }
 
     @classmethod
@@ -348,6 +353,8 @@ class Finding:
             remediation=dict(data.get("remediation", {})),
             fingerprint=data.get("fingerprint", ""),
             waiver=data.get("waiver"),
+            first_seen=data.get("first_seen", ""),
+            last_status_change=data.get("last_status_change", ""),
         )
 
     @property
@@ -436,6 +443,9 @@ class ScanHeader(TypedDict, total=False):
     requirements_not_assessed: list[dict[str, Any]]
     shards: list[ShardEntry]
     not_assessed: list[NotAssessed]
+    # The results the findings' history came from (--previous / --baseline):
+    # {file, sha256, collected_at}; see scanner.history.
+    previous_results: dict[str, str]
 
 
 _SEVERITY_AND_STATUS = attrgetter("severity", "status")

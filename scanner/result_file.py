@@ -107,6 +107,8 @@ _FINDING_KEYS = (
     "account",
     "evidence",
     "fingerprint",
+    "first_seen",
+    "last_status_change",
     "message",
     "policy_id",
     "reason",
@@ -168,7 +170,8 @@ def finding_json(f: Finding, evidence_json: dict[int, str] | None = None) -> str
             evidence_json[id(ev)] = ev_text
     return (
         f'{{"account":{esc(f.account)},"evidence":{ev_text},'
-        f'"fingerprint":{esc(f.fingerprint)},"message":{esc(f.message)},'
+        f'"fingerprint":{esc(f.fingerprint)},"first_seen":{esc(f.first_seen)},'
+        f'"last_status_change":{esc(f.last_status_change)},"message":{esc(f.message)},'
         f'"policy_id":{esc(f.policy_id)},"reason":{esc(f.reason)},"region":{esc(f.region)},'
         f'"remediation":{_value(rem) if rem else "{}"},"resource_id":{esc(f.resource_id)},'
         f'"resource_name":{esc(f.resource_name)},"resource_type":{esc(f.resource_type)},'

@@ -37,6 +37,7 @@ GROUP_OF_MODULE = {
     "result_file": "files",
     "merge": "files",
     "diff": "files",
+    "history": "files",
     "shapes": "shapes",
     "shapecheck": "shapes",
     "permissions": "perms",

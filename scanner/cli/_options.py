@@ -2,7 +2,7 @@
 
 ``add_evaluation_options(parser)`` adds ``--policies``, ``--config``,
 ``--waivers``, ``--output-dir``, ``--format``, ``--fail-on``,
-``--allow-incomplete`` and ``--baseline``; ``run_evaluation(snapshot, args)``
+``--allow-incomplete``, ``--baseline`` and ``--previous``; ``run_evaluation(snapshot, args)``
 loads policies, config and waivers, evaluates, writes the asked formats and
 returns the exit code (0 clean, 1 a non-waived FAIL at or above --fail-on,
 3 incomplete unless allowed).  Bad input raises UserInputError (exit 2).
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import io
 import sys
 from collections.abc import Iterator
@@ -113,6 +114,36 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
         help="earlier results.json; FAILs already in it do not count towards --fail-on, "
         "e.g. --baseline main/results.json",
     )
+    add_previous_option(group)
+
+
+def add_previous_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--previous RESULTS.json``: where each finding's first_seen / last_status_change
+    come from (scan, evaluate, report)."""
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        metavar="RESULTS.json",
+        help="results of the scan before this one: each finding keeps its first_seen and "
+        "'failing since' (last_status_change) by fingerprint (default: --baseline when given), "
+        "e.g. --previous yesterday/results.json",
+    )
+
+
+def with_history(result: ScanResult, previous: Path | None) -> ScanResult:
+    """``result`` with its findings' history carried forward from ``previous`` (if any)."""
+    if previous is None:
+        return result
+    from scanner.history import carry_forward
+    from scanner.result_file import parse_result, read_result_bytes
+
+    raw = read_result_bytes(previous)
+    return carry_forward(
+        result,
+        parse_result(raw, str(previous)),
+        previous_file=str(previous),
+        previous_sha256=hashlib.sha256(raw).hexdigest(),
+    )
 
 
 def effective_config(args: argparse.Namespace) -> Config:
@@ -201,6 +232,7 @@ def run_evaluation(
         result, config = evaluate_snapshot(
             snapshot, args, snapshot_sha256=snapshot_sha256, policy_set=policy_set
         )
+        result = with_history(result, args.previous or args.baseline)
     written = write_outputs(result, formats, args.output_dir)
     code = result.exit_code(
         config.fail_on,

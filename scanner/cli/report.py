@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from scanner.cli._options import add_previous_option, with_history
 from scanner.model import ExitCode, Severity
 from scanner.report import FORMATS, SarifOptions, parse_formats, render
 from scanner.result_file import read_result
@@ -28,6 +29,7 @@ examples:
   aurora-scan report out/results.json --format html --output-dir out
   aurora-scan report results.json --format sarif,md --fail-on high --output-dir reports
   aurora-scan report results.json --format sarif --sarif-include-waived
+  aurora-scan report results.json --format html,md --previous last-week/results.json
 """
 
 
@@ -80,12 +82,13 @@ def add_parser(subparsers: Any) -> None:
         help="also put WAIVED findings in the SARIF, as suppressions (GitHub ignores "
         "suppressions, so they would show as open alerts)",
     )
+    add_previous_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     formats = parse_formats(args.format)  # bad formats fail before any file is read
-    result = read_result(args.results)
+    result = with_history(read_result(args.results), args.previous)
     output_dir = args.output_dir if args.output_dir is not None else args.results.parent
     written = render(
         result,

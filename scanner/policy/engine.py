@@ -169,6 +169,7 @@ class Run:
     identities: dict[str, Identity] = field(default_factory=dict)
     rows_by_type: dict[str, list[Row]] = field(default_factory=dict)
     inherit_targets: dict[tuple[str, str], list[Identity]] = field(default_factory=dict)
+    seen_at: str = ""  # the scan time findings are stamped with (the snapshot's collected_at)
 
     def name(self, resource: Resource) -> str:
         cached = self.names.get(resource.id)
@@ -242,12 +243,14 @@ class NewFinding(Protocol):
         fingerprint: str,
         reason: str,
         waiver: Mapping[str, Any] | None,
+        first_seen: str,
+        last_status_change: str,
         /,
     ) -> Finding: ...
 
 
 def _finding_constructor() -> NewFinding:
-    """``new_finding(policy_id, resource_id, ..., waiver)``: a Finding from its
+    """``new_finding(policy_id, resource_id, ..., last_status_change)``: a Finding from its
     field values in declaration order, without the dataclass ``__init__``.
 
     A frozen dataclass's ``__init__`` stores every field through
@@ -295,6 +298,7 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
     sha256 = hashlib.sha256
     make = new_finding
     unknown = state.unknown
+    seen = run.seen_at  # every finding is first seen now until history says otherwise
     for rtype in policy.resources:
         for resource, rid, type_, name, account, region, rid_bytes, _key in run.rows(rtype):
             state.subject = resource
@@ -353,6 +357,8 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
                     sha256(prefix + rid_bytes).hexdigest(),
                     reason,
                     None,
+                    seen,
+                    seen,
                 )
             )
             if inherits and in_scope is not False:
@@ -410,6 +416,8 @@ def _inherit(
             sha256(prefix + rid_bytes).hexdigest(),
             reason,
             None,
+            run.seen_at,
+            run.seen_at,
         )
 
 
@@ -504,6 +512,7 @@ def evaluate(
         scan_facts={"accounts": sorted(snapshot.accounts), "regions": sorted(snapshot.regions)},
         errors=snapshot.errors,
         regions=frozenset(config.regions),
+        seen_at=snapshot.collected_at,
     )
     with gc_pause.paused():  # through the ScanResult: waivers and sorting allocate per finding too
         return _evaluate(

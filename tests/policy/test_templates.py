@@ -77,6 +77,8 @@ def test_new_finding_equals_the_dataclass() -> None:
         "fingerprint": "f",
         "reason": "",
         "waiver": None,
+        "first_seen": "2026-06-01T00:00:00Z",
+        "last_status_change": "2026-06-02T00:00:00Z",
     }
     assert list(fields) == list(Finding.__dataclass_fields__)
     # The typed signature mypy checks callers against names the same fields.
