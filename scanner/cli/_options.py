@@ -130,20 +130,36 @@ def add_previous_option(parser: argparse.ArgumentParser | argparse._ArgumentGrou
     )
 
 
-def with_history(result: ScanResult, previous: Path | None) -> ScanResult:
-    """``result`` with its findings' history carried forward from ``previous`` (if any)."""
+def with_history(
+    result: ScanResult, previous: Path | None, *, from_baseline: bool = False
+) -> ScanResult:
+    """``result`` with its findings' history carried forward from ``previous`` (if any).
+
+    ``from_baseline``: ``previous`` is the ``--baseline`` standing in for
+    ``--previous``.  A baseline from a later scan (re-evaluating an old
+    snapshot) still gates, but gives no history: said on stderr, not refused.
+    """
     if previous is None:
         return result
     from scanner.history import carry_forward
     from scanner.result_file import parse_result, read_result_bytes
 
     raw = read_result_bytes(previous)
-    return carry_forward(
-        result,
-        parse_result(raw, str(previous)),
-        previous_file=str(previous),
-        previous_sha256=hashlib.sha256(raw).hexdigest(),
-    )
+    try:
+        return carry_forward(
+            result,
+            parse_result(raw, str(previous)),
+            previous_file=str(previous),
+            previous_sha256=hashlib.sha256(raw).hexdigest(),
+        )
+    except UserInputError as exc:
+        if not from_baseline or exc.location != "--previous":
+            raise
+        sys.stderr.write(
+            visible(f"aurora-scan: note: no first_seen history from --baseline: {exc.problem}")
+            + "\n"
+        )
+        return result
 
 
 def effective_config(args: argparse.Namespace) -> Config:
@@ -232,7 +248,11 @@ def run_evaluation(
         result, config = evaluate_snapshot(
             snapshot, args, snapshot_sha256=snapshot_sha256, policy_set=policy_set
         )
-        result = with_history(result, args.previous or args.baseline)
+        result = with_history(
+            result,
+            args.previous or args.baseline,
+            from_baseline=args.previous is None and args.baseline is not None,
+        )
     written = write_outputs(result, formats, args.output_dir)
     code = result.exit_code(
         config.fail_on,

@@ -210,3 +210,29 @@ def test_a_bad_previous_file_is_exit_2(three_days: list[Path], tmp_path: Path, c
         ]
     )
     assert code == 2 and "not an aurora-scan result" in err
+
+
+def test_a_later_baseline_still_gates_but_gives_no_history(
+    three_days: list[Path], tmp_path: Path, cli: Cli
+) -> None:
+    # Re-evaluating an old snapshot against a newer baseline is a gate, not history.
+    evaluate(cli, three_days[1], tmp_path / "o2")
+    out = tmp_path / "o1"
+    code, _, err = cli(
+        [
+            "evaluate",
+            str(three_days[0]),
+            "--output-dir",
+            str(out),
+            "--format",
+            "json",
+            "--baseline",
+            str(tmp_path / "o2/results.json"),
+            "--allow-incomplete",
+        ]
+    )
+    assert code == 0, err  # a's FAIL is in the baseline: it does not count
+    assert "note: no first_seen history from --baseline" in err
+    saved = json.loads((out / "results.json").read_text())
+    assert "previous_results" not in saved["scan"]
+    assert {f["first_seen"] for f in saved["findings"]} == {DAY1}
