@@ -39,8 +39,6 @@ _SCAN_TIMES = ("first_seen", "last_status_change")
 def findings_by_key(result: Any) -> dict[tuple[str, str], dict[str, Any]]:
     """Each finding's verdict, evidence and message by (policy, resource)."""
     return {
-        (f.policy_id, f.resource_id): {
-            k: v for k, v in f.to_dict().items() if k not in _SCAN_TIMES
-        }
+        (f.policy_id, f.resource_id): {k: v for k, v in f.to_dict().items() if k not in _SCAN_TIMES}
         for f in result.findings
     }
