@@ -94,6 +94,7 @@ def _chart(counts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _PLACE = attrgetter("account", "region", "resource_type")
+_FIRST_SEEN, _LAST_STATUS_CHANGE = attrgetter("first_seen"), attrgetter("last_status_change")
 
 
 class _Data:
@@ -135,7 +136,7 @@ class _Data:
         # and only when they differ from "seen": first seen in this scan and
         # unchanged since (every row of a scan without history adds nothing).
         self.times = sorted(
-            {f.first_seen for f in findings} | {f.last_status_change for f in findings}
+            set(map(_FIRST_SEEN, findings)) | set(map(_LAST_STATUS_CHANGE, findings))
         )
         stamped = bool(findings) and bool(findings[0].first_seen)
         self.seen = str(result.scan.get("collected_at") or "") if stamped else ""
@@ -200,14 +201,7 @@ class _Data:
 
         def row(f: Finding) -> list[Any]:
             evidence, waiver = f.evidence, f.waiver
-            first, last = f.first_seen, f.last_status_change
-            if first != seen or last != first:
-                # [9] first seen, [10] since when it has its status: into "times".
-                return [*_base(f, evidence, waiver), time_index[first], time_index[last]]
-            return _base(f, evidence, waiver)
-
-        def _base(f: Finding, evidence: Any, waiver: Any) -> list[Any]:
-            return [
+            out = [
                 policy_index[f.policy_id],
                 resource_index[f.resource_id],
                 sta[f.status],
@@ -218,6 +212,11 @@ class _Data:
                 waiver_text(waiver) if waiver else "",
                 str(f.remediation.get("cli", "")),
             ]
+            first, last = f.first_seen, f.last_status_change
+            if first != seen or last != first:
+                # [9] first seen, [10] since when it has its status: into "times".
+                out += (time_index[first], time_index[last])
+            return out
 
         return row
 
