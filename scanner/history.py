@@ -18,10 +18,28 @@ inputs (``since``).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import fields, replace
+from operator import attrgetter
 
 from scanner.errors import UserInputError
 from scanner.model import Finding, ScanHeader, ScanResult
+
+
+def _field_names() -> tuple[str, ...]:
+    """Finding's fields in order, the two history fields last (checked: the
+    positional copy below relies on it)."""
+    names = getattr(Finding, "__struct_fields__", None) or tuple(f.name for f in fields(Finding))
+    if tuple(names[-2:]) != ("first_seen", "last_status_change"):
+        raise TypeError("Finding must end with first_seen, last_status_change")
+    return tuple(names)
+
+
+# A finding's fields but the history ones, in order: a positional copy with new
+# history is about twice as fast as dataclasses.replace, which a steady estate
+# pays for nearly every finding (500,000 at 10,000 clusters).
+_OTHER_FIELDS = attrgetter(*_field_names()[:-2])
+_new_finding: Callable[..., Finding] = Finding  # positional, all fields
 
 
 def _instant(text: str) -> dt.datetime | None:
@@ -87,7 +105,7 @@ def carry_forward(
             continue
         first, last = since(old, old_at, finding, new_at)
         if (first, last) != (finding.first_seen, finding.last_status_change):
-            finding = replace(finding, first_seen=first, last_status_change=last)
+            finding = _new_finding(*_OTHER_FIELDS(finding), first, last)
         findings.append(finding)
     scan: ScanHeader = {
         **current.scan,
