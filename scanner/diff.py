@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from scanner.history import since
 from scanner.model import Finding, ScanHeader, ScanResult, Severity, Status
 from scanner.terminal import visible
 
@@ -97,6 +98,9 @@ class DiffEntry:
     fingerprint: str
     old: Finding | None
     new: Finding | None
+    # Since when (scanner.history.since), worked out from both scans.
+    first_seen: str = ""
+    last_status_change: str = ""
 
     @property
     def current(self) -> Finding:
@@ -137,6 +141,8 @@ class DiffEntry:
             "old_status": self.old_status.value if self.old_status else None,
             "new_status": self.new_status.value if self.new_status else None,
             "message": f.message,
+            "first_seen": self.first_seen,
+            "last_status_change": self.last_status_change,
         }
 
 
@@ -225,10 +231,18 @@ def _scope_notes(old: ScanResult, new: ScanResult) -> list[str]:
 def diff_results(old: ScanResult, new: ScanResult) -> ResultDiff:
     before = index_findings(old.findings)
     after = index_findings(new.findings)
-    entries = [
-        DiffEntry(_categorise(before.get(k), after.get(k)), k, before.get(k), after.get(k))
-        for k in before.keys() | after.keys()
-    ]
+    old_at, new_at = (str(r.scan.get("collected_at") or "") for r in (old, new))
+    # NEW made with --previous/--baseline carries its own history; else derive it from OLD.
+    trust_new = bool(new.scan.get("previous_results"))
+    entries = []
+    for k in before.keys() | after.keys():
+        was, now = before.get(k), after.get(k)
+        if now is not None:
+            first, last = since(was, old_at, now, new_at, trust_new=trust_new)
+        else:
+            assert was is not None
+            first, last = since(None, old_at, was, old_at)
+        entries.append(DiffEntry(_categorise(was, now), k, was, now, first, last))
     entries.sort(key=lambda e: (CATEGORIES.index(e.category), e.sort_key, e.fingerprint))
     return ResultDiff(
         entries=tuple(entries),
@@ -256,9 +270,16 @@ def _status(s: Status | None) -> str:
 def _line(e: DiffEntry) -> str:
     f = e.current
     transition = f"{_status(e.old_status)} -> {_status(e.new_status)}"
+    when = ""
+    if e.new_status is Status.FAIL and e.last_status_change:
+        when = f"  failing since {e.last_status_change}"
+        if e.first_seen and e.first_seen != e.last_status_change:
+            when += f" (first seen {e.first_seen})"
+    elif e.first_seen:
+        when = f"  first seen {e.first_seen}"
     return (
         f"  {f.severity.value:<8} {transition:<26} {f.policy_id}  "
-        f"{f.account}/{f.region}  {f.resource_name or f.resource_id}"
+        f"{f.account}/{f.region}  {f.resource_name or f.resource_id}{when}"
     )
 
 

@@ -110,6 +110,8 @@ MERGE_RULES: dict[str, Rule] = {
     "resource_count": Rule.SUM,
     "frameworks": Rule.DISTINCT,
     "resource_tags": Rule.MAPPING,
+    "requirements_not_assessed": Rule.DISTINCT,
+    "previous_results": Rule.FIRST,
     "shards": Rule.PER_SHARD,
     "not_assessed": Rule.DISTINCT,  # a merged input's; merge_results adds this merge's own
 }

@@ -323,6 +323,9 @@ class Finding(msgspec.Struct, frozen=True, gc=False):
     fingerprint: str = ""
     reason: str = ""
     waiver: Mapping[str, Any] | None = None
+    # Since when (scanner.history): scan times (collected_at), "" when not recorded.
+    first_seen: str = ""
+    last_status_change: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -340,6 +343,8 @@ class Finding(msgspec.Struct, frozen=True, gc=False):
             "remediation": dict(self.remediation),
             "fingerprint": self.fingerprint,
             "waiver": dict(self.waiver) if self.waiver is not None else None,
+            "first_seen": self.first_seen,
+            "last_status_change": self.last_status_change,
         }
 
     @classmethod
@@ -362,6 +367,8 @@ class Finding(msgspec.Struct, frozen=True, gc=False):
             remediation=dict(data.get("remediation", {})),
             fingerprint=data.get("fingerprint", ""),
             waiver=data.get("waiver"),
+            first_seen=data.get("first_seen", ""),
+            last_status_change=data.get("last_status_change", ""),
         )
 
     @property
@@ -448,8 +455,14 @@ class ScanHeader(TypedDict, total=False):
     # resource id -> its tags ({Key: Value}, from TagList/Tags), for resources that have
     # any: what the HTML report shows on each row and filters on (report.tag_columns).
     resource_tags: dict[str, dict[str, str]]
+    # Requirements no evaluated policy covers, or only some do, with the reason
+    # (scanner.policy.frameworks.requirements_not_assessed).
+    requirements_not_assessed: list[dict[str, Any]]
     shards: list[ShardEntry]
     not_assessed: list[NotAssessed]
+    # The results the findings' history came from (--previous / --baseline):
+    # {file, sha256, collected_at}; see scanner.history.
+    previous_results: dict[str, str]
 
 
 _SEVERITY_AND_STATUS = attrgetter("severity", "status")

@@ -90,6 +90,10 @@ class _Row(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fiel
 
     evidence: _Index | None = None
     fingerprint: _Fingerprint | None = None
+    # Since when: absent when it is the scan's own time (scan.collected_at), the
+    # value for every finding not carried forward from earlier results.
+    first_seen: str | None = None
+    last_status_change: str | None = None
     message: str
     policy: _Index | None = None
     policy_id: str | None = None
@@ -164,7 +168,7 @@ def result_chunks(result: ScanResult, view: Any = None) -> Iterator[bytes]:
         "resources": tables.resources,
         "evidence": tables.evidence,
         "evidence_items": tables.items,
-        "findings": _rows(findings, refs, policies),
+        "findings": _rows(findings, refs, policies, str(result.scan.get("collected_at", ""))),
         "errors": [e.to_dict() for e in sorted(result.errors, key=_error_sort_key)],
         "waivers": dict(result.waivers),
         "summary": counts,
@@ -247,6 +251,7 @@ def _rows(
     findings: Sequence[Finding],
     refs: tuple[array[int], array[int]],
     policies: Sequence[Mapping[str, Any]],
+    scan_time: str,
 ) -> Iterator[_Row]:
     """The ``findings`` lines: the innermost loop of writing (a million at 10k)."""
     by_id = {str(p["id"]): (i, _severity(p.get("severity"))) for i, p in enumerate(policies)}
@@ -262,6 +267,9 @@ def _rows(
             evidence=None if evidence < 0 else evidence,
             fingerprint=None if fingerprint == sha256(prefix + f.resource_id.encode()).hexdigest()
             else fingerprint,
+            first_seen=None if f.first_seen == scan_time else f.first_seen,
+            last_status_change=None if f.last_status_change == scan_time
+            else f.last_status_change,
             message=f.message,
             policy=policy,
             policy_id=None if policy is not None else current,
@@ -522,6 +530,7 @@ def _findings(
     # (the resource half of the fingerprint's hashed text).
     resources = [(r.id, r.type, r.name, r.account, r.region, r.id.encode()) for r in doc.resources]
     sha256, no_remediation, no_evidence = hashlib.sha256, _NO_REMEDIATION, ()
+    scan_time = str(doc.scan.get("collected_at", ""))
     out: list[Finding] = []
     append = out.append
     for row in doc.findings:
@@ -556,6 +565,8 @@ def _findings(
                 fingerprint or sha256(prefix + rid_bytes).hexdigest(),
                 row.reason,
                 waiver,
+                scan_time if row.first_seen is None else row.first_seen,
+                scan_time if row.last_status_change is None else row.last_status_change,
             )
         )
     return out

@@ -39,6 +39,7 @@ GROUP_OF_MODULE = {
     "result_file": "files",
     "merge": "files",
     "diff": "files",
+    "history": "files",
     "shapes": "shapes",
     "shapecheck": "shapes",
     "permissions": "perms",
@@ -174,6 +175,7 @@ DEFERRED_FOR_START_UP = {
     "scanner/cli/graph.py": "networkx, the graph builder and the snapshot reader only for `graph`",
     "scanner/cli/policies.py": "validation, testing and hints only for the sub-verb run",
     "scanner/cli/scan.py": "collection, permissions and snapshot writing only for `scan`",
+    "scanner/cli/verify.py": "policy loading, snapshot and results readers only for `verify`",
 }
 
 

@@ -22,6 +22,7 @@ import pytest
 from scanner.cli import main
 from scanner.policy.loader import load_policies
 from scanner.resource_types import TYPES
+from scanner.result_file import read_result
 from scanner.shapecheck import check_collectors, check_graph_reads, check_policy
 from scanner.snapshot_file import read_snapshot
 from scanner.typeinfo import Rel, ResourceType, render_markdown
@@ -185,7 +186,7 @@ def test_a_planted_type_goes_through_the_whole_pipeline(
                 "json,md,html,junit",
             ]
         )
-        results = json.loads((out / "results.json").read_text())
+        results = read_result(out / "results.json").to_dict()
         mine = {
             f["resource_name"]: f
             for f in results["findings"]

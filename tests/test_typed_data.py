@@ -44,7 +44,8 @@ def test_merge_has_a_rule_for_every_header_field_and_no_other() -> None:
 def test_evaluate_writes_every_header_field_but_the_merge_ones() -> None:
     header = _catalogue_result_header()
     _required, optional = _keys(ScanHeader)
-    assert set(header) == optional - {"shards", "not_assessed"}
+    # previous_results: only with --previous/--baseline (scanner.history.carry_forward).
+    assert set(header) == optional - {"shards", "not_assessed", "previous_results"}
 
 
 def _catalogue_result_header() -> Mapping[str, Any]:

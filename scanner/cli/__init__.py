@@ -40,6 +40,7 @@ aurora-scan checks Amazon Aurora estates against declarative policies.
   policies  list / validate / test / show          permissions  least-privilege IAM policy
   diff      compare two results                    merge     combine sharded results
   graph     export the resource graph (json, graphml, dot)
+  verify    check a report's snapshot, policy, waiver and config hashes
   demo      scan an embedded sample estate
 """
 

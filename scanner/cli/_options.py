@@ -2,7 +2,7 @@
 
 ``add_evaluation_options(parser)`` adds ``--policies``, ``--config``,
 ``--waivers``, ``--output-dir``, ``--format``, ``--fail-on``,
-``--allow-incomplete`` and ``--baseline``.  ``prepare_evaluation(args,
+``--allow-incomplete``, ``--baseline`` and ``--previous``.  ``prepare_evaluation(args,
 problems)`` reads and checks every one of those inputs *before* any AWS call
 or snapshot evaluation, recording each problem in ``problems`` rather than
 stopping at the first, so one run lists them all (exit 2 within a second,
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import io
 import sys
 from collections.abc import Callable, Iterator
@@ -150,6 +151,67 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
         help="earlier results.json; FAILs already in it do not count towards --fail-on, "
         "e.g. --baseline main/results.json",
     )
+    add_previous_option(group)
+
+
+def add_previous_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--previous RESULTS.json``: where each finding's first_seen / last_status_change
+    come from (scan, evaluate, report)."""
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        metavar="RESULTS.json",
+        help="results of the scan before this one: each finding keeps its first_seen and "
+        "'failing since' (last_status_change) by fingerprint (default: --baseline when given), "
+        "e.g. --previous yesterday/results.json",
+    )
+
+
+@dataclass(frozen=True)
+class PreviousResults:
+    """An earlier results file, read and checked up front: the source of each
+    finding's first_seen / last_status_change."""
+
+    path: Path
+    result: ScanResult
+    sha256: str
+
+
+def read_previous(path: Path) -> PreviousResults:
+    from scanner.result_file import parse_result, read_result_bytes
+
+    raw = read_result_bytes(path)
+    return PreviousResults(path, parse_result(raw, str(path)), hashlib.sha256(raw).hexdigest())
+
+
+def with_history(
+    result: ScanResult, previous: PreviousResults | None, *, from_baseline: bool = False
+) -> ScanResult:
+    """``result`` with its findings' history carried forward from ``previous`` (if any).
+
+    ``from_baseline``: ``previous`` is the ``--baseline`` standing in for
+    ``--previous``.  A baseline from a later scan (re-evaluating an old
+    snapshot) still gates, but gives no history: said on stderr, not refused.
+    """
+    if previous is None:
+        return result
+    from scanner.history import carry_forward
+
+    try:
+        return carry_forward(
+            result,
+            previous.result,
+            previous_file=str(previous.path),
+            previous_sha256=previous.sha256,
+        )
+    except UserInputError as exc:
+        if not from_baseline or exc.location != "--previous":
+            raise
+        sys.stderr.write(
+            visible(f"aurora-scan: note: no first_seen history from --baseline: {exc.problem}")
+            + "\n"
+        )
+        return result
 
 
 def effective_config(args: argparse.Namespace) -> Config:
@@ -169,8 +231,12 @@ def baseline_fingerprints(path: Path | None) -> frozenset[str]:
         return frozenset()
     from scanner.result_file import read_result
 
-    baseline = read_result(path)
-    return frozenset(f.fingerprint for f in baseline.findings if f.status is Status.FAIL)
+    return failing_fingerprints(read_result(path))
+
+
+def failing_fingerprints(result: ScanResult) -> frozenset[str]:
+    """What a baseline contributes to the gate: its FAIL findings' fingerprints."""
+    return frozenset(f.fingerprint for f in result.findings if f.status is Status.FAIL)
 
 
 def check_output_dir(path: Path, option: str = "--output-dir") -> None:
@@ -236,6 +302,9 @@ class EvaluationInputs:
     waivers: Waivers | None
     baseline: frozenset[str]
     formats: list[str]
+    # --previous, else --baseline standing in for it (history_from_baseline).
+    previous: PreviousResults | None = None
+    history_from_baseline: bool = False
 
 
 def prepare_evaluation(
@@ -257,12 +326,29 @@ def prepare_evaluation(
         from scanner.policy.waivers import load_waivers
 
         waivers = problems.check(lambda: load_waivers(args.waivers))
-    baseline = problems.check(lambda: baseline_fingerprints(args.baseline))
+    explicit_previous: Path | None = getattr(args, "previous", None)
+    history_path = explicit_previous or args.baseline
+    previous = (
+        problems.check(lambda: read_previous(history_path)) if history_path is not None else None
+    )
+    if previous is not None and history_path == args.baseline:
+        # The baseline is the history file too: read once.
+        baseline: frozenset[str] | None = failing_fingerprints(previous.result)
+    else:
+        baseline = problems.check(lambda: baseline_fingerprints(args.baseline))
     if problems.errors:
         return None
     assert config is not None and policy_set is not None  # no problem: all were read
     assert formats is not None and baseline is not None
-    return EvaluationInputs(config, policy_set, waivers, baseline, formats)
+    return EvaluationInputs(
+        config,
+        policy_set,
+        waivers,
+        baseline,
+        formats,
+        previous,
+        history_from_baseline=explicit_previous is None and previous is not None,
+    )
 
 
 def evaluate_snapshot(
@@ -308,6 +394,7 @@ def run_evaluation(
     # so it never walks it) and rendering does not re-scan it either.
     with gc_pause.paused(freeze=True):
         result = evaluate_snapshot(snapshot, inputs, snapshot_sha256=snapshot_sha256)
+        result = with_history(result, inputs.previous, from_baseline=inputs.history_from_baseline)
     written = write_outputs(
         result,
         inputs.formats,

@@ -11,8 +11,11 @@ from scanner.cli._options import (
     FAIL_ON_CHOICES,
     REPORT_FORMATS,
     Problems,
+    add_previous_option,
     check_output_dir,
     parse_report_formats,
+    read_previous,
+    with_history,
 )
 from scanner.model import ExitCode, Severity
 from scanner.terminal import visible
@@ -35,6 +38,7 @@ examples:
   aurora-scan report out/results.json --format html --output-dir out
   aurora-scan report results.json --format sarif,md --fail-on high --output-dir reports
   aurora-scan report results.json --format sarif --sarif-include-waived
+  aurora-scan report results.json --format html,md --previous last-week/results.json
 """
 
 
@@ -95,6 +99,7 @@ def add_parser(subparsers: Any) -> None:
         help="OCSF: one event per finding, PASS and NOT_APPLICABLE included "
         "(default: FAIL, UNKNOWN and WAIVED only)",
     )
+    add_previous_option(p)
     p.set_defaults(func=run)
 
 
@@ -106,10 +111,14 @@ def run(args: argparse.Namespace) -> int:
     problems = Problems()
     formats = problems.check(lambda: parse_report_formats(args.format))
     result = problems.check(lambda: read_result(args.results))
+    previous = (
+        problems.check(lambda: read_previous(args.previous)) if args.previous is not None else None
+    )
     output_dir = args.output_dir if args.output_dir is not None else args.results.parent
     problems.check(lambda: check_output_dir(output_dir))
     problems.raise_if_any()
     assert formats is not None and result is not None
+    result = with_history(result, previous)
     written = render(
         result,
         formats,

@@ -99,13 +99,20 @@ class Config:
     sha256: str | None = None
 
     def selects(self, policy_id: str, area: str, severity: Severity) -> bool:
+        return self.why_not_selected(policy_id, area, severity) is None
+
+    def why_not_selected(self, policy_id: str, area: str, severity: Severity) -> str | None:
+        """Why ``selects`` leaves the policy out (the first rule that does), or None."""
         if self.include and not any(fnmatch.fnmatchcase(policy_id, g) for g in self.include):
-            return False
-        if any(fnmatch.fnmatchcase(policy_id, g) for g in self.exclude):
-            return False
+            return "matches no policies.include pattern"
+        for glob in self.exclude:
+            if fnmatch.fnmatchcase(policy_id, glob):
+                return f"excluded by policies.exclude '{glob}'"
         if self.areas and area not in self.areas:
-            return False
-        return not (self.min_severity is not None and not severity.at_least(self.min_severity))
+            return f"area '{area}' is not in policies.areas"
+        if self.min_severity is not None and not severity.at_least(self.min_severity):
+            return f"severity {severity.value} is below policies.min_severity {self.min_severity}"
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         """The effective settings, as recorded in results.json."""

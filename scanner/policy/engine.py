@@ -52,10 +52,11 @@ from scanner.model import (
 )
 from scanner.policy.conditions import State
 from scanner.policy.config import Config, check_config_against
+from scanner.policy.frameworks import requirements_not_assessed
 from scanner.policy.loader import PolicySet
 from scanner.policy.operators import OpContext, parse_timestamp
 from scanner.policy.policy import Policy, Program
-from scanner.policy.waivers import Waiver, Waivers
+from scanner.policy.waivers import EXPIRING_SOON_DAYS, Waiver, Waivers, check_wildcards
 from scanner.provenance import Gaps
 from scanner.vocabulary import resource_name, type_word
 
@@ -164,6 +165,7 @@ class Run:
     identities: dict[str, Identity] = field(default_factory=dict)
     rows_by_type: dict[str, list[Row]] = field(default_factory=dict)
     inherit_targets: dict[tuple[str, str], list[Identity]] = field(default_factory=dict)
+    seen_at: str = ""  # the scan time findings are stamped with (the snapshot's collected_at)
 
     def name(self, resource: Resource) -> str:
         cached = self.names.get(resource.id)
@@ -231,6 +233,7 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
     sha256 = hashlib.sha256
     make = Finding  # its C constructor, positional in field order
     unknown = state.unknown
+    seen = run.seen_at  # every finding is first seen now until history says otherwise
     for rtype in policy.resources:
         for resource, rid, type_, name, account, region, rid_bytes, _key in run.rows(rtype):
             state.subject = resource
@@ -289,6 +292,8 @@ def evaluate_policy(run: Run, selected: Selected) -> list[Finding]:
                     sha256(prefix + rid_bytes).hexdigest(),
                     reason,
                     None,
+                    seen,
+                    seen,
                 )
             )
             if inherits and in_scope is not False:
@@ -346,6 +351,8 @@ def _inherit(
             sha256(prefix + rid_bytes).hexdigest(),
             reason,
             None,
+            run.seen_at,
+            run.seen_at,
         )
 
 
@@ -362,22 +369,22 @@ def apply_waivers(
         return findings, {"file": None, "applied": [], "expired": [], "stale": []}
     active = [w for w in waivers.items if not w.expired(today)]
     expired = [w for w in waivers.items if w.expired(today)]
+    # waiver index -> the resource id of each finding it waived
     hits: dict[int, list[str]] = {w.index: [] for w in active}
     out = []
     for finding in findings:
         if finding.status is Status.FAIL:
             waiver = _first_match(active, finding)
             if waiver is not None:
-                hits[waiver.index].append(finding.fingerprint)
+                hits[waiver.index].append(finding.resource_id)
                 finding = _waived(finding, waiver)
         out.append(finding)
-    applied = [{**w.to_dict(), "findings": len(hits[w.index])} for w in active if hits[w.index]]
-    stale = [w.to_dict() for w in active if not hits[w.index]]
     return out, {
         "file": waivers.file,
-        "applied": applied,
-        "expired": [w.to_dict() for w in expired],
-        "stale": stale,
+        "applied": [w.report_entry(today, hits[w.index]) for w in active if hits[w.index]],
+        "expired": [w.report_entry(today) for w in expired],
+        "stale": [w.report_entry(today) for w in active if not hits[w.index]],
+        "expiring_soon_days": EXPIRING_SOON_DAYS,
     }
 
 
@@ -426,6 +433,10 @@ def evaluate(
     """
     config = config or Config()
     selected = select(policy_set, config)
+    if waivers is not None:
+        refused = check_wildcards(waivers, {s.policy.id: s.policy.severity for s in selected})
+        if refused:
+            raise UserInputErrors(refused)
     if graph is None:
         with gc_pause.paused():
             graph = build_graph(snapshot.resources, snapshot_gaps(snapshot))
@@ -436,6 +447,7 @@ def evaluate(
         scan_facts={"accounts": sorted(snapshot.accounts), "regions": sorted(snapshot.regions)},
         errors=snapshot.errors,
         regions=frozenset(config.regions),
+        seen_at=snapshot.collected_at,
     )
     with gc_pause.paused():  # through the ScanResult: waivers and sorting allocate per finding too
         return _evaluate(
@@ -493,6 +505,9 @@ def _evaluate(
         "resource_count": len(graph),
         "frameworks": [f.to_dict() for f in policy_set.frameworks],
         "resource_tags": _resource_tags(graph),
+        "requirements_not_assessed": requirements_not_assessed(
+            policy_set.frameworks, _left_out(policy_set, config)
+        ),
     }
     policies = tuple(
         s.policy.meta(s.program.params, [dict(f) for f in s.frameworks]) for s in selected
@@ -515,6 +530,16 @@ def _resource_tags(graph: ResourceGraph) -> dict[str, dict[str, str]]:
         if tags and isinstance(tags, Mapping):
             out[resource.id] = {str(k): str(v) for k, v in sorted(tags.items())}
     return dict(sorted(out.items()))
+
+
+def _left_out(policy_set: PolicySet, config: Config) -> dict[str, str]:
+    """policy id -> why the config did not select it, for every policy left out."""
+    out = {}
+    for policy in policy_set.policies:
+        why = config.why_not_selected(policy.id, policy.area, policy.severity)
+        if why is not None:
+            out[policy.id] = why
+    return out
 
 
 def _first_str(context: Mapping[str, Any], *keys: str) -> str | None:

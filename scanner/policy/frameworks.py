@@ -1,13 +1,19 @@
 """Compliance frameworks: requirement ids mapped to policy ids.
 
 ``policies/frameworks/<id>.yaml`` is ``{id, title, url, version?,
-requirements: [{id, title, policies: [policy ids]}]}``.  Each finding carries
-``frameworks: [{framework, requirement, title}]`` for its policy.
+requirements: [{id, title, policies: [policy ids]}]}``.  Each policy entry of
+the results carries ``frameworks: [{framework, requirement, title}]``.
+
+A requirement is NOT ASSESSED by a scan when no loaded policy covers it
+(``policies: []``: the framework lists it so the gap is visible) or when the
+config left out every policy mapped to it; it is partly assessed when the
+config left out some of them.  ``requirements_not_assessed`` lists both, with
+the reason, for the results header (``scan.requirements_not_assessed``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,3 +135,59 @@ def mapping_by_policy(frameworks: Iterable[Framework]) -> dict[str, list[dict[st
                 if entry not in out.setdefault(policy_id, []):
                     out[policy_id].append(entry)
     return out
+
+
+NOT_ASSESSED = "NOT_ASSESSED"
+PARTLY_ASSESSED = "PARTLY_ASSESSED"
+NO_POLICY_REASON = "no policy in the loaded policy set covers this requirement"
+
+
+def requirements_not_assessed(
+    frameworks: Iterable[Framework], left_out: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """Requirements a scan did not assess, or assessed only in part, with the reason.
+
+    ``left_out`` maps each policy the config did not select to why
+    (``Config.why_not_selected``).  An entry is ``{framework, requirement,
+    title, status: NOT_ASSESSED | PARTLY_ASSESSED, reason, policies_left_out}``.
+    """
+    out: list[dict[str, Any]] = []
+    for framework in sorted(frameworks, key=lambda f: f.id):
+        for requirement in framework.requirements:
+            mapped = list(dict.fromkeys(requirement.policies))
+            missing = [pid for pid in mapped if pid in left_out]
+            if mapped and not missing:
+                continue
+            if not mapped:
+                status, reason = NOT_ASSESSED, NO_POLICY_REASON
+            else:
+                why = _grouped_reasons(missing, left_out)
+                if len(missing) == len(mapped):
+                    status, reason = (
+                        NOT_ASSESSED,
+                        f"every mapped policy left out by the config ({why})",
+                    )
+                else:
+                    status, reason = (
+                        PARTLY_ASSESSED,
+                        f"some mapped policies left out by the config ({why})",
+                    )
+            out.append(
+                {
+                    "framework": framework.id,
+                    "requirement": requirement.id,
+                    "title": requirement.title,
+                    "status": status,
+                    "reason": reason,
+                    "policies_left_out": missing,
+                }
+            )
+    return out
+
+
+def _grouped_reasons(policy_ids: list[str], left_out: Mapping[str, str]) -> str:
+    """'a, b: excluded by ...; c: below min_severity' (policies grouped by reason)."""
+    by_reason: dict[str, list[str]] = {}
+    for pid in policy_ids:
+        by_reason.setdefault(left_out[pid], []).append(pid)
+    return "; ".join(f"{', '.join(pids)}: {reason}" for reason, pids in by_reason.items())

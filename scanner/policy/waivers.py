@@ -21,15 +21,24 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scanner.errors import UserInputError, UserInputErrors
+from scanner.model import Severity
 from scanner.policy.validation import make_validator, schema_error, structure_errors
 from scanner.policy.yaml_io import YamlDoc, load_yaml_file, location
 
 WAIVERS_SCHEMA_PATH = Path(__file__).with_name("waivers.schema.json")
+# A waiver that runs out within this many days (of the snapshot's collection
+# date) is flagged, so its renewal or the fix is planned before findings return.
+EXPIRING_SOON_DAYS = 30
+# Severities a wildcard waiver may only reach with ``allow_wildcard: true``.
+GUARDED_SEVERITIES = (Severity.CRITICAL, Severity.HIGH)
+_GLOB_CHARS = frozenset("*?[")
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 _WAIVER: dict[str, Any] = {
     "type": "object",
@@ -40,8 +49,14 @@ _WAIVER: dict[str, Any] = {
         "resource": {"type": "string", "minLength": 1, "description": "ARN, name or glob"},
         "reason": {"type": "string", "minLength": 1},
         "owner": {"type": "string", "minLength": 1},
-        "expires": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
-        "ticket": {"type": "string"},
+        "expires": {"type": "string", "pattern": _DATE, "description": "last day it holds"},
+        "ticket": {"type": "string", "description": "change or risk ticket, e.g. SEC-1234"},
+        "approved_by": {"type": "string", "minLength": 1, "description": "who accepted the risk"},
+        "granted": {"type": "string", "pattern": _DATE, "description": "when it was accepted"},
+        "allow_wildcard": {
+            "type": "boolean",
+            "description": "allow a glob in policy or resource to reach a critical/high policy",
+        },
     },
 }
 
@@ -70,6 +85,19 @@ class Waiver:
     expires: dt.date
     index: int
     ticket: str = ""
+    approved_by: str = ""
+    granted: dt.date | None = None
+    allow_wildcard: bool = False
+    location: str = ""  # where the waiver is in its file, for error messages
+
+    @property
+    def is_wildcard(self) -> bool:
+        """A glob in the policy or resource pattern: it may match more than was reviewed."""
+        return bool(_GLOB_CHARS & set(self.policy + self.resource))
+
+    def days_to_expiry(self, today: dt.date) -> int:
+        """0 on the last day it holds; negative once expired."""
+        return (self.expires - today).days
 
     def matches(self, policy_id: str, resource_id: str, resource_name: str) -> bool:
         if not fnmatch.fnmatchcase(policy_id, self.policy):
@@ -92,7 +120,26 @@ class Waiver:
         }
         if self.ticket:
             out["ticket"] = self.ticket
+        if self.approved_by:
+            out["approved_by"] = self.approved_by
+        if self.granted is not None:
+            out["granted"] = self.granted.isoformat()
+        if self.allow_wildcard:
+            out["allow_wildcard"] = True
         return out
+
+    def report_entry(self, today: dt.date, waived: Sequence[str] = ()) -> dict[str, Any]:
+        """The waiver as results.json lists it: governance fields, what it waived
+        (``waived`` holds the resource id of each finding it turned WAIVED) and
+        how long it has left."""
+        days = self.days_to_expiry(today)
+        return {
+            **self.to_dict(),
+            "findings": len(waived),
+            "resources": sorted(set(waived)),
+            "days_to_expiry": days,
+            "expiring_soon": 0 <= days <= EXPIRING_SOON_DAYS,
+        }
 
 
 @dataclass(frozen=True)
@@ -128,15 +175,17 @@ def load_waivers(path: Path | str) -> Waivers:
     entries, base = _entries(doc)
     items = []
     for index, entry in enumerate(entries):
-        try:
-            expires = dt.date.fromisoformat(entry["expires"])
-        except ValueError:
+        expires = _date(entry, "expires", doc, (*base, index), errors)
+        granted = _date(entry, "granted", doc, (*base, index), errors)
+        if expires is None:
+            continue
+        if granted is not None and granted > expires:
             errors.append(
                 UserInputError(
-                    f"'{entry['expires']}' is not a calendar date",
+                    f"granted {granted} is after expires {expires}",
                     file=doc.file,
-                    location=location(doc, (*base, index, "expires")),
-                    expected="YYYY-MM-DD",
+                    location=location(doc, (*base, index, "granted")),
+                    expected="a grant date on or before the expiry date",
                 )
             )
             continue
@@ -149,6 +198,10 @@ def load_waivers(path: Path | str) -> Waivers:
                 expires=expires,
                 index=index,
                 ticket=str(entry.get("ticket", "")),
+                approved_by=str(entry.get("approved_by", "")),
+                granted=granted,
+                allow_wildcard=entry.get("allow_wildcard") is True,
+                location=location(doc, (*base, index)),
             )
         )
     if errors:
@@ -156,3 +209,60 @@ def load_waivers(path: Path | str) -> Waivers:
     return Waivers(
         items=tuple(items), file=doc.file, sha256=hashlib.sha256(path.read_bytes()).hexdigest()
     )
+
+
+def _date(
+    entry: Mapping[str, Any],
+    key: str,
+    doc: YamlDoc,
+    at: tuple[str | int, ...],
+    errors: list[UserInputError],
+) -> dt.date | None:
+    """``entry[key]`` as a date (None when absent); a non-date is recorded in ``errors``."""
+    if key not in entry:
+        return None
+    try:
+        return dt.date.fromisoformat(entry[key])
+    except ValueError:
+        errors.append(
+            UserInputError(
+                f"'{entry[key]}' is not a calendar date",
+                file=doc.file,
+                location=location(doc, (*at, key)),
+                expected="YYYY-MM-DD",
+            )
+        )
+        return None
+
+
+def check_wildcards(waivers: Waivers, severities: Mapping[str, Severity]) -> list[UserInputError]:
+    """Refuse wildcard waivers that reach a critical or high policy.
+
+    ``severities`` maps the id of every policy being evaluated to its
+    severity.  A waiver with ``allow_wildcard: true`` is let through.
+    """
+    errors = []
+    for waiver in waivers.items:
+        if not waiver.is_wildcard or waiver.allow_wildcard:
+            continue
+        guarded = sorted(
+            f"{pid} ({sev.value})"
+            for pid, sev in severities.items()
+            if sev in GUARDED_SEVERITIES and fnmatch.fnmatchcase(pid, waiver.policy)
+        )
+        if not guarded:
+            continue
+        more = f" and {len(guarded) - 3} more" if len(guarded) > 3 else ""
+        shown = ", ".join(guarded[:3]) + more
+        errors.append(
+            UserInputError(
+                f"wildcard waiver #{waiver.index + 1} (policy '{waiver.policy}', resource "
+                f"'{waiver.resource}') reaches {shown}: refused",
+                file=waivers.file,
+                location=waiver.location or None,
+                expected="a waiver naming the policy and resource, for critical and high policies",
+                hint="name the policy id and the resource, or add 'allow_wildcard: true' "
+                "to the waiver if the blanket acceptance is intended",
+            )
+        )
+    return errors

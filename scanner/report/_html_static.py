@@ -206,11 +206,16 @@ def resource_cell(f: Finding) -> str:
 
 
 def _since(f: Finding) -> str:
-    """ "failing since": ``Finding.first_seen`` (issue 16 item 5), when the result has it."""
-    first_seen = getattr(f, "first_seen", None)
-    if not first_seen:
+    """Since when (issue 16 item 5): first seen, and since when the finding has its
+    status ("failing since" for a FAIL), when the result records them."""
+    first, since = f.first_seen, f.last_status_change
+    if not first:
         return ""
-    return f'<p class="since">Failing since {text(first_seen)}</p>'
+    word = "Failing since" if f.status is Status.FAIL else f"{f.status.value} since"
+    return (
+        f'<p class="since"><span class="first-seen">First seen: {text(first)}</span>'
+        f"{'' if not since else f'; <span class=status-since>{word}: {text(since)}</span>'}</p>"
+    )
 
 
 _WAIVER_FIELDS = (("ticket", "ticket"), ("approved_by", "approved by"), ("granted", "granted"))

@@ -6,6 +6,7 @@ scanner, or merged from shards, may lack parts of the evidence header.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
@@ -56,6 +57,61 @@ def _not_assessed(value: Any) -> list[dict[str, str]]:
     ]
 
 
+def _config(value: Any) -> dict[str, Any]:
+    """``scan.config`` for the scope panel: the file, its sha256, the selection and params."""
+    config = value if isinstance(value, Mapping) else {}
+    selection = config.get("policies")
+    selection = selection if isinstance(selection, Mapping) else {}
+    params = config.get("params")
+    params = params if isinstance(params, Mapping) else {}
+    return {
+        "file": as_str(config.get("file")),
+        "sha256": as_str(config.get("sha256")),
+        "include": [as_str(g) for g in as_list(selection.get("include"))],
+        "exclude": [as_str(g) for g in as_list(selection.get("exclude"))],
+        "areas": [as_str(a) for a in as_list(selection.get("areas"))],
+        "min_severity": as_str(selection.get("min_severity")),
+        # policy id -> its overrides as compact JSON text
+        "params": {
+            as_str(pid): json.dumps(v, sort_keys=True, ensure_ascii=False, default=str)
+            for pid, v in sorted(params.items(), key=lambda kv: str(kv[0]))
+        },
+        "fail_on": as_str(config.get("fail_on")),
+        "regions": [as_str(r) for r in as_list(config.get("regions"))],
+    }
+
+
+def requirements_not_assessed(value: Any) -> list[dict[str, Any]]:
+    """``scan.requirements_not_assessed``: requirements not (or partly) assessed, and why."""
+    return [
+        {
+            "framework": as_str(item.get("framework")),
+            "requirement": as_str(item.get("requirement")),
+            "title": as_str(item.get("title")),
+            "status": as_str(item.get("status")),
+            "reason": as_str(item.get("reason")),
+            "policies_left_out": [as_str(p) for p in as_list(item.get("policies_left_out"))],
+        }
+        for item in as_list(value)
+        if isinstance(item, Mapping)
+    ]
+
+
+def verify_command(result: ScanResult) -> str:
+    """How to check this report's hashes (``aurora-scan verify``), as the report says."""
+    parts = ["aurora-scan verify results.json"]
+    if result.scan.get("snapshot_sha256"):
+        parts.append("--snapshot SNAPSHOT.json")
+    parts.append("[--policies DIR ...]")
+    waivers_file = as_str(result.waivers.get("file"))
+    if result.scan.get("waivers_sha256"):
+        parts.append(f"--waivers {waivers_file or 'WAIVERS.yml'}")
+    config = _config(result.scan.get("config"))
+    if config["sha256"]:
+        parts.append(f"--config {config['file'] or 'CONFIG.yml'}")
+    return " ".join(parts)
+
+
 def scan_header(result: ScanResult) -> dict[str, Any]:
     """The auditor's evidence header, every field a plain string or list."""
     scan = result.scan
@@ -93,6 +149,11 @@ def scan_header(result: ScanResult) -> dict[str, Any]:
         "waivers_sha256": as_str(scan.get("waivers_sha256")),
         "scanner_name": as_str(result.scanner.get("name")) or "aurora-scan",
         "scanner_version": scanner_version(result),
+        "config": _config(scan.get("config")),
+        "requirements_not_assessed": requirements_not_assessed(
+            scan.get("requirements_not_assessed")
+        ),
+        "verify_command": verify_command(result),
     }
 
 
@@ -272,10 +333,16 @@ class RequirementView:
     policies: set[str] = field(default_factory=set)
     counts: Counter[str] = field(default_factory=Counter)
     failing: set[str] = field(default_factory=set)
+    # Why the scan did not assess it ("NOT ASSESSED"), or assessed it only in part.
+    not_assessed: str = ""
+    partly_assessed: str = ""
 
     @property
     def verdict(self) -> str:
-        """FAIL if any finding fails, else UNKNOWN if any could not be judged."""
+        """NOT ASSESSED when no evaluated policy covers it; else FAIL if any
+        finding fails, else UNKNOWN if any could not be judged."""
+        if self.not_assessed:
+            return "NOT ASSESSED"
         for status in (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.WAIVED):
             if self.counts[status.value]:
                 return status.value
@@ -299,6 +366,13 @@ def compliance(
                 view.policies.add(pid)
                 view.counts.update(policy.counts)
                 view.failing |= policy.failing
+    for item in requirements_not_assessed(result.scan.get("requirements_not_assessed")):
+        key = (item["framework"], item["requirement"])
+        view = reqs.setdefault(key, RequirementView(key[0], key[1], item["title"]))
+        if item["status"] == "NOT_ASSESSED" and not view.policies:
+            view.not_assessed = item["reason"]
+        else:
+            view.partly_assessed = item["reason"]
     out: dict[str, list[RequirementView]] = defaultdict(list)
     for (framework, _), view in sorted(reqs.items(), key=lambda kv: (kv[0][0], _natural(kv[0][1]))):
         out[framework].append(view)
@@ -310,24 +384,51 @@ def _natural(text: str) -> tuple[Any, ...]:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text))
 
 
-def waiver_lists(result: ScanResult) -> dict[str, list[dict[str, str]]]:
-    out: dict[str, list[dict[str, str]]] = {}
+def waiver_lists(result: ScanResult) -> dict[str, list[dict[str, Any]]]:
+    """applied / expired / stale waivers with their governance fields, the
+    resources each waived, days to expiry and the expiring-soon flag; plus
+    ``expiring_soon``: the active ones (applied or stale) that run out soon."""
+    out: dict[str, list[dict[str, Any]]] = {}
     for kind in ("applied", "expired", "stale"):
         items = []
         for w in as_list(result.waivers.get(kind)):
             if not isinstance(w, Mapping):
                 continue
+            days = w.get("days_to_expiry")
             items.append(
                 {
-                    "policy": as_str(w.get("policy")),
-                    "resource": as_str(w.get("resource")),
-                    "reason": as_str(w.get("reason")),
-                    "owner": as_str(w.get("owner")),
-                    "expires": as_str(w.get("expires")),
+                    **{
+                        key: as_str(w.get(key))
+                        for key in (
+                            "policy",
+                            "resource",
+                            "reason",
+                            "owner",
+                            "expires",
+                            "ticket",
+                            "approved_by",
+                            "granted",
+                        )
+                    },
+                    "resources": [as_str(r) for r in as_list(w.get("resources"))],
+                    "findings": w.get("findings") if isinstance(w.get("findings"), int) else 0,
+                    # Absent in results written before waiver governance.
+                    "days_to_expiry": days if isinstance(days, int) else None,
+                    "expiring_soon": w.get("expiring_soon") is True,
+                    "allow_wildcard": w.get("allow_wildcard") is True,
                 }
             )
         out[kind] = sorted(items, key=lambda w: (w["policy"], w["resource"], w["expires"]))
+    out["expiring_soon"] = [
+        w for kind in ("applied", "stale") for w in out[kind] if w["expiring_soon"]
+    ]
     return out
+
+
+def waiver_soon_days(result: ScanResult) -> int:
+    """The expiring-soon threshold the evaluation recorded (30 before it was recorded)."""
+    days = result.waivers.get("expiring_soon_days")
+    return days if isinstance(days, int) else 30
 
 
 def error_text(e: Any) -> str:
@@ -343,7 +444,11 @@ def waiver_text(w: Mapping[str, Any] | None) -> str:
     if not w:
         return ""
     reason, owner, expires = (as_str(w.get(k)) for k in ("reason", "owner", "expires"))
-    return f"{reason} (owner {owner or '?'}, expires {expires or 'never'})"
+    ticket, approved_by = as_str(w.get("ticket")), as_str(w.get("approved_by"))
+    governance = (f", ticket {ticket}" if ticket else "") + (
+        f", approved by {approved_by}" if approved_by else ""
+    )
+    return f"{reason} (owner {owner or '?'}{governance}, expires {expires or 'never'})"
 
 
 def framework_titles(result: ScanResult) -> dict[str, str]:

@@ -38,6 +38,7 @@ from scanner.report._view import (
     error_text,
     framework_titles,
     waiver_lists,
+    waiver_soon_days,
 )
 
 STATUS_COLOURS = {
@@ -152,6 +153,9 @@ def _arn_prefix(arn: str, name: str) -> tuple[str, str]:
     return "", arn
 
 
+_FIRST_SEEN, _LAST_STATUS_CHANGE = attrgetter("first_seen"), attrgetter("last_status_change")
+
+
 class _Data:
     """Builds the compact JSON the page's script reads.
 
@@ -189,6 +193,14 @@ class _Data:
         self.accounts = sorted({account for account, _, _ in places})
         self.regions = sorted({region for _, region, _ in places})
         self.types = sorted({rtype for _, _, rtype in places})
+        # Since when: the few distinct scan times, stored once; rows hold indexes,
+        # and only when they differ from "seen": first seen in this scan and
+        # unchanged since (every row of a scan without history adds nothing).
+        self.times = sorted(
+            set(map(_FIRST_SEEN, findings)) | set(map(_LAST_STATUS_CHANGE, findings))
+        )
+        stamped = bool(findings) and bool(findings[0].first_seen)
+        self.seen = str(result.scan.get("collected_at") or "") if stamped else ""
         self.resource_ids = sorted(resources)
         self.resource_index = {rid: i for i, rid in enumerate(self.resource_ids)}
         self.resources = resources
@@ -294,6 +306,8 @@ class _Data:
             "regions": self.regions,
             "types": self.types,
             "frameworks": fw_names,
+            "times": self.times,
+            "seen": self.seen,
             "requirements": fw_rows,
             "tagColumns": self.tag_columns,
             "policies": [
@@ -489,6 +503,7 @@ def _context(result: ScanResult, view: ReportView) -> dict[str, Any]:
         "fw_summary": _framework_summary(frameworks, fw_titles),
         "scorecard": _scorecard(data),
         "waivers": waiver_lists(result),
+        "waiver_soon_days": waiver_soon_days(result),
         "errors": [
             {
                 "account": e.account,

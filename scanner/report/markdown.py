@@ -14,13 +14,42 @@ from scanner.report._view import (
     error_text,
     framework_titles,
     waiver_lists,
+    waiver_soon_days,
 )
 
 MAX_ROWS = 50
 
 
+def _failing_since(result: ScanResult) -> dict[str, str]:
+    """policy id -> the earliest 'failing since' (last_status_change) of its FAIL findings."""
+    out: dict[str, str] = {}
+    for f in result.findings:
+        if f.status is Status.FAIL and f.last_status_change:
+            known = out.get(f.policy_id)
+            if known is None or f.last_status_change < known:
+                out[f.policy_id] = f.last_status_change
+    return out
+
+
+def _history(result: ScanResult) -> dict[str, Any] | None:
+    """What changed since the previous results the history came from (None without one)."""
+    previous = result.scan.get("previous_results")
+    if not previous:
+        return None
+    now = result.scan.get("collected_at") or ""
+    failing = [f for f in result.findings if f.status is Status.FAIL]
+    started = sum(f.last_status_change == now for f in failing)
+    return {
+        "file": str(previous.get("file", "")),
+        "collected_at": str(previous.get("collected_at", "")),
+        "started": started,
+        "older": len(failing) - started,
+    }
+
+
 def _context(result: ScanResult, view: ReportView) -> dict[str, Any]:
     counts = view.counts
+    since = _failing_since(result)
     policies = view.policies
     titles = framework_titles(result)
     failing = sorted(
@@ -54,6 +83,7 @@ def _context(result: ScanResult, view: ReportView) -> dict[str, Any]:
                 "severity": p.severity.value,
                 "fail": p.counts[Status.FAIL.value],
                 "title": truncate(p.title, 200),
+                "since": since.get(p.id, ""),
             }
             for p in failing[:MAX_ROWS]
         ],
@@ -65,7 +95,10 @@ def _context(result: ScanResult, view: ReportView) -> dict[str, Any]:
             {"id": p.id, "unknown": p.counts[Status.UNKNOWN.value]} for p in unknown[:MAX_ROWS]
         ],
         "unknown_more": max(0, len(unknown) - MAX_ROWS),
+        "history": _history(result),
         "waivers": waiver_lists(result),
+        "waiver_soon_days": waiver_soon_days(result),
+        "max_rows": MAX_ROWS,
         "frameworks": [
             {
                 "name": titles.get(name, name),
@@ -73,8 +106,17 @@ def _context(result: ScanResult, view: ReportView) -> dict[str, Any]:
                 "fail": sum(r.verdict == "FAIL" for r in reqs),
                 "unknown": sum(r.verdict == "UNKNOWN" for r in reqs),
                 "pass": sum(r.verdict in ("PASS", "WAIVED") for r in reqs),
+                "not_assessed": sum(r.verdict == "NOT ASSESSED" for r in reqs),
             }
             for name, reqs in view.frameworks.items()
+        ],
+        "not_assessed": [
+            {**r, "framework": titles.get(r["framework"], r["framework"])}
+            # Not assessed at all first, then partly assessed.
+            for r in sorted(
+                view.header["requirements_not_assessed"],
+                key=lambda r: r["status"] != "NOT_ASSESSED",
+            )
         ],
     }
 

@@ -378,6 +378,10 @@ def _result(
         "region": f.region,
         "resourceType": f.resource_type,
     }
+    if f.first_seen:
+        # Since when (issue 16 item 5): scan times carried forward by fingerprint.
+        properties["firstSeen"] = f.first_seen
+        properties["lastStatusChange"] = f.last_status_change or f.first_seen
     if f.reason:
         properties["reason"] = truncate(f.reason, MAX_MESSAGE)
     if f.remediation.get("cli"):

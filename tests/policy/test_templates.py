@@ -75,6 +75,8 @@ def test_positional_finding_equals_the_keyword_one() -> None:
         "fingerprint": "f",
         "reason": "",
         "waiver": None,
+        "first_seen": "2026-06-01T00:00:00Z",
+        "last_status_change": "2026-06-02T00:00:00Z",
     }
     # The engine builds findings positionally, in this field order.
     assert list(fields) == list(Finding.__struct_fields__)

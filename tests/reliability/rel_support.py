@@ -32,5 +32,13 @@ def forget_estate() -> None:
     ESTATES.clear()
 
 
+# Scan times, not verdicts: two scans of the same estate differ in them.
+_SCAN_TIMES = ("first_seen", "last_status_change")
+
+
 def findings_by_key(result: Any) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(f.policy_id, f.resource_id): f.to_dict() for f in result.findings}
+    """Each finding's verdict, evidence and message by (policy, resource)."""
+    return {
+        (f.policy_id, f.resource_id): {k: v for k, v in f.to_dict().items() if k not in _SCAN_TIMES}
+        for f in result.findings
+    }

@@ -7,7 +7,6 @@ process: moto's state is process-global) and opened in Debian's Chromium.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -23,6 +22,7 @@ from test_browser import ARGS, CHROMIUM, Watched
 from scanner.model import Finding
 from scanner.report import render
 from scanner.report._evidence import evidence_line
+from scanner.result_file import read_result
 
 pytestmark = [
     pytest.mark.browser,
@@ -66,8 +66,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def demo_findings(demo: Path) -> list[Finding]:
-    data = json.loads((demo / "results.json").read_text(encoding="utf-8"))
-    return [Finding.from_dict(f) for f in data["findings"]]
+    return list(read_result(demo / "results.json").findings)
 
 
 def one_spaced(text: str) -> str:

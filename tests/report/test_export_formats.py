@@ -11,12 +11,14 @@ profile) and ``unmapped`` free-form by definition.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import types
 import typing
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
 from py_ocsf_models.objects.cloud import Cloud
@@ -194,10 +196,9 @@ def test_csv_round_trips_one_row_per_finding(tmp_path: Path) -> None:
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(
     tmp_path: Path, formula: str
 ) -> None:
-    import dataclasses
 
     base = rich_result()
-    first = dataclasses.replace(base.findings[0], message=formula)
+    first = msgspec.structs.replace(base.findings[0], message=formula)
     result = dataclasses.replace(base, findings=(first, *base.findings[1:]))
     rows = _csv_rows(render(result, ["csv"], tmp_path)["csv"])
     row = next(r for r in rows if r["fingerprint"] == first.fingerprint)

@@ -119,7 +119,7 @@ def test_markdown_summary(rich: ScanResult, rich_reports: dict[str, Path]) -> No
     )
     assert "2 collection error(s)" in text
     assert "<script>" not in text and "&lt;script&gt;" in text
-    assert "1 expired, 1 stale" in text
+    assert "1 expired, 1 matched nothing" in text
     # A name can never add a table column: every row of a table has as many
     # unescaped pipes as its header.
     table: list[int] = []

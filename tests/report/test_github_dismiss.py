@@ -327,6 +327,9 @@ def test_action_puts_waived_findings_in_the_sarif_whenever_waivers_are_given(
         "IN_INCLUDE_WAIVED": include,
         "IN_OUTPUT_DIR": str(out),
         "GITHUB_OUTPUT": str(output_file),
+        # The scan finished with failing findings: its reports are this run's.
+        "CODE": "1",
+        "EXIT_CODE": "1",
     }
     assert set(step["env"]) <= set(env)
     proc = _bash(step["run"], env, tmp_path)

@@ -143,7 +143,7 @@ def test_waiver_governance_fields_reach_the_suppression(tmp_path: Path) -> None:
         "granted": "2026-11-01",
     }
     findings = tuple(
-        dataclasses.replace(f, waiver=governed) if f.status is Status.WAIVED else f
+        msgspec.structs.replace(f, waiver=governed) if f.status is Status.WAIVED else f
         for f in base.findings
     )
     doc = produce(dataclasses.replace(base, findings=findings), tmp_path, include_waived=True)
