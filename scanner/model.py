@@ -24,7 +24,7 @@ SNAPSHOT_SCHEMA_VERSION = "1.0"
 # 2.0: findings reference the resource identities and evidence lists they share
 # (``resources``, ``evidence``) instead of repeating them (scanner/result_file.py);
 # 1.x files are still read.
-RESULT_SCHEMA_VERSION = "2.0"
+RESULT_SCHEMA_VERSION = "2.1"
 # ``ScanResult.to_dict`` is the expanded layout, one self-contained object per
 # finding: what 1.1 files hold (and what read_result still reads).
 EXPANDED_SCHEMA_VERSION = "1.1"
@@ -545,7 +545,7 @@ class ScanResult:
     def to_dict(self) -> dict[str, Any]:
         """The expanded layout (schema 1.1): every finding a self-contained object.
 
-        results.json is written compactly (schema 2.0, ``scanner.result_file``);
+        results.json is written compactly (schema 2.1, ``scanner.result_file``);
         this form is for tests and tools that want one object per finding, and
         ``read_result`` reads it too.
         """

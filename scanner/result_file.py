@@ -14,11 +14,11 @@ clusters the 1.x layout, one self-contained object per finding, was 618 MB.
 The bytes are canonical and identical to what the ``json`` report format
 writes, so the same snapshot and policies always give a byte-identical file:
 top-level keys sorted, one per line; each item of the ``errors``,
-``evidence``, ``evidence_items``, ``findings``, ``policies`` and ``resources``
-arrays one compact line, keys sorted; UTF-8 with a trailing newline.  msgspec encodes, and
-decodes into typed structs on the way back (types, enums, ranges and
-patterns checked in C); the envelope is checked by jsonschema.  1.x files
-are still read (``results-1.schema.json``).
+``evidence``, ``evidence_items``, ``findings``, ``messages``, ``policies``,
+``reasons`` and ``resources`` arrays one compact line, keys sorted; UTF-8
+with a trailing newline.  msgspec encodes, and decodes into typed structs
+on the way back (types, enums, ranges and patterns checked in C); the
+envelope is checked by jsonschema.  1.x files are still read (``results-1.schema.json``).
 """
 
 from __future__ import annotations
@@ -94,10 +94,13 @@ class _Row(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fiel
     # value for every finding not carried forward from earlier results.
     first_seen: str | None = None
     last_status_change: str | None = None
-    message: str
+    # 2.1: an index into ``messages`` (the text is the resource's name joining
+    # that entry's parts), or absent for an inherited verdict (derived from
+    # the reason and the policy's title); 2.0: the text itself.
+    message: str | _Index | None = None
     policy: _Index | None = None
     policy_id: str | None = None
-    reason: str = ""
+    reason: str | _Index = ""  # 2.1: an index into ``reasons``
     remediation: Mapping[str, str] | None = None
     resource: _Index
     severity: Severity | None = None
@@ -119,15 +122,28 @@ class _Document(msgspec.Struct, forbid_unknown_fields=True):
     errors: list[dict[str, Any]]
     summary: dict[str, Any]
     waivers: dict[str, Any] = msgspec.field(default_factory=dict)
+    messages: list[list[str]] = msgspec.field(default_factory=list)  # 2.1
+    reasons: list[str] = msgspec.field(default_factory=list)  # 2.1
 
 
 _BIG = (
     "evidence",
     "evidence_items",
     "findings",
+    "messages",
+    "reasons",
     "resources",
 )  # typed by msgspec, not by jsonschema
-_LINE_ARRAYS = ("errors", "evidence", "evidence_items", "findings", "policies", "resources")
+_LINE_ARRAYS = (
+    "errors",
+    "evidence",
+    "evidence_items",
+    "findings",
+    "messages",
+    "policies",
+    "reasons",
+    "resources",
+)
 _CHUNK_ITEMS = 512  # items joined per yielded chunk (fewer, larger writes)
 _SORT_KEY = attrgetter("policy_id", "account", "region", "resource_id")
 
@@ -168,7 +184,12 @@ def result_chunks(result: ScanResult, view: Any = None) -> Iterator[bytes]:
         "resources": tables.resources,
         "evidence": tables.evidence,
         "evidence_items": tables.items,
-        "findings": _rows(findings, refs, policies, str(result.scan.get("collected_at", ""))),
+        "findings": _rows(
+            findings, refs, policies, tables, str(result.scan.get("collected_at", ""))
+        ),
+        # Filled while the findings are written (they come after them in the file).
+        "messages": tables.messages,
+        "reasons": tables.reasons,
         "errors": [e.to_dict() for e in sorted(result.errors, key=_error_sort_key)],
         "waivers": dict(result.waivers),
         "summary": counts,
@@ -202,6 +223,13 @@ class _Tables:
         # the same thing: each is looked at once (ids stay valid: the findings
         # outlive this object).
         self.item_by_id: dict[int, int] = {}
+        # 2.1: each distinct message shape (the text split at the resource's
+        # name: a template filled from the resource gives the same shape for
+        # many resources) and each distinct reason, written once.
+        self.messages: list[tuple[str, ...]] = []
+        self.message_index: dict[tuple[str, ...], int] = {}
+        self.reasons: list[str] = []
+        self.reason_index: dict[str, int] = {}
 
     def add(self, findings: Sequence[Finding]) -> tuple[array[int], array[int]]:
         """Each finding's resource and evidence index (-1: none), tables filled on the way."""
@@ -247,22 +275,55 @@ class _Tables:
         return index
 
 
+INHERITED_PREFIX = "inherited from "  # the reason of a verdict inherited from an owner
+
+
+def _judged_on(title: str) -> str:
+    """An inherited verdict's message, less the owner named in its reason (engine._inherit)."""
+    return f"{title}: judged on "
+
+
 def _rows(
     findings: Sequence[Finding],
     refs: tuple[array[int], array[int]],
     policies: Sequence[Mapping[str, Any]],
+    tables: _Tables,
     scan_time: str,
 ) -> Iterator[_Row]:
     """The ``findings`` lines: the innermost loop of writing (a million at 10k)."""
-    by_id = {str(p["id"]): (i, _severity(p.get("severity"))) for i, p in enumerate(policies)}
+    by_id = {
+        str(p["id"]): (i, _severity(p.get("severity")), _judged_on(str(p.get("title"))))
+        for i, p in enumerate(policies)
+    }
     sha256, current = hashlib.sha256, None
-    policy, severity, prefix = None, None, b""
+    policy, severity, prefix, judged = None, None, b"", ""
+    shapes, shape_index = tables.messages, tables.message_index
+    reasons, reason_index = tables.reasons, tables.reason_index
+    skip = len(INHERITED_PREFIX)
     for f, resource, evidence in zip(findings, *refs, strict=True):
         if f.policy_id != current:
             current = f.policy_id
-            policy, severity = by_id.get(current, (None, None))
+            policy, severity, judged = by_id.get(current, (None, None, ""))
             prefix = f"{current}|".encode()
-        fingerprint = f.fingerprint
+        fingerprint, text, reason = f.fingerprint, f.message, f.reason
+        message: int | None = None
+        if not (
+            policy is not None
+            and reason.startswith(INHERITED_PREFIX)
+            and text == judged + reason[skip:]
+        ):
+            name = f.resource_name
+            shape = tuple(text.split(name)) if name else (text,)
+            message = shape_index.get(shape)
+            if message is None:
+                message = shape_index[shape] = len(shapes)
+                shapes.append(shape)
+        because: int | str = ""
+        if reason:
+            because = reason_index.get(reason, -1)
+            if because < 0:
+                because = reason_index[reason] = len(reasons)
+                reasons.append(reason)
         yield _Row(
             evidence=None if evidence < 0 else evidence,
             fingerprint=None if fingerprint == sha256(prefix + f.resource_id.encode()).hexdigest()
@@ -270,10 +331,10 @@ def _rows(
             first_seen=None if f.first_seen == scan_time else f.first_seen,
             last_status_change=None if f.last_status_change == scan_time
             else f.last_status_change,
-            message=f.message,
+            message=message,
             policy=policy,
             policy_id=None if policy is not None else current,
-            reason=f.reason,
+            reason=because,
             remediation=f.remediation or None,
             resource=resource,
             severity=None if f.severity is severity else f.severity,
@@ -503,7 +564,8 @@ def _load(doc: _Document, file: str) -> ScanResult:
     except IndexError:
         raise _bad_list(doc.evidence, len(items), file) from None
     policies = [
-        (str(p["id"]), Severity(p["severity"]), f"{p['id']}|".encode()) for p in doc.policies
+        (str(p["id"]), Severity(p["severity"]), f"{p['id']}|".encode(), _judged_on(str(p["title"])))
+        for p in doc.policies
     ]
     try:
         findings = _findings(doc, policies, evidence)
@@ -522,7 +584,7 @@ def _load(doc: _Document, file: str) -> ScanResult:
 
 def _findings(
     doc: _Document,
-    policies: list[tuple[str, Severity, bytes]],
+    policies: list[tuple[str, Severity, bytes, str]],
     evidence: list[tuple[Evidence, ...]],
 ) -> list[Finding]:
     """The findings: the innermost loop of reading a file back (a million at 10k)."""
@@ -531,21 +593,33 @@ def _findings(
     resources = [(r.id, r.type, r.name, r.account, r.region, r.id.encode()) for r in doc.resources]
     sha256, no_remediation, no_evidence = hashlib.sha256, _NO_REMEDIATION, ()
     scan_time = str(doc.scan.get("collected_at", ""))
+    shapes, reasons, skip = doc.messages, doc.reasons, len(INHERITED_PREFIX)
     out: list[Finding] = []
     append = out.append
     for row in doc.findings:
         rid, rtype, name, account, region, rid_bytes = resources[row.resource]
         index, severity = row.policy, row.severity
         if index is not None and row.policy_id is None:
-            policy_id, policy_severity, prefix = policies[index]
+            policy_id, policy_severity, prefix, judged = policies[index]
         elif row.policy_id is not None and index is None and severity is not None:
-            policy_id, policy_severity, prefix = (
+            policy_id, policy_severity, prefix, judged = (
                 row.policy_id,
                 severity,
                 f"{row.policy_id}|".encode(),
+                "",
             )
         else:
             raise ValueError("a finding names its policy by index or by id (and its severity)")
+        reason = row.reason if isinstance(row.reason, str) else reasons[row.reason]
+        shape = row.message
+        if isinstance(shape, str):
+            message = shape
+        elif shape is not None:
+            message = name.join(shapes[shape])
+        elif judged and reason.startswith(INHERITED_PREFIX):
+            message = judged + reason[skip:]
+        else:
+            raise ValueError("only an inherited verdict's message is left out")
         waiver, evidence_index, fingerprint = row.waiver, row.evidence, row.fingerprint
         if waiver is not None:
             _check_waiver(waiver)
@@ -559,11 +633,11 @@ def _findings(
                 region,
                 row.status,
                 severity or policy_severity,
-                row.message,
+                message,
                 no_evidence if evidence_index is None else evidence[evidence_index],
                 row.remediation or no_remediation,
                 fingerprint or sha256(prefix + rid_bytes).hexdigest(),
-                row.reason,
+                reason,
                 waiver,
                 scan_time if row.first_seen is None else row.first_seen,
                 scan_time if row.last_status_change is None else row.last_status_change,
@@ -638,6 +712,17 @@ def _bad_row(doc: _Document, policies: int, evidence: int, file: str) -> UserInp
             problem = ("policy", "either policy (an index) or policy_id with severity")
         elif row.policy is not None and row.policy >= policies:
             problem = ("policy", f"an index into policies (0-{policies - 1})")
+        elif isinstance(row.message, int) and row.message >= len(doc.messages):
+            problem = ("message", f"an index into messages (0-{len(doc.messages) - 1})")
+        elif isinstance(row.reason, int) and row.reason >= len(doc.reasons):
+            problem = ("reason", f"an index into reasons (0-{len(doc.reasons) - 1})")
+        elif row.message is None and (
+            row.policy is None
+            or not (
+                row.reason if isinstance(row.reason, str) else doc.reasons[row.reason]
+            ).startswith(INHERITED_PREFIX)
+        ):
+            problem = ("message", "a message (left out only for an inherited verdict)")
         elif row.waiver is not None and not _waiver_validator().is_valid(row.waiver):
             return _bad_waiver(row.waiver, i, file)
         if problem is not None:

@@ -329,6 +329,8 @@ def _inherit(
         return
     word = type_word(owner.type)
     reason = f"inherited from {word} {owner_name}"
+    # results.json (2.1) derives this message from the reason and the title
+    # instead of storing it: scanner/result_file.py, _judged_on.
     message = f"{policy.title}: judged on {word} {owner_name}"
     policy_id, severity = policy.id, policy.severity
     prefix = f"{policy.id}|".encode()

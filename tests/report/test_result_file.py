@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import msgspec
 import pytest
 from jsonschema.exceptions import best_match
 from report_factory import rich_result, synthetic_result
@@ -26,7 +27,7 @@ from report_factory import rich_result, synthetic_result
 from scanner.cli import main
 from scanner.errors import UserInputError
 from scanner.merge import read_shard
-from scanner.model import RESULT_SCHEMA_VERSION, ScanResult
+from scanner.model import RESULT_SCHEMA_VERSION, ScanResult, Status
 from scanner.result_file import (
     _validator,
     read_result,
@@ -135,6 +136,13 @@ def test_read_result_gives_the_schema_error_the_typed_decoding_refused(
         ("findings", _set("policy", 10**6), "$.findings[1].policy"),
         ("findings", _set("evidence", 10**6), "$.findings[1].evidence"),
         ("findings", _drop("policy"), "$.findings[1]"),
+        ("findings", _set("message", 10**6), "$.findings[1].message"),
+        ("findings", _set("reason", 10**6), "$.findings[1].reason"),
+        (  # only an inherited verdict's message may be left out
+            "findings",
+            lambda f: {k: v for k, v in f.items() if k not in ("message", "reason")},
+            "$.findings[1].message",
+        ),
         ("evidence", lambda e: [*e, 10**6], "$.evidence[1]"),
     ],
 )
@@ -162,7 +170,7 @@ def test_read_back_is_the_result_that_was_written(tmp_path: Path) -> None:
 def test_shared_data_is_written_once() -> None:
     result = synthetic_result(20)
     data = json.loads(result_bytes(result))
-    assert data["schema_version"] == RESULT_SCHEMA_VERSION == "2.0"
+    assert data["schema_version"] == RESULT_SCHEMA_VERSION == "2.1"
     identities = {(f.resource_id, f.resource_type, f.resource_name, f.account, f.region)
                   for f in result.findings}  # fmt: skip
     assert len(data["resources"]) == len(identities)
@@ -228,6 +236,70 @@ def test_a_1_0_result_still_reports_diffs_and_merges(tmp_path: Path) -> None:
     assert main(["diff", str(old), str(new)]) == 0
     merged = tmp_path / "m"
     assert main(["merge", str(old), str(new), "--output-dir", str(merged)]) != 2
+
+
+def _v2_0(data: dict[str, Any]) -> dict[str, Any]:
+    """A 2.1 document in the 2.0 layout: each message and reason written in full."""
+    old = {k: v for k, v in data.items() if k not in ("messages", "reasons")}
+    old["schema_version"] = "2.0"
+    titles = [p["title"] for p in data["policies"]]
+    rows = []
+    for row in data["findings"]:
+        row = dict(row)
+        if "reason" in row:
+            row["reason"] = data["reasons"][row["reason"]]
+        name = data["resources"][row["resource"]]["name"]
+        if "message" in row:
+            row["message"] = name.join(data["messages"][row["message"]])
+        else:
+            owner = row["reason"].removeprefix("inherited from ")
+            row["message"] = f"{titles[row['policy']]}: judged on {owner}"
+        rows.append(row)
+    old["findings"] = rows
+    return old
+
+
+def _with_inherited(result: ScanResult) -> ScanResult:
+    """``result`` plus a verdict inherited from a cluster, as the engine words it."""
+    first = result.findings[0]
+    title = next(p["title"] for p in result.policies if p["id"] == first.policy_id)
+    inherited = msgspec.structs.replace(
+        first,
+        resource_id=first.resource_id + "-member",
+        resource_name=first.resource_name + "-member",
+        status=Status.NOT_APPLICABLE,
+        reason=f"inherited from cluster {first.resource_name}",
+        message=f"{title}: judged on cluster {first.resource_name}",
+        evidence=(),
+        remediation={},
+        fingerprint="0" * 64,
+    )
+    return dataclasses.replace(result, findings=(*result.findings, inherited))
+
+
+def test_shared_messages_and_reasons_are_written_once(tmp_path: Path) -> None:
+    result = _with_inherited(synthetic_result(20))
+    data = json.loads(result_bytes(result))
+    assert data["schema_version"] == "2.1"
+    # A message template filled from the resource: one shape for many findings.
+    assert len(data["messages"]) < len(data["findings"]) / 4
+    assert len(set(data["reasons"])) == len(data["reasons"])
+    # The inherited verdict's message is derived from its reason and policy title.
+    assert sum("message" not in row for row in data["findings"]) == 1
+    path = write_result(result, tmp_path / "results.json")
+    assert read_result(path).findings == tuple(sorted(result.findings, key=lambda f: f.sort_key))
+    assert result_bytes(read_result(path)) == path.read_bytes()
+
+
+def test_a_2_0_result_reads_as_it_was(tmp_path: Path) -> None:
+    result = _with_inherited(rich_result())
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(_v2_0(json.loads(result_bytes(result)))))
+    loaded = read_result(old)
+    assert loaded.findings == tuple(sorted(result.findings, key=lambda f: f.sort_key))
+    assert result_bytes(loaded) == result_bytes(result)
+    new = write_result(result, tmp_path / "new.json")
+    assert main(["diff", str(old), str(new)]) == 0
 
 
 def test_a_1_1_result_reads_as_it_was(tmp_path: Path) -> None:
@@ -357,7 +429,9 @@ def test_odd_values_are_written_as_json_writes_them() -> None:
     )
     result = dataclasses.replace(rich_result(), findings=(odd, *findings[1:]))
     data = json.loads(result_bytes(result))
-    row = next(r for r in data["findings"] if r["message"] == message)
+    resource = findings[0].resource_name
+    shape = message.split(resource) if resource else [message]
+    row = next(r for r in data["findings"] if data["messages"][r["message"]] == shape)
     assert row["remediation"] == {"text": "t", "cli": "c"} and row["waiver"] == WAIVER
     items = [data["evidence_items"][i] for i in data["evidence"][row["evidence"]]]
     assert items == [evidence]
