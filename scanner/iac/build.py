@@ -101,6 +101,18 @@ def set_path(record: dict[str, Any], target: str, value: Any) -> None:
         record[head] = value
 
 
+# Derived facts (scanner/derive.py) computed from a raw field: when the raw
+# field is unresolved, so are they (shapes.DERIVED declares the same reads).
+DERIVED_FROM: dict[str, tuple[str, ...]] = {
+    "StorageEncrypted": ("x_encryption",),
+    "StorageEncryptionType": ("x_encryption",),
+    "VpcSecurityGroups": ("x_ingress",),
+    "IpPermissions": ("x_ingress",),
+    "Parameters": ("x_parameters",),
+    "TagList": ("x_tags",),
+}
+
+
 def _top_field(target: str) -> str:
     return target.partition("|")[0].partition(".")[0].removesuffix("[]")
 
@@ -111,7 +123,9 @@ def _fill(record: dict[str, Any], fields: dict[str, str], properties: dict[str, 
         if value is None:
             continue
         if isinstance(value, Unresolved):
-            record.setdefault(MISSING, {})[_top_field(target)] = value.reason
+            missing = record.setdefault(MISSING, {})
+            for name in (_top_field(target), *DERIVED_FROM.get(_top_field(target), ())):
+                missing[name] = value.reason
             continue
         set_path(record, target, value)
 

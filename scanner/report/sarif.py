@@ -141,7 +141,10 @@ class _Locator:
     located from their ARN, or else next to the finding's own resource.
     """
 
-    def __init__(self, findings: Sequence[Finding]) -> None:
+    def __init__(self, findings: Sequence[Finding], sources: dict[str, Any] | None = None) -> None:
+        # IaC hook (scanner/iac/results.py): resource id -> {file, line} of the
+        # template or plan that declares it, from the header's ``iac_sources``.
+        self.sources: dict[str, Any] = sources or {}
         # URIs are built on demand: only results that make it into the SARIF
         # (at most 25,000) and their paths need one, not every finding.
         # Built from the end so the first finding of each resource wins.
@@ -156,7 +159,14 @@ class _Locator:
             cached = self.cache[key] = self._uri(node, near)
         return cached
 
+    def line(self, node: str) -> int:
+        source = self.sources.get(node)
+        return int(source["line"]) if isinstance(source, dict) else 1
+
     def _uri(self, node: str, near: Finding) -> str:
+        source = self.sources.get(node)
+        if isinstance(source, dict):
+            return str(source["file"])
         f = self.subjects.get(node)
         if f is not None:
             name = display_name(f.resource_name, f.resource_id)
@@ -249,6 +259,7 @@ def _result(f: Finding, rule_index: int, locator: _Locator) -> dict[str, Any]:
         "level": level,
         "message": _message(f),
         "uri": locator.uri(f.resource_id, f),
+        "start_line": locator.line(f.resource_id),
         "name": truncate(display_name(f.resource_name, f.resource_id), MAX_RULE_NAME),
         "resource_id": f.resource_id,
         "fingerprint": f.fingerprint,
@@ -318,7 +329,7 @@ def result_text(r: dict[str, Any]) -> str:
         "            {\n"
         '              "physicalLocation": {\n'
         f'                "artifactLocation": {{"uri": {_js(r["uri"])}}},\n'
-        '                "region": {"startLine": 1}\n'
+        f'                "region": {{"startLine": {r.get("start_line", 1)}}}\n'
         "              },\n"
         '              "logicalLocations": [\n'
         f'                {{"name": {_js(r["name"])}, "fullyQualifiedName": '
@@ -385,7 +396,7 @@ def _context(
     rule_index = {r["id"]: i for i, r in enumerate(rules)}
     selected = _selected(result, options)
     kept = selected[:limit]
-    locator = _Locator(result.findings)
+    locator = _Locator(result.findings, cast(dict[str, Any], result.scan).get("iac_sources"))
     header = view.header
     notifications = [
         {
