@@ -47,8 +47,10 @@ class Declared:
     mapping: Mapping
     physical_id: str
     properties: dict[str, Any]
-    file: str  # repository-relative path
+    file: str  # repository-relative path of the template or plan (part of the id)
     line: int  # 1-based line of the resource
+    # Where the resource is written when that is another file (a plan's .tf source).
+    location_file: str = ""
 
 
 @dataclass
@@ -220,7 +222,7 @@ def build(declared: Iterable[Declared], account: str, region: str) -> Built:
         rid = f"{item.file}#{item.address}"
         resource = Resource(rid, item.mapping.type, account, region, record)
         out.resources.append(resource)
-        out.sources[rid] = {"file": item.file, "line": item.line}
+        out.sources[rid] = {"file": item.location_file or item.file, "line": item.line}
         if item.mapping.type == "aws.ec2.vpc":
             table = _main_route_table(resource)
             out.resources.append(table)

@@ -10,6 +10,7 @@ absent too).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 
@@ -44,10 +45,16 @@ DEFAULTS: dict[str, tuple[Default, ...]] = {
         Default("StorageEncrypted", True, _CREATE_CLUSTER, when=("EngineMode", "serverless")),
         Default("AutoMinorVersionUpgrade", True, _CREATE_CLUSTER),
         Default("EnabledCloudwatchLogsExports", [], _CREATE_CLUSTER),
-        Default("VpcSecurityGroups", [], _CREATE_CLUSTER),
+        # No VpcSecurityGroupIds: the VPC's default security group, which the
+        # template does not declare (its rules are unknown here).
+        Default("VpcSecurityGroups", [{"VpcSecurityGroupId": "default"}], _CREATE_CLUSTER),
         Default("TagList", [], _CREATE_CLUSTER),
         Default("DBClusterMembers", [], _CREATE_CLUSTER),
         Default("BacktrackWindow", 0, _CREATE_CLUSTER),
+        # No DBSubnetGroupName: the default VPC's "default" DB subnet group,
+        # which a template does not declare, so network policies are UNKNOWN
+        # (naming it) rather than passing on an empty network.
+        Default("DBSubnetGroup", "default", _CREATE_CLUSTER),
         Default("Port", 3306, _CREATE_CLUSTER, when=("Engine", "aurora-mysql")),
         Default("Port", 5432, _CREATE_CLUSTER, when=("Engine", "aurora-postgresql")),
     ),
@@ -112,4 +119,4 @@ def apply_defaults(resource_type: str, attrs: dict[str, object]) -> None:
 
 
 def _copy(value: object) -> object:
-    return list(value) if isinstance(value, list) else value
+    return copy.deepcopy(value)

@@ -30,8 +30,9 @@ class Scanned:
     files: list[str] = field(default_factory=list)
 
 
-def _files(paths: Iterable[Path]) -> list[Path]:
-    out: list[Path] = []
+def _files(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
+    """(file, whether it was named on the command line) for every file to read."""
+    out: list[tuple[Path, bool]] = []
     for path in paths:
         if not path.exists():
             raise UserInputError(
@@ -40,9 +41,10 @@ def _files(paths: Iterable[Path]) -> list[Path]:
                 expected="a CloudFormation template, a Terraform plan JSON or a directory",
             )
         if path.is_dir():
-            out += sorted(p for p in path.rglob("*") if p.is_file() and ".git" not in p.parts)
+            found = sorted(p for p in path.rglob("*") if p.is_file() and ".git" not in p.parts)
+            out += [(p, False) for p in found]
         else:
-            out.append(path)
+            out.append((path, True))
     return out
 
 
@@ -54,7 +56,7 @@ def _relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _read(path: Path, rel: str, region: str, notes: list[str]) -> list[Declared]:
+def _read(path: Path, rel: str, region: str, notes: list[str], named: bool) -> list[Declared]:
     if path.suffix.lower() not in SUFFIXES:
         notes.append(f"{rel}: skipped (not a template or plan: {path.suffix or 'no suffix'})")
         return []
@@ -65,8 +67,16 @@ def _read(path: Path, rel: str, region: str, notes: list[str]) -> list[Declared]
             notes.append(f"{rel}: skipped (not JSON: {exc})")
             return []
         if terraform.is_plan(data):
-            return terraform.declared(data, rel)
-    template = cfn.decode(path)
+            folder = rel.rpartition("/")[0]
+            return terraform.declared(data, rel, terraform.TfSources(path.parent, folder))
+    try:
+        template = cfn.decode(path)
+    except UserInputError as exc:
+        if named:
+            raise
+        # A YAML file of a walked directory that is no template (a Helm chart...).
+        notes.append(f"{rel}: skipped ({exc.problem})")
+        return []
     if not cfn.is_template(template):
         notes.append(f"{rel}: skipped (neither a CloudFormation template nor a Terraform plan)")
         return []
@@ -78,9 +88,9 @@ def scan_paths(paths: Iterable[Path], region: str, root: Path, collected_at: str
     notes: list[str] = []
     declared: list[Declared] = []
     files: list[str] = []
-    for path in _files(paths):
+    for path, named in _files(paths):
         rel = _relative(path, root.resolve())
-        found = _read(path, rel, region, notes)
+        found = _read(path, rel, region, notes, named)
         if found:
             files.append(rel)
         declared += found

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from scanner.iac.build import Declared, Unresolved, generated_id
@@ -115,7 +116,36 @@ class _Plan:
         return None
 
 
-def declared(plan: dict[str, Any], file: str) -> list[Declared]:
+class TfSources:
+    """The ``.tf`` files beside a plan, to place each root-module resource on its line.
+
+    A ``resource "TYPE" "NAME" {`` block header is fixed HCL syntax, so a line
+    match finds it without parsing HCL (expressions are not needed: the plan
+    has the values).  Resources of child modules, or plans without their
+    sources beside them, stay on the plan file, line 1.
+    """
+
+    def __init__(self, directory: Path | None, relative: str) -> None:
+        self.texts: list[tuple[str, list[str]]] = []
+        if directory is not None:
+            for path in sorted(directory.glob("*.tf")):
+                try:
+                    lines = path.read_text(encoding="utf-8").splitlines()
+                except (OSError, UnicodeDecodeError):
+                    continue
+                rel = f"{relative}/{path.name}" if relative else path.name
+                self.texts.append((rel, lines))
+
+    def locate(self, resource_type: str, name: str) -> tuple[str, int] | None:
+        header = re.compile(rf'^\s*resource\s+"{re.escape(resource_type)}"\s+"{re.escape(name)}"')
+        for rel, lines in self.texts:
+            for number, line in enumerate(lines, 1):
+                if header.match(line):
+                    return rel, number
+        return None
+
+
+def declared(plan: dict[str, Any], file: str, tf: TfSources | None = None) -> list[Declared]:
     """The mapped resources of ``plan`` (read from ``file``), attributes resolved."""
     state = _Plan(plan)
     out = []
@@ -139,9 +169,11 @@ def declared(plan: dict[str, Any], file: str) -> list[Declared]:
                 properties[name] = values[name]
         if mapping.name_property in properties and address in state.ids:
             properties[mapping.name_property] = state.ids[address]
-        out.append(
-            Declared(
-                address, str(r["type"]), mapping, state.ids.get(address, ""), properties, file, 1
-            )
+        item = Declared(
+            address, str(r["type"]), mapping, state.ids.get(address, ""), properties, file, 1
         )
+        found = tf.locate(str(r["type"]), str(r.get("name"))) if tf is not None else None
+        if found is not None and not address.startswith("module."):
+            item.location_file, item.line = found
+        out.append(item)
     return out

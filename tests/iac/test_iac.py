@@ -88,6 +88,9 @@ def test_omitted_properties_take_the_aws_defaults(tmp_path, monkeypatch) -> None
     cluster = "cloudformation/omitted.yaml#Cluster"
     for policy in ("storage_encrypted", "deletion_protection", "backup_retention", "iam_auth"):
         assert verdicts[(f"aurora.cluster.{policy}", cluster)] == "FAIL", policy
+    # No subnet group or security groups: the default VPC's, not declared here.
+    for policy in ("no_public_subnet", "sg_no_world_ingress", "not_default_security_group"):
+        assert verdicts[(f"aurora.cluster.{policy}", cluster)] == "UNKNOWN", policy
 
 
 @pytest.mark.parametrize(
@@ -147,3 +150,31 @@ def test_sarif_points_at_the_file_and_the_resource_line(tmp_path, monkeypatch) -
         assert location["artifactLocation"]["uri"] == "cloudformation/secure.yaml"
         name = result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].split("#")[1]
         assert lines[location["region"]["startLine"] - 1] == f"  {name}:"
+
+
+def test_terraform_findings_point_at_the_tf_source_beside_the_plan(tmp_path, monkeypatch) -> None:
+    _code, out = _scan(tmp_path, monkeypatch, "terraform/secure.plan.json", fmt="sarif")
+    doc = assert_sarif_file_valid(out / "results.sarif")
+    lines = (CORPUS / "terraform/main.tf").read_text().splitlines()
+    results = doc["runs"][0]["results"]
+    assert results
+    for result in results:
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "terraform/main.tf"
+        address = result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+        kind, name = address.split("#")[1].split(".")
+        assert lines[location["region"]["startLine"] - 1] == f'resource "{kind}" "{name}" {{'
+
+
+def test_a_broken_yaml_is_skipped_in_a_walk_and_exit_2_when_named(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    folder = tmp_path / "infra"
+    folder.mkdir()
+    (folder / "chart.yaml").write_text("a: {{ .Values.x }\n")
+    (folder / "stack.yaml").write_text((CORPUS / "cloudformation/omitted.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    assert main(["iac", "infra", "--output-dir", "out", "--format", "json"]) == 1
+    assert "infra/chart.yaml: skipped" in capsys.readouterr().err
+    assert main(["iac", "infra/chart.yaml", "--output-dir", "out", "--format", "json"]) == 2
+    assert "infra/chart.yaml: cannot parse the template" in capsys.readouterr().err
