@@ -8,6 +8,7 @@ repository just works.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,11 +50,12 @@ def _files(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
 
 
 def _relative(path: Path, root: Path) -> str:
-    resolved = path.resolve()
-    try:
-        return resolved.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """``path`` relative to ``root`` (the current directory: the repository root in CI).
+
+    Always relative, ``../`` when outside it: SARIF for GitHub needs relative
+    URIs, and ids (so fingerprints) must not depend on where the checkout is.
+    """
+    return Path(os.path.relpath(path.resolve(), root)).as_posix()
 
 
 def _read(path: Path, rel: str, region: str, notes: list[str], named: bool) -> list[Declared]:

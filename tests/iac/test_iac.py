@@ -12,6 +12,7 @@ import pytest
 from scanner.cli import main
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "report"))
+from github_rules import check_file
 from sarif_schema import assert_sarif_file_valid
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -142,6 +143,7 @@ def test_missing_path_is_exit_2(tmp_path, monkeypatch) -> None:
 def test_sarif_points_at_the_file_and_the_resource_line(tmp_path, monkeypatch) -> None:
     _code, out = _scan(tmp_path, monkeypatch, "cloudformation/secure.yaml", fmt="sarif")
     doc = assert_sarif_file_valid(out / "results.sarif")
+    check_file(out / "results.sarif")  # GitHub's ingestion rules
     lines = (CORPUS / "cloudformation/secure.yaml").read_text().splitlines()
     results = doc["runs"][0]["results"]
     assert results
@@ -155,6 +157,7 @@ def test_sarif_points_at_the_file_and_the_resource_line(tmp_path, monkeypatch) -
 def test_terraform_findings_point_at_the_tf_source_beside_the_plan(tmp_path, monkeypatch) -> None:
     _code, out = _scan(tmp_path, monkeypatch, "terraform/secure.plan.json", fmt="sarif")
     doc = assert_sarif_file_valid(out / "results.sarif")
+    check_file(out / "results.sarif")
     lines = (CORPUS / "terraform/main.tf").read_text().splitlines()
     results = doc["runs"][0]["results"]
     assert results
