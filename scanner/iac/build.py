@@ -51,6 +51,8 @@ class Declared:
     line: int  # 1-based line of the resource
     # Where the resource is written when that is another file (a plan's .tf source).
     location_file: str = ""
+    # property -> its 1-based line, where the reader knows it (templates).
+    property_lines: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -178,6 +180,20 @@ def _attach(child: Child, item: Declared, records: dict[tuple[str, str], dict[st
     return ""
 
 
+def _field_lines(item: Declared) -> dict[str, int]:
+    """Record field (and the derived facts read from it) -> line of the property setting it."""
+    out: dict[str, int] = {}
+    for prop, line in item.property_lines.items():
+        target = item.mapping.fields.get(prop) or (
+            item.mapping.blocks[prop][0] if prop in item.mapping.blocks else ""
+        )
+        if target:
+            top = _top_field(target)
+            for name in (top, *DERIVED_FROM.get(top, ())):
+                out.setdefault(name, line)
+    return out
+
+
 def _main_route_table(vpc: Resource) -> Resource:
     """The main route table AWS creates with every VPC: the local route only."""
     vpc_id = vpc.attrs["VpcId"]
@@ -223,6 +239,9 @@ def build(declared: Iterable[Declared], account: str, region: str) -> Built:
         resource = Resource(rid, item.mapping.type, account, region, record)
         out.resources.append(resource)
         out.sources[rid] = {"file": item.location_file or item.file, "line": item.line}
+        lines = _field_lines(item)
+        if lines:
+            out.sources[rid]["fields"] = lines
         if item.mapping.type == "aws.ec2.vpc":
             table = _main_route_table(resource)
             out.resources.append(table)

@@ -267,10 +267,14 @@ def declared(template: dict[str, Any], file: str, account: str, region: str) -> 
             if created is False:
                 continue
         properties = {}
+        lines: dict[str, int] = {}
         for name, node in (resource.get("Properties") or {}).items():
             value = resolver.value(node)
             if value is not _OMIT:
                 properties[str(name)] = value
+            name_mark = getattr(name, "start_mark", None)
+            if name_mark is not None:
+                lines[str(name)] = int(name_mark.line) + 1
         mark = getattr(logical, "start_mark", None) or getattr(resource, "start_mark", None)
         line = int(mark.line) + 1 if mark is not None else 1
         out.append(
@@ -282,6 +286,7 @@ def declared(template: dict[str, Any], file: str, account: str, region: str) -> 
                 properties,
                 file,
                 line,
+                property_lines=lines,
             )
         )
     return out

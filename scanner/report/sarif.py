@@ -159,9 +159,18 @@ class _Locator:
             cached = self.cache[key] = self._uri(node, near)
         return cached
 
-    def line(self, node: str) -> int:
-        source = self.sources.get(node)
-        return int(source["line"]) if isinstance(source, dict) else 1
+    def line(self, f: Finding) -> int:
+        """The resource's line; the offending property's when the template sets it."""
+        source = self.sources.get(f.resource_id)
+        if not isinstance(source, dict):
+            return 1
+        fields = source.get("fields") or {}
+        tested = [e for e in f.evidence if e.get("kind") == "attr"]
+        for e in sorted(tested, key=lambda e: bool(e.get("result"))):  # failing tests first
+            line = fields.get(str(e.get("attr")))
+            if line:
+                return int(line)
+        return int(source["line"])
 
     def _uri(self, node: str, near: Finding) -> str:
         source = self.sources.get(node)
@@ -259,7 +268,7 @@ def _result(f: Finding, rule_index: int, locator: _Locator) -> dict[str, Any]:
         "level": level,
         "message": _message(f),
         "uri": locator.uri(f.resource_id, f),
-        "start_line": locator.line(f.resource_id),
+        "start_line": locator.line(f),
         "name": truncate(display_name(f.resource_name, f.resource_id), MAX_RULE_NAME),
         "resource_id": f.resource_id,
         "fingerprint": f.fingerprint,

@@ -151,7 +151,28 @@ def test_sarif_points_at_the_file_and_the_resource_line(tmp_path, monkeypatch) -
         location = result["locations"][0]["physicalLocation"]
         assert location["artifactLocation"]["uri"] == "cloudformation/secure.yaml"
         name = result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].split("#")[1]
-        assert lines[location["region"]["startLine"] - 1] == f"  {name}:"
+        start = location["region"]["startLine"]
+        # The resource's line, or one of its properties' (below it, before the next resource).
+        header = max(
+            i
+            for i, text in enumerate(lines[:start], 1)
+            if text.startswith("  ") and not text.startswith("   ")
+        )
+        assert lines[header - 1] == f"  {name}:"
+
+
+def test_sarif_points_at_the_offending_property(tmp_path, monkeypatch) -> None:
+    _code, out = _scan(tmp_path, monkeypatch, "cloudformation/insecure.json", fmt="sarif")
+    doc = assert_sarif_file_valid(out / "results.sarif")
+    lines = (CORPUS / "cloudformation/insecure.json").read_text().splitlines()
+    by_rule = {
+        r["ruleId"]: lines[r["locations"][0]["physicalLocation"]["region"]["startLine"] - 1]
+        for r in doc["runs"][0]["results"]
+        if r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].endswith("#Cluster")
+    }
+    assert '"StorageEncrypted": false' in by_rule["aurora.cluster.storage_encrypted"]
+    assert '"DeletionProtection": false' in by_rule["aurora.cluster.deletion_protection"]
+    assert '"BackupRetentionPeriod": 1' in by_rule["aurora.cluster.backup_retention"]
 
 
 def test_terraform_findings_point_at_the_tf_source_beside_the_plan(tmp_path, monkeypatch) -> None:
