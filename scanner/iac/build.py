@@ -180,6 +180,23 @@ def _attach(child: Child, item: Declared, records: dict[tuple[str, str], dict[st
     return ""
 
 
+def _copy_fields(
+    mapping: Mapping, record: dict[str, Any], records: dict[tuple[str, str], dict[str, Any]]
+) -> None:
+    """Fill what AWS copies from the records a list names (``Mapping.copies``)."""
+    for copy in mapping.copies:
+        for entry in record.get(copy.list_field) or ():
+            key = entry.get(copy.key) if isinstance(entry, dict) else None
+            source = records.get((copy.source_type, key)) if isinstance(key, str) else None
+            if source is None or copy.source_field not in source:
+                continue
+            value = source[copy.source_field]
+            if copy.target.startswith("/"):
+                record.setdefault(copy.target[1:], value)
+            else:
+                set_path(entry, copy.target, value)
+
+
 def _field_lines(item: Declared) -> dict[str, int]:
     """Record field (and the derived facts read from it) -> line of the property setting it."""
     out: dict[str, int] = {}
@@ -234,6 +251,8 @@ def build(declared: Iterable[Declared], account: str, region: str) -> Built:
             note = _attach(child, item, records)
             if note:
                 out.notes.append(note)
+    for item, record in owners:
+        _copy_fields(item.mapping, record, records)
     for item, record in owners:
         rid = f"{item.file}#{item.address}"
         resource = Resource(rid, item.mapping.type, account, region, record)

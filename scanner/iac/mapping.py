@@ -39,6 +39,21 @@ class Child:
 
 
 @dataclass(frozen=True)
+class Copy:
+    """A field AWS copies from a referenced record into each entry of a list.
+
+    ``Subnets[].SubnetAvailabilityZone.Name`` of a DB subnet group is its
+    subnet's ``AvailabilityZone``: the template names the subnet only.
+    """
+
+    list_field: str  # the list in this record (Subnets)
+    key: str  # the entry field naming the other record (SubnetIdentifier)
+    source_type: str  # the other record's graph type
+    source_field: str  # the field read there (AvailabilityZone)
+    target: str  # path inside the entry (SubnetAvailabilityZone.Name); /F: the record's F
+
+
+@dataclass(frozen=True)
 class Mapping:
     type: str  # graph type (scanner/vocabulary.py), "" for a child-only entry
     id_field: str = ""  # the record field that identifies it (what Ref returns)
@@ -51,6 +66,7 @@ class Mapping:
     children: tuple[Child, ...] = ()
     # GetAtt attribute -> record field whose value it returns.
     attributes: dict[str, str] = field(default_factory=dict)
+    copies: tuple[Copy, ...] = ()
 
 
 _CLUSTER = "aws.rds.db_cluster"
@@ -58,6 +74,17 @@ _INSTANCE = "aws.rds.db_instance"
 _SUBNET_GROUP = "aws.rds.db_subnet_group"
 _SG = "aws.ec2.security_group"
 _RT = "aws.ec2.route_table"
+
+_SUBNET_ZONES = (
+    Copy(
+        "Subnets",
+        "SubnetIdentifier",
+        "aws.ec2.subnet",
+        "AvailabilityZone",
+        "SubnetAvailabilityZone.Name",
+    ),
+    Copy("Subnets", "SubnetIdentifier", "aws.ec2.subnet", "VpcId", "/VpcId"),
+)
 
 _CFN_RULE = {
     "IpProtocol": "IpProtocol|str",
@@ -150,6 +177,7 @@ CLOUDFORMATION: dict[str, Mapping] = {
             "SubnetIds": "Subnets[].SubnetIdentifier",
         },
         constant={"SubnetGroupStatus": "Complete"},
+        copies=_SUBNET_ZONES,
     ),
     "AWS::RDS::DBClusterParameterGroup": Mapping(
         "aws.rds.db_cluster_parameter_group",
@@ -343,6 +371,7 @@ TERRAFORM: dict[str, Mapping] = {
             "subnet_ids": "Subnets[].SubnetIdentifier",
         },
         constant={"SubnetGroupStatus": "Complete"},
+        copies=_SUBNET_ZONES,
     ),
     "aws_rds_cluster_parameter_group": Mapping(
         "aws.rds.db_cluster_parameter_group",
