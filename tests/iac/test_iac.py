@@ -202,3 +202,11 @@ def test_a_broken_yaml_is_skipped_in_a_walk_and_exit_2_when_named(
     assert "infra/chart.yaml: skipped" in capsys.readouterr().err
     assert main(["iac", "infra/chart.yaml", "--output-dir", "out", "--format", "json"]) == 2
     assert "infra/chart.yaml: cannot parse the template" in capsys.readouterr().err
+
+
+def test_encryption_without_a_key_is_the_aws_managed_key_not_a_cmk(tmp_path, monkeypatch) -> None:
+    _code, out = _scan(tmp_path, monkeypatch, "cloudformation/aws_managed_key.yaml")
+    verdicts = _verdicts(out)
+    cluster = "cloudformation/aws_managed_key.yaml#Cluster"
+    assert verdicts[("aurora.cluster.storage_encrypted", cluster)] == "PASS"
+    assert verdicts[("aurora.cluster.kms_customer_managed_key", cluster)] == "FAIL"
