@@ -210,3 +210,18 @@ def test_encryption_without_a_key_is_the_aws_managed_key_not_a_cmk(tmp_path, mon
     cluster = "cloudformation/aws_managed_key.yaml#Cluster"
     assert verdicts[("aurora.cluster.storage_encrypted", cluster)] == "PASS"
     assert verdicts[("aurora.cluster.kms_customer_managed_key", cluster)] == "FAIL"
+
+
+def test_policies_list_says_where_each_policy_applies(capsys) -> None:
+    assert main(["policies", "list", "--json"]) == 0
+    rows = {row["id"]: row["applies"] for row in json.loads(capsys.readouterr().out)}
+    assert rows["aurora.cluster.backup_plan"] == ["live"]
+    assert rows["aurora.cluster.storage_encrypted"] == ["live", "iac"]
+
+
+def test_every_runtime_only_entry_names_a_built_in_policy(capsys) -> None:
+    from scanner.iac.runtime import RUNTIME_ONLY
+
+    assert main(["policies", "list", "--json"]) == 0
+    ids = {row["id"] for row in json.loads(capsys.readouterr().out)}
+    assert set(RUNTIME_ONLY) <= ids, set(RUNTIME_ONLY) - ids
