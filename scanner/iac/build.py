@@ -12,6 +12,7 @@ UNKNOWN with the reason.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -65,9 +66,14 @@ class Built:
 _ID_CHARS = re.compile(r"[^a-z0-9-]+")
 
 
-def generated_id(prefix: str, address: str) -> str:
-    """The identifier of a resource the template does not name (AWS would generate one)."""
-    return prefix + (_ID_CHARS.sub("-", address.lower()).strip("-") or "resource")
+def generated_id(prefix: str, address: str, file: str) -> str:
+    """The identifier of a resource the template does not name (AWS would generate one).
+
+    Unique per file: two templates both declaring ``SubnetA`` deploy two
+    subnets, and relations must not join one stack's cluster to the other's.
+    """
+    name = _ID_CHARS.sub("-", address.lower()).strip("-") or "resource"
+    return f"{prefix}{name}-{hashlib.sha256(file.encode()).hexdigest()[:8]}"
 
 
 def _convert(value: Any, transform: str) -> Any:

@@ -231,7 +231,9 @@ _INTRINSICS: dict[str, Any] = {
 }
 
 
-def _physical_ids(resources: dict[str, Any], parameters: dict[str, Any]) -> dict[str, str]:
+def _physical_ids(
+    resources: dict[str, Any], parameters: dict[str, Any], file: str
+) -> dict[str, str]:
     ids: dict[str, str] = {}
     for logical, resource in resources.items():
         mapping = CLOUDFORMATION.get(str(resource.get("Type")))
@@ -247,7 +249,7 @@ def _physical_ids(resources: dict[str, Any], parameters: dict[str, Any]) -> dict
         ids[str(logical)] = (
             str(name).lower()
             if isinstance(name, str)
-            else generated_id(mapping.id_prefix, str(logical))
+            else generated_id(mapping.id_prefix, str(logical), file)
         )
     return ids
 
@@ -255,7 +257,7 @@ def _physical_ids(resources: dict[str, Any], parameters: dict[str, Any]) -> dict
 def declared(template: dict[str, Any], file: str, account: str, region: str) -> list[Declared]:
     """The mapped resources of ``template`` (read from ``file``) with resolved properties."""
     resources = template.get("Resources") or {}
-    ids = _physical_ids(resources, template.get("Parameters") or {})
+    ids = _physical_ids(resources, template.get("Parameters") or {}, file)
     resolver = _Resolver(template, ids, account, region)
     out = []
     for logical, resource in resources.items():

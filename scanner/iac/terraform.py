@@ -60,7 +60,7 @@ def _unknown(after_unknown: Any) -> bool:
 
 
 class _Plan:
-    def __init__(self, plan: dict[str, Any]) -> None:
+    def __init__(self, plan: dict[str, Any], file: str) -> None:
         self.resources = [
             r
             for module in _modules((plan.get("planned_values") or {}).get("root_module") or {})
@@ -81,7 +81,9 @@ class _Plan:
             address = str(r["address"])
             name = (r.get("values") or {}).get(mapping.name_property)
             self.ids[address] = (
-                name if isinstance(name, str) and name else generated_id(mapping.id_prefix, address)
+                name
+                if isinstance(name, str) and name
+                else generated_id(mapping.id_prefix, address, file)
             )
             self.by_base.setdefault(_INDEX.sub("", address), []).append(address)
 
@@ -147,7 +149,7 @@ class TfSources:
 
 def declared(plan: dict[str, Any], file: str, tf: TfSources | None = None) -> list[Declared]:
     """The mapped resources of ``plan`` (read from ``file``), attributes resolved."""
-    state = _Plan(plan)
+    state = _Plan(plan, file)
     out = []
     for r in state.resources:
         mapping = TERRAFORM.get(str(r.get("type")))

@@ -225,3 +225,19 @@ def test_every_runtime_only_entry_names_a_built_in_policy(capsys) -> None:
     assert main(["policies", "list", "--json"]) == 0
     ids = {row["id"] for row in json.loads(capsys.readouterr().out)}
     assert set(RUNTIME_ONLY) <= ids, set(RUNTIME_ONLY) - ids
+
+
+def test_templates_sharing_logical_ids_stay_separate_stacks(tmp_path, monkeypatch) -> None:
+    # Both declare Vpc, DbSg and Subnets: the insecure stack's world-open rule and
+    # public route must not reach the secure stack's cluster.
+    _code, out = _scan(
+        tmp_path, monkeypatch, "cloudformation/secure.yaml", "cloudformation/insecure.json"
+    )
+    verdicts = _verdicts(out)
+    for policy in ("sg_no_world_ingress", "no_public_subnet"):
+        assert (
+            verdicts[(f"aurora.cluster.{policy}", "cloudformation/secure.yaml#Cluster")] == "PASS"
+        )
+        assert (
+            verdicts[(f"aurora.cluster.{policy}", "cloudformation/insecure.json#Cluster")] == "FAIL"
+        )
