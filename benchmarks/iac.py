@@ -44,6 +44,7 @@ PAIRS = {
     "CKV_AWS_313": "aurora.cluster.copy_tags_to_snapshot",
     "CKV_AWS_327": "aurora.cluster.kms_customer_managed_key",
     "CKV_AWS_17": "aurora.instance.not_publicly_accessible",
+    "CKV_AWS_118": "aurora.instance.enhanced_monitoring",
 }
 
 STACK = """\
@@ -176,7 +177,6 @@ def main() -> None:
             "cloudformation",
             "-o",
             "json",
-            "--quiet",
             "--compact",
             "--skip-download",
         ]
@@ -192,10 +192,13 @@ def main() -> None:
             table[(key[0], "agree" if mine.get(key) == status else "disagree")] += 1
         print(f"{'check':<14} {'policy':<44} agree  disagree")
         for check, policy in PAIRS.items():
-            print(
-                f"{check:<14} {policy:<44} {table[(policy, 'agree')]:>5}  "
-                f"{table[(policy, 'disagree')]:>8}"
-            )
+            agree, disagree = table[(policy, "agree")], table[(policy, "disagree")]
+            if agree + disagree == 0:
+                print(f"{check:<14} {policy:<44} n/a: Checkov reported no result for it")
+                continue
+            print(f"{check:<14} {policy:<44} {agree:>5}  {disagree:>8}")
+        for key in sorted(k for k, status in theirs.items() if mine.get(k) != status)[:10]:
+            print(f"  disagree: {key}: checkov {theirs[key]}, aurora-scan {mine.get(key)}")
 
 
 if __name__ == "__main__":
