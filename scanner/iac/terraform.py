@@ -138,13 +138,35 @@ class TfSources:
                 rel = f"{relative}/{path.name}" if relative else path.name
                 self.texts.append((rel, lines))
 
-    def locate(self, resource_type: str, name: str) -> tuple[str, int] | None:
+    def locate(self, resource_type: str, name: str) -> tuple[str, int, dict[str, int]] | None:
+        """(file, line of the block, argument -> its line) of ``resource "TYPE" "NAME"``."""
         header = re.compile(rf'^\s*resource\s+"{re.escape(resource_type)}"\s+"{re.escape(name)}"')
         for rel, lines in self.texts:
             for number, line in enumerate(lines, 1):
                 if header.match(line):
-                    return rel, number
+                    return rel, number, _arguments(lines, number)
         return None
+
+
+_ARGUMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=")
+
+
+def _arguments(lines: list[str], header: int) -> dict[str, int]:
+    """The top-level ``name = ...`` lines of the block starting at line ``header``."""
+    out: dict[str, int] = {}
+    depth = 0
+    for number in range(header, len(lines) + 1):
+        text = lines[number - 1]
+        if depth == 1:
+            match = _ARGUMENT.match(text)
+            if match:
+                out.setdefault(match.group(1), number)
+        # Braces in strings are rare in resource arguments; a miscount only
+        # loses property lines (the block's line stays).
+        depth += text.count("{") - text.count("}")
+        if depth <= 0 and number > header:
+            break
+    return out
 
 
 def declared(plan: dict[str, Any], file: str, tf: TfSources | None = None) -> list[Declared]:
@@ -176,6 +198,6 @@ def declared(plan: dict[str, Any], file: str, tf: TfSources | None = None) -> li
         )
         found = tf.locate(str(r["type"]), str(r.get("name"))) if tf is not None else None
         if found is not None and not address.startswith("module."):
-            item.location_file, item.line = found
+            item.location_file, item.line, item.property_lines = found
         out.append(item)
     return out

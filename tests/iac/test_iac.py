@@ -187,7 +187,10 @@ def test_terraform_findings_point_at_the_tf_source_beside_the_plan(tmp_path, mon
         assert location["artifactLocation"]["uri"] == "terraform/main.tf"
         address = result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
         kind, name = address.split("#")[1].split(".")
-        assert lines[location["region"]["startLine"] - 1] == f'resource "{kind}" "{name}" {{'
+        start = location["region"]["startLine"]
+        # The block's line, or one of its arguments' (inside the block).
+        header = max(i for i, text in enumerate(lines[:start], 1) if text.startswith("resource "))
+        assert lines[header - 1] == f'resource "{kind}" "{name}" {{'
 
 
 def test_a_broken_yaml_is_skipped_in_a_walk_and_exit_2_when_named(
@@ -241,3 +244,15 @@ def test_templates_sharing_logical_ids_stay_separate_stacks(tmp_path, monkeypatc
         assert (
             verdicts[(f"aurora.cluster.{policy}", "cloudformation/insecure.json#Cluster")] == "FAIL"
         )
+
+
+def test_tf_sources_give_the_block_and_argument_lines() -> None:
+    from scanner.iac.terraform import TfSources
+
+    lines = (CORPUS / "terraform/main.tf").read_text().splitlines()
+    found = TfSources(CORPUS / "terraform", "terraform").locate("aws_rds_cluster", "db")
+    assert found is not None
+    file, line, arguments = found
+    assert file == "terraform/main.tf" and lines[line - 1] == 'resource "aws_rds_cluster" "db" {'
+    assert lines[arguments["storage_encrypted"] - 1].strip().startswith("storage_encrypted")
+    assert "identifier" not in arguments  # the next block's arguments are not this one's
