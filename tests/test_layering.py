@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SCANNER = ROOT / "scanner"
 
-SUBPACKAGES = ("collect", "policy", "report", "cli", "demo")
+SUBPACKAGES = ("collect", "policy", "report", "cli", "demo", "iac")
 GROUP_OF_MODULE = {
     "typeinfo": "base",
     "resource_types": "base",
@@ -57,7 +57,8 @@ ALLOWED = {
     "shapes": {"base", "collect", "graph", "policy"},
     "perms": {"base", "collect", "policy"},
     "demo": {"base", "collect", "policy", "report"},
-    "cli": {"base", "collect", "policy", "report", "files", "perms", "demo", "graph"},
+    "iac": {"base", "graph"},
+    "cli": {"base", "collect", "policy", "report", "files", "perms", "demo", "graph", "iac"},
 }
 
 # (importing file, imported module): why it is still there.
@@ -174,6 +175,7 @@ DEFERRED_FOR_START_UP = {
     "scanner/cli/evaluate.py": "the snapshot reader only when a snapshot is read",
     "scanner/cli/graph.py": "networkx, the graph builder and the snapshot reader only for `graph`",
     "scanner/cli/policies.py": "validation, testing and hints only for the sub-verb run",
+    "scanner/cli/iac.py": "the template readers (cfn-lint) and evaluation only for `iac`",
     "scanner/cli/scan.py": "collection, permissions and snapshot writing only for `scan`",
     "scanner/cli/verify.py": "policy loading, snapshot and results readers only for `verify`",
 }

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from scanner.cli._options import add_policies_option, print_errors
 from scanner.errors import UserInputError
+from scanner.iac.runtime import RUNTIME_ONLY
 from scanner.model import ExitCode
 from scanner.terminal import visible
 from scanner.vocabulary import RESOURCE_TYPES
@@ -54,7 +55,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     p_list = actions.add_parser(
         "list",
-        help="list policies (id, severity, area, resource, title)",
+        help="list policies (id, severity, area, resource, where it applies: live, iac; title)",
         epilog="example:\n  aurora-scan policies list --framework aws-fsbp --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -128,17 +129,30 @@ def _list(args: argparse.Namespace) -> int:
         ids = {p for r in framework.requirements for p in r.policies}
         policies = [p for p in policies if p.id in ids]
     if args.json:
-        rows = [p.meta(p.effective_params(), policy_set.frameworks_of(p.id)) for p in policies]
+        rows = [
+            {
+                **p.meta(p.effective_params(), policy_set.frameworks_of(p.id)),
+                "applies": _applies(p.id),
+            }
+            for p in policies
+        ]
         sys.stdout.write(json.dumps(rows, indent=2, sort_keys=True) + "\n")
         return int(ExitCode.CLEAN)
     width = max((len(p.id) for p in policies), default=10)
     for p in policies:
         resource = ",".join(r.removeprefix("aws.") for r in p.resources)
+        applies = ",".join(_applies(p.id))
         sys.stdout.write(
-            f"{p.id:<{width}}  {p.severity.value:<8}  {p.area:<12}  {resource:<24}  {p.title}\n"
+            f"{p.id:<{width}}  {p.severity.value:<8}  {p.area:<12}  {resource:<24}  "
+            f"{applies:<8}  {p.title}\n"
         )
     sys.stdout.write(f"{len(policies)} policies\n")
     return int(ExitCode.CLEAN)
+
+
+def _applies(policy_id: str) -> list[str]:
+    """Where a policy gives verdicts: a live estate always, IaC unless runtime only."""
+    return ["live"] if policy_id in RUNTIME_ONLY else ["live", "iac"]
 
 
 def _validate(args: argparse.Namespace) -> int:

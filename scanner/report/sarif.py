@@ -200,7 +200,10 @@ class _Locator:
     located from their ARN, or else next to the finding's own resource.
     """
 
-    def __init__(self, findings: Sequence[Finding]) -> None:
+    def __init__(self, findings: Sequence[Finding], sources: dict[str, Any] | None = None) -> None:
+        # IaC hook (scanner/iac/results.py): resource id -> {file, line} of the
+        # template or plan that declares it, from the header's ``iac_sources``.
+        self.sources: dict[str, Any] = sources or {}
         # URIs are built on demand: only results that make it into the SARIF
         # (at most 25,000) and their paths need one, not every finding.
         # Built from the end so the first finding of each resource wins.
@@ -215,7 +218,23 @@ class _Locator:
             cached = self.cache[key] = self._uri(node, near)
         return cached
 
+    def line(self, f: Finding) -> int:
+        """The resource's line; the offending property's when the template sets it."""
+        source = self.sources.get(f.resource_id)
+        if not isinstance(source, dict):
+            return 1
+        fields = source.get("fields") or {}
+        tested = [e for e in f.evidence if e.get("kind") == "attr"]
+        for e in sorted(tested, key=lambda e: bool(e.get("result"))):  # failing tests first
+            line = fields.get(str(e.get("attr")))
+            if line:
+                return int(line)
+        return int(source["line"])
+
     def _uri(self, node: str, near: Finding) -> str:
+        source = self.sources.get(node)
+        if isinstance(source, dict):
+            return str(source["file"])
         f = self.subjects.get(node)
         if f is not None:
             name = display_name(f.resource_name, f.resource_id)
@@ -403,7 +422,7 @@ def _result(
             {
                 "physicalLocation": {
                     "artifactLocation": {"uri": locator.uri(f.resource_id, f)},
-                    "region": {"startLine": 1},
+                    "region": {"startLine": locator.line(f)},
                 },
                 "logicalLocations": [
                     {
@@ -460,7 +479,7 @@ def _document(
     rule_index = {r["id"]: i for i, r in enumerate(rules)}
     selected = _selected(result, options)
     kept = selected[:limit]
-    locator = _Locator(result.findings)
+    locator = _Locator(result.findings, cast(dict[str, Any], result.scan).get("iac_sources"))
     evidence_text = _EvidenceText()
     header = view.header
     notifications = [

@@ -1,0 +1,274 @@
+"""Interpret the mapping tables: declared IaC resources -> snapshot records.
+
+The format readers (``cfn.py``, ``terraform.py``) resolve each resource's
+properties (references become the identifiers AWS would return) and hand
+``Declared`` resources here; this module applies ``scanner/iac/mapping.py``
+and the AWS defaults of ``scanner/iac/defaults.py`` and returns the records
+the collectors would have stored, so the graph builder and every policy run
+unchanged.  A value the template cannot determine is an ``Unresolved``: its
+field goes to the record's ``x_missing`` and the findings reading it are
+UNKNOWN with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.iac.defaults import apply_defaults
+from scanner.iac.mapping import Child, Mapping
+from scanner.model import Resource
+from scanner.provenance import MISSING
+
+# ARNs AWS would give the records, for relations that match by ARN (GetAtt Arn,
+# AWS Backup lookups).  {region} {account} {id}.
+ARN_FORMATS: dict[str, tuple[str, str]] = {
+    "aws.rds.db_cluster": ("DBClusterArn", "arn:aws:rds:{region}:{account}:cluster:{id}"),
+    "aws.rds.db_instance": ("DBInstanceArn", "arn:aws:rds:{region}:{account}:db:{id}"),
+    "aws.kms.key": ("Arn", "arn:aws:kms:{region}:{account}:key/{id}"),
+}
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A value only deployment knows (a parameter without default, an import...)."""
+
+    reason: str
+
+
+@dataclass
+class Declared:
+    """One resource of a template or plan, its properties resolved."""
+
+    address: str  # logical id or Terraform resource address
+    source_type: str  # AWS::RDS::DBCluster, aws_rds_cluster...
+    mapping: Mapping
+    physical_id: str
+    properties: dict[str, Any]
+    file: str  # repository-relative path of the template or plan (part of the id)
+    line: int  # 1-based line of the resource
+    # Where the resource is written when that is another file (a plan's .tf source).
+    location_file: str = ""
+    # property -> its 1-based line, where the reader knows it (templates).
+    property_lines: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Built:
+    resources: list[Resource] = field(default_factory=list)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)  # resource id -> file, line
+    notes: list[str] = field(default_factory=list)
+
+
+_ID_CHARS = re.compile(r"[^a-z0-9-]+")
+
+
+def generated_id(prefix: str, address: str, file: str) -> str:
+    """The identifier of a resource the template does not name (AWS would generate one).
+
+    Unique per file: two templates both declaring ``SubnetA`` deploy two
+    subnets, and relations must not join one stack's cluster to the other's.
+    """
+    name = _ID_CHARS.sub("-", address.lower()).strip("-") or "resource"
+    return f"{prefix}{name}-{hashlib.sha256(file.encode()).hexdigest()[:8]}"
+
+
+def _convert(value: Any, transform: str) -> Any:
+    if transform == "int" and isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    if transform == "bool" and isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if transform == "str" and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if transform == "tags" and isinstance(value, dict):
+        return [{"Key": str(k), "Value": str(v)} for k, v in sorted(value.items())]
+    if transform == "parameters" and isinstance(value, dict):
+        return [
+            {"ParameterName": str(k), "ParameterValue": str(v), "Source": "user"}
+            for k, v in sorted(value.items())
+        ]
+    return value
+
+
+def set_path(record: dict[str, Any], target: str, value: Any) -> None:
+    """Write ``value`` at ``target`` (``A.B``, ``A[].B``, optional ``|transform``)."""
+    path, _, transform = target.partition("|")
+    value = _convert(value, transform)
+    head, _, rest = path.partition(".")
+    if head.endswith("[]"):
+        items = value if isinstance(value, list) else [value]
+        out = record.setdefault(head[:-2], [])
+        for item in items:
+            entry: dict[str, Any] = {}
+            set_path(entry, rest, item) if rest else None
+            out.append(entry if rest else item)
+    elif rest:
+        set_path(record.setdefault(head, {}), rest, value)
+    else:
+        record[head] = value
+
+
+# Derived facts (scanner/derive.py) computed from a raw field: when the raw
+# field is unresolved, so are they (shapes.DERIVED declares the same reads).
+DERIVED_FROM: dict[str, tuple[str, ...]] = {
+    "StorageEncrypted": ("x_encryption",),
+    "StorageEncryptionType": ("x_encryption",),
+    "VpcSecurityGroups": ("x_ingress",),
+    "IpPermissions": ("x_ingress",),
+    "Parameters": ("x_parameters",),
+    "TagList": ("x_tags",),
+}
+
+
+def _top_field(target: str) -> str:
+    return target.partition("|")[0].partition(".")[0].removesuffix("[]")
+
+
+def _fill(record: dict[str, Any], fields: dict[str, str], properties: dict[str, Any]) -> None:
+    for prop, target in fields.items():
+        value = properties.get(prop)
+        if value is None:
+            continue
+        if isinstance(value, Unresolved):
+            missing = record.setdefault(MISSING, {})
+            for name in (_top_field(target), *DERIVED_FROM.get(_top_field(target), ())):
+                missing[name] = value.reason
+            continue
+        set_path(record, target, value)
+
+
+def _record(item: Declared, account: str, region: str) -> dict[str, Any]:
+    mapping = item.mapping
+    record: dict[str, Any] = dict(mapping.constant)
+    _fill(record, mapping.fields, item.properties)
+    for prop, (list_field, item_fields) in mapping.blocks.items():
+        blocks = item.properties.get(prop)
+        if isinstance(blocks, Unresolved):
+            record.setdefault(MISSING, {})[list_field] = blocks.reason
+        elif isinstance(blocks, list):
+            entries = record.setdefault(list_field, [])
+            for block in blocks:
+                entry: dict[str, Any] = {}
+                _fill(entry, item_fields, block if isinstance(block, dict) else {})
+                entries.append(entry)
+    record[mapping.id_field] = item.physical_id
+    if mapping.type in ARN_FORMATS:
+        arn_field, arn_format = ARN_FORMATS[mapping.type]
+        if not isinstance(record.get(arn_field), str):
+            record[arn_field] = arn_format.format(
+                region=region, account=account, id=item.physical_id
+            )
+    apply_defaults(mapping.type, record)
+    return record
+
+
+def _attach(child: Child, item: Declared, records: dict[tuple[str, str], dict[str, Any]]) -> str:
+    """Append the child's entry to its parent's list; a note when that is impossible."""
+    if child.when is not None and item.properties.get(child.when[0]) != child.when[1]:
+        return ""
+    parent = item.properties.get(child.parent)
+    if isinstance(parent, Unresolved) or not isinstance(parent, str):
+        why = parent.reason if isinstance(parent, Unresolved) else "not set"
+        return f"{item.file}: {item.address}: {child.parent} cannot be resolved ({why})"
+    record = records.get((child.parent_type, parent))
+    if record is None:
+        return f"{item.file}: {item.address}: {child.parent} {parent} is not declared here"
+    entry: dict[str, Any] = dict(child.constant)
+    _fill(entry, child.fields, item.properties)
+    if MISSING in entry:
+        # The parent's list is then partly unknown: so is every finding reading it.
+        reasons = entry.pop(MISSING)
+        record.setdefault(MISSING, {}).setdefault(child.list_field, next(iter(reasons.values())))
+    record.setdefault(child.list_field, []).append(entry)
+    return ""
+
+
+def _copy_fields(
+    mapping: Mapping, record: dict[str, Any], records: dict[tuple[str, str], dict[str, Any]]
+) -> None:
+    """Fill what AWS copies from the records a list names (``Mapping.copies``)."""
+    for copy in mapping.copies:
+        for entry in record.get(copy.list_field) or ():
+            key = entry.get(copy.key) if isinstance(entry, dict) else None
+            source = records.get((copy.source_type, key)) if isinstance(key, str) else None
+            if source is None or copy.source_field not in source:
+                continue
+            value = source[copy.source_field]
+            if copy.target.startswith("/"):
+                record.setdefault(copy.target[1:], value)
+            else:
+                set_path(entry, copy.target, value)
+
+
+def _field_lines(item: Declared) -> dict[str, int]:
+    """Record field (and the derived facts read from it) -> line of the property setting it."""
+    out: dict[str, int] = {}
+    for prop, line in item.property_lines.items():
+        target = item.mapping.fields.get(prop) or (
+            item.mapping.blocks[prop][0] if prop in item.mapping.blocks else ""
+        )
+        if target:
+            top = _top_field(target)
+            for name in (top, *DERIVED_FROM.get(top, ())):
+                out.setdefault(name, line)
+    return out
+
+
+def _main_route_table(vpc: Resource) -> Resource:
+    """The main route table AWS creates with every VPC: the local route only."""
+    vpc_id = vpc.attrs["VpcId"]
+    table_id = f"rtb-main-{vpc_id}"
+    attrs = {
+        "RouteTableId": table_id,
+        "VpcId": vpc_id,
+        "Associations": [
+            {"Main": True, "RouteTableId": table_id, "AssociationState": {"State": "associated"}}
+        ],
+        "Routes": [
+            {
+                "DestinationCidrBlock": vpc.attrs.get("CidrBlock", "local"),
+                "GatewayId": "local",
+                "State": "active",
+            }
+        ],
+        "x_iac_implicit": "the main route table AWS creates with the VPC",
+    }
+    return Resource(
+        f"{vpc.id}#main-route-table", "aws.ec2.route_table", vpc.account, vpc.region, attrs
+    )
+
+
+def build(declared: Iterable[Declared], account: str, region: str) -> Built:
+    """The snapshot records of ``declared``, their source locations and notes."""
+    items = list(declared)
+    out = Built()
+    records: dict[tuple[str, str], dict[str, Any]] = {}
+    owners: list[tuple[Declared, dict[str, Any]]] = []
+    for item in items:
+        if item.mapping.type:
+            record = _record(item, account, region)
+            records[(item.mapping.type, item.physical_id)] = record
+            owners.append((item, record))
+    for item in items:
+        for child in item.mapping.children:
+            note = _attach(child, item, records)
+            if note:
+                out.notes.append(note)
+    for item, record in owners:
+        _copy_fields(item.mapping, record, records)
+    for item, record in owners:
+        rid = f"{item.file}#{item.address}"
+        resource = Resource(rid, item.mapping.type, account, region, record)
+        out.resources.append(resource)
+        out.sources[rid] = {"file": item.location_file or item.file, "line": item.line}
+        lines = _field_lines(item)
+        if lines:
+            out.sources[rid]["fields"] = lines
+        if item.mapping.type == "aws.ec2.vpc":
+            table = _main_route_table(resource)
+            out.resources.append(table)
+            out.sources[table.id] = {"file": item.file, "line": item.line}
+    return out

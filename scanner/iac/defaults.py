@@ -1,0 +1,122 @@
+"""What AWS does when a template leaves a property out, with the page that says so.
+
+An omitted property is not "unknown": AWS applies its documented default, so
+the record gets that value and the policies judge it (a template without
+``DeletionProtection`` makes a cluster without deletion protection).  Each
+default names the documentation it comes from; ``when`` restricts a default
+to records where another field has a given value (``None``: the field is
+absent too).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Default:
+    field: str
+    value: object
+    source: str
+    when: tuple[str, object] | None = None
+
+
+_CREATE_CLUSTER = (
+    "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html"
+)
+_CREATE_INSTANCE = (
+    "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html"
+)
+_CREATE_KEY = "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html"
+_CREATE_SUBNET = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSubnet.html"
+
+DEFAULTS: dict[str, tuple[Default, ...]] = {
+    "aws.rds.db_cluster": (
+        Default("BackupRetentionPeriod", 1, _CREATE_CLUSTER),
+        Default("DeletionProtection", False, _CREATE_CLUSTER),
+        Default("CopyTagsToSnapshot", False, _CREATE_CLUSTER),
+        Default("IAMDatabaseAuthenticationEnabled", False, _CREATE_CLUSTER),
+        Default("EngineMode", "provisioned", _CREATE_CLUSTER),
+        # "StorageEncrypted ... Valid for Cluster Type: Aurora DB clusters": not
+        # encrypted unless asked, for provisioned clusters (Serverless v1 is
+        # always encrypted).
+        Default("StorageEncrypted", False, _CREATE_CLUSTER, when=("EngineMode", "provisioned")),
+        Default("StorageEncrypted", True, _CREATE_CLUSTER, when=("EngineMode", "serverless")),
+        Default("AutoMinorVersionUpgrade", True, _CREATE_CLUSTER),
+        Default("EnabledCloudwatchLogsExports", [], _CREATE_CLUSTER),
+        # No VpcSecurityGroupIds: the VPC's default security group, which the
+        # template does not declare (its rules are unknown here).
+        Default("VpcSecurityGroups", [{"VpcSecurityGroupId": "default"}], _CREATE_CLUSTER),
+        Default("TagList", [], _CREATE_CLUSTER),
+        Default("DBClusterMembers", [], _CREATE_CLUSTER),
+        Default("BacktrackWindow", 0, _CREATE_CLUSTER),
+        # No DBSubnetGroupName: the default VPC's "default" DB subnet group,
+        # which a template does not declare, so network policies are UNKNOWN
+        # (naming it) rather than passing on an empty network.
+        Default("DBSubnetGroup", "default", _CREATE_CLUSTER),
+        Default("Port", 3306, _CREATE_CLUSTER, when=("Engine", "aurora-mysql")),
+        Default("Port", 5432, _CREATE_CLUSTER, when=("Engine", "aurora-postgresql")),
+    ),
+    "aws.rds.db_instance": (
+        # With a DB subnet group in a VPC that is not the default VPC, the
+        # instance is private unless PubliclyAccessible is set.
+        Default("PubliclyAccessible", False, _CREATE_INSTANCE),
+        Default("AutoMinorVersionUpgrade", True, _CREATE_INSTANCE),
+        Default("MonitoringInterval", 0, _CREATE_INSTANCE),
+        Default("PerformanceInsightsEnabled", False, _CREATE_INSTANCE),
+        Default("TagList", [], _CREATE_INSTANCE),
+    ),
+    "aws.ec2.security_group": (
+        Default(
+            "IpPermissions",
+            [],
+            "https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
+        ),
+        Default(
+            "Tags",
+            [],
+            "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html",
+        ),
+    ),
+    "aws.ec2.subnet": (Default("MapPublicIpOnLaunch", False, _CREATE_SUBNET),),
+    "aws.ec2.route_table": (
+        Default(
+            "Routes", [], "https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html"
+        ),
+        Default(
+            "Associations",
+            [],
+            "https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html",
+        ),
+    ),
+    "aws.rds.db_cluster_parameter_group": (
+        Default(
+            "Parameters",
+            [],
+            "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.html",
+        ),
+    ),
+    "aws.kms.key": (Default("Enabled", True, _CREATE_KEY),),
+}
+
+
+def apply_defaults(resource_type: str, attrs: dict[str, object]) -> None:
+    """Fill the omitted fields of ``attrs`` (a record being built) with AWS's defaults.
+
+    A field recorded as missing (``x_missing``: the template cannot tell) is
+    left missing: a default never hides an unresolved value.
+    """
+    missing = attrs.get("x_missing") or {}
+    for default in DEFAULTS.get(resource_type, ()):
+        if default.field in attrs or default.field in missing:  # type: ignore[operator]
+            continue
+        if default.when is not None:
+            name, value = default.when
+            if attrs.get(name) != value:
+                continue
+        attrs[default.field] = _copy(default.value)
+
+
+def _copy(value: object) -> object:
+    return copy.deepcopy(value)

@@ -1,0 +1,203 @@
+"""Terraform plans in JSON (``terraform show -json plan.out``) -> ``Declared``.
+
+Planned values give each attribute; an attribute the plan marks in
+``after_unknown`` (an id of a resource not created yet) is resolved through
+the plan's ``configuration``: its expression's references to other resources
+of the plan become their identifiers.  A reference to a variable or data
+source the plan does not know, or an unknown value without references, is
+``Unresolved``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from scanner.iac.build import Declared, Unresolved, generated_id
+from scanner.iac.mapping import TERRAFORM
+
+_INDEX = re.compile(r"\[[^\]]*\]")
+
+
+def is_plan(data: Any) -> bool:
+    return (
+        isinstance(data, dict)
+        and "format_version" in data
+        and ("planned_values" in data or "resource_changes" in data)
+    )
+
+
+def _modules(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield module
+    for child in module.get("child_modules") or ():
+        yield from _modules(child)
+
+
+def _expressions(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Configuration address (without instance keys) -> its attribute expressions."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def walk(module: dict[str, Any], prefix: str) -> None:
+        for resource in module.get("resources") or ():
+            out[prefix + str(resource.get("address"))] = resource.get("expressions") or {}
+        for name, call in (module.get("module_calls") or {}).items():
+            walk(call.get("module") or {}, f"{prefix}module.{name}.")
+
+    walk((plan.get("configuration") or {}).get("root_module") or {}, "")
+    return out
+
+
+def _unknown(after_unknown: Any) -> bool:
+    if after_unknown is True:
+        return True
+    if isinstance(after_unknown, list):
+        return any(_unknown(v) for v in after_unknown)
+    if isinstance(after_unknown, dict):
+        return any(_unknown(v) for v in after_unknown.values())
+    return False
+
+
+class _Plan:
+    def __init__(self, plan: dict[str, Any], file: str) -> None:
+        self.resources = [
+            r
+            for module in _modules((plan.get("planned_values") or {}).get("root_module") or {})
+            for r in module.get("resources") or ()
+            if r.get("mode", "managed") == "managed"
+        ]
+        self.unknown = {
+            str(c.get("address")): (c.get("change") or {}).get("after_unknown") or {}
+            for c in plan.get("resource_changes") or ()
+        }
+        self.expressions = _expressions(plan)
+        self.ids: dict[str, str] = {}
+        self.by_base: dict[str, list[str]] = {}
+        for r in self.resources:
+            mapping = TERRAFORM.get(str(r.get("type")))
+            if mapping is None or not mapping.type:
+                continue
+            address = str(r["address"])
+            name = (r.get("values") or {}).get(mapping.name_property)
+            self.ids[address] = (
+                name
+                if isinstance(name, str) and name
+                else generated_id(mapping.id_prefix, address, file)
+            )
+            self.by_base.setdefault(_INDEX.sub("", address), []).append(address)
+
+    def referenced_ids(self, address: str, attribute: str) -> Any:
+        expression = self.expressions.get(_INDEX.sub("", address), {}).get(attribute) or {}
+        references = expression.get("references") if isinstance(expression, dict) else None
+        if not references:
+            return Unresolved(f"{address}.{attribute} is known only after apply")
+        found: list[str] = []
+        for reference in references:
+            module = address.rsplit("module.", 1)[0] if "module." in address else ""
+            target = self._target(module + str(reference))
+            if target is None:
+                if str(reference).startswith(("var.", "data.", "local.", "module.")):
+                    return Unresolved(f"{address}.{attribute} comes from {reference}")
+                continue
+            for item in target:
+                if self.ids[item] not in found:
+                    found.append(self.ids[item])
+        if not found:
+            return Unresolved(f"{address}.{attribute} names no resource of this plan")
+        return found
+
+    def _target(self, reference: str) -> list[str] | None:
+        parts = reference.split(".")
+        for end in range(len(parts), 1, -1):
+            base = ".".join(parts[:end])
+            if base in self.ids:
+                return [base]
+            if base in self.by_base:
+                return self.by_base[base]
+        return None
+
+
+class TfSources:
+    """The ``.tf`` files beside a plan, to place each root-module resource on its line.
+
+    A ``resource "TYPE" "NAME" {`` block header is fixed HCL syntax, so a line
+    match finds it without parsing HCL (expressions are not needed: the plan
+    has the values).  Resources of child modules, or plans without their
+    sources beside them, stay on the plan file, line 1.
+    """
+
+    def __init__(self, directory: Path | None, relative: str) -> None:
+        self.texts: list[tuple[str, list[str]]] = []
+        if directory is not None:
+            for path in sorted(directory.glob("*.tf")):
+                try:
+                    lines = path.read_text(encoding="utf-8").splitlines()
+                except (OSError, UnicodeDecodeError):
+                    continue
+                rel = f"{relative}/{path.name}" if relative else path.name
+                self.texts.append((rel, lines))
+
+    def locate(self, resource_type: str, name: str) -> tuple[str, int, dict[str, int]] | None:
+        """(file, line of the block, argument -> its line) of ``resource "TYPE" "NAME"``."""
+        header = re.compile(rf'^\s*resource\s+"{re.escape(resource_type)}"\s+"{re.escape(name)}"')
+        for rel, lines in self.texts:
+            for number, line in enumerate(lines, 1):
+                if header.match(line):
+                    return rel, number, _arguments(lines, number)
+        return None
+
+
+_ARGUMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=")
+
+
+def _arguments(lines: list[str], header: int) -> dict[str, int]:
+    """The top-level ``name = ...`` lines of the block starting at line ``header``."""
+    out: dict[str, int] = {}
+    depth = 0
+    for number in range(header, len(lines) + 1):
+        text = lines[number - 1]
+        if depth == 1:
+            match = _ARGUMENT.match(text)
+            if match:
+                out.setdefault(match.group(1), number)
+        # Braces in strings are rare in resource arguments; a miscount only
+        # loses property lines (the block's line stays).
+        depth += text.count("{") - text.count("}")
+        if depth <= 0 and number > header:
+            break
+    return out
+
+
+def declared(plan: dict[str, Any], file: str, tf: TfSources | None = None) -> list[Declared]:
+    """The mapped resources of ``plan`` (read from ``file``), attributes resolved."""
+    state = _Plan(plan, file)
+    out = []
+    for r in state.resources:
+        mapping = TERRAFORM.get(str(r.get("type")))
+        if mapping is None:
+            continue
+        address = str(r["address"])
+        values = r.get("values") or {}
+        unknown = state.unknown.get(address) or {}
+        properties: dict[str, Any] = {}
+        names = set(values) | set(unknown)
+        for name in names:
+            if _unknown(unknown.get(name)):
+                resolved = state.referenced_ids(address, name)
+                if isinstance(resolved, list) and len(resolved) == 1:
+                    # A list target path wraps a single value again (build.set_path).
+                    resolved = resolved[0]
+                properties[name] = resolved
+            elif values.get(name) is not None:
+                properties[name] = values[name]
+        if mapping.name_property in properties and address in state.ids:
+            properties[mapping.name_property] = state.ids[address]
+        item = Declared(
+            address, str(r["type"]), mapping, state.ids.get(address, ""), properties, file, 1
+        )
+        found = tf.locate(str(r["type"]), str(r.get("name"))) if tf is not None else None
+        if found is not None and not address.startswith("module."):
+            item.location_file, item.line, item.property_lines = found
+        out.append(item)
+    return out

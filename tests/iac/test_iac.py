@@ -1,0 +1,258 @@
+"""`aurora-scan iac` on the corpus: CloudFormation and Terraform plans through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.cli import main
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "report"))
+from github_rules import check_file
+from sarif_schema import assert_sarif_file_valid
+
+CORPUS = Path(__file__).parent / "corpus"
+MAIN = {
+    "aurora.cluster.storage_encrypted",
+    "aurora.cluster.deletion_protection",
+    "aurora.cluster.backup_retention",
+    "aurora.cluster.iam_auth",
+    "aurora.cluster.sg_no_world_ingress",
+    "aurora.instance.not_publicly_accessible",
+}
+
+
+def _scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *files: str, fmt: str = "json") -> Any:
+    monkeypatch.chdir(CORPUS)
+    out = tmp_path / "out"
+    code = main(["iac", *files, "--output-dir", str(out), "--format", fmt, "--quiet"])
+    return code, out
+
+
+def _verdicts(out: Path) -> dict[tuple[str, str], str]:
+    data = json.loads((out / "results.json").read_text())
+    policies, resources = data["policies"], data["resources"]
+    return {
+        (policies[f["policy"]]["id"], resources[f["resource"]]["id"]): f["status"]
+        for f in data["findings"]
+    }
+
+
+@pytest.mark.parametrize(
+    "file, cluster",
+    [
+        ("cloudformation/secure.yaml", "cloudformation/secure.yaml#Cluster"),
+        ("terraform/secure.plan.json", "terraform/secure.plan.json#aws_rds_cluster.db"),
+    ],
+)
+def test_secure_templates_pass_the_main_policies(tmp_path, monkeypatch, file, cluster) -> None:
+    code, out = _scan(tmp_path, monkeypatch, file)
+    verdicts = _verdicts(out)
+    for policy in MAIN - {"aurora.instance.not_publicly_accessible"}:
+        assert verdicts[(policy, cluster)] == "PASS", policy
+    assert verdicts[("aurora.cluster.no_public_subnet", cluster)] == "PASS"
+    assert verdicts[("aurora.cluster.kms_customer_managed_key", cluster)] == "PASS"
+    assert code in (0, 1)  # other policies (log exports...) may fail
+
+
+@pytest.mark.parametrize(
+    "file, cluster, instance",
+    [
+        ("cloudformation/insecure.json", "Cluster", "Writer"),
+        ("terraform/insecure.plan.json", "aws_rds_cluster.db", "aws_rds_cluster_instance.writer"),
+    ],
+)
+def test_insecure_templates_fail_the_main_policies(
+    tmp_path, monkeypatch, file, cluster, instance
+) -> None:
+    code, out = _scan(tmp_path, monkeypatch, file)
+    verdicts = _verdicts(out)
+    for policy in MAIN:
+        subject = instance if policy.startswith("aurora.instance") else cluster
+        assert verdicts[(policy, f"{file}#{subject}")] == "FAIL", policy
+    assert code == 1
+
+
+def test_split_default_route_to_an_internet_gateway_is_a_public_subnet(tmp_path, monkeypatch):
+    _code, out = _scan(tmp_path, monkeypatch, "cloudformation/insecure.json")
+    key = ("aurora.cluster.no_public_subnet", "cloudformation/insecure.json#Cluster")
+    assert _verdicts(out)[key] == "FAIL"
+
+
+def test_omitted_properties_take_the_aws_defaults(tmp_path, monkeypatch) -> None:
+    _code, out = _scan(tmp_path, monkeypatch, "cloudformation/omitted.yaml")
+    verdicts = _verdicts(out)
+    cluster = "cloudformation/omitted.yaml#Cluster"
+    for policy in ("storage_encrypted", "deletion_protection", "backup_retention", "iam_auth"):
+        assert verdicts[(f"aurora.cluster.{policy}", cluster)] == "FAIL", policy
+    # No subnet group or security groups: the default VPC's, not declared here.
+    for policy in ("no_public_subnet", "sg_no_world_ingress", "not_default_security_group"):
+        assert verdicts[(f"aurora.cluster.{policy}", cluster)] == "UNKNOWN", policy
+
+
+@pytest.mark.parametrize(
+    "file, cluster",
+    [
+        ("cloudformation/unresolved.yaml", "Cluster"),
+        ("terraform/unknown.plan.json", "aws_rds_cluster.db"),
+    ],
+)
+def test_unresolvable_values_are_unknown_never_pass(tmp_path, monkeypatch, file, cluster) -> None:
+    _code, out = _scan(tmp_path, monkeypatch, file)
+    verdicts = _verdicts(out)
+    assert verdicts[("aurora.cluster.storage_encrypted", f"{file}#{cluster}")] == "UNKNOWN"
+    assert verdicts[("aurora.cluster.deletion_protection", f"{file}#{cluster}")] == "PASS"
+
+
+def test_runtime_only_policies_are_not_applicable(tmp_path, monkeypatch) -> None:
+    _code, out = _scan(tmp_path, monkeypatch, "cloudformation/secure.yaml")
+    data = json.loads((out / "results.json").read_text())
+    policies = data["policies"]
+    resources = data["resources"]
+    backup = [
+        f
+        for f in data["findings"]
+        if policies[f["policy"]]["id"] == "aurora.cluster.backup_plan"
+        and resources[f["resource"]]["id"].endswith("#Cluster")
+    ]
+    assert backup and all(
+        f["status"] == "NOT_APPLICABLE" and f["reason"] == "runtime only" for f in backup
+    )
+
+
+def test_directories_are_walked_and_other_files_skipped(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(CORPUS)
+    code = main(["iac", "cloudformation", "--output-dir", str(tmp_path), "--format", "json"])
+    assert code == 1
+    assert "README.txt: skipped" in capsys.readouterr().err
+    ids = {rid for _p, rid in _verdicts(tmp_path)}
+    assert (
+        "cloudformation/secure.yaml#Cluster" in ids and "cloudformation/omitted.yaml#Cluster" in ids
+    )
+
+
+def test_missing_path_is_exit_2(tmp_path, monkeypatch) -> None:
+    code, _out = _scan(tmp_path, monkeypatch, "nowhere.yaml")
+    assert code == 2
+
+
+def test_sarif_points_at_the_file_and_the_resource_line(tmp_path, monkeypatch) -> None:
+    _code, out = _scan(tmp_path, monkeypatch, "cloudformation/secure.yaml", fmt="sarif")
+    doc = assert_sarif_file_valid(out / "results.sarif")
+    check_file(out / "results.sarif")  # GitHub's ingestion rules
+    lines = (CORPUS / "cloudformation/secure.yaml").read_text().splitlines()
+    results = doc["runs"][0]["results"]
+    assert results
+    for result in results:
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "cloudformation/secure.yaml"
+        name = result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].split("#")[1]
+        start = location["region"]["startLine"]
+        # The resource's line, or one of its properties' (below it, before the next resource).
+        header = max(
+            i
+            for i, text in enumerate(lines[:start], 1)
+            if text.startswith("  ") and not text.startswith("   ")
+        )
+        assert lines[header - 1] == f"  {name}:"
+
+
+def test_sarif_points_at_the_offending_property(tmp_path, monkeypatch) -> None:
+    _code, out = _scan(tmp_path, monkeypatch, "cloudformation/insecure.json", fmt="sarif")
+    doc = assert_sarif_file_valid(out / "results.sarif")
+    lines = (CORPUS / "cloudformation/insecure.json").read_text().splitlines()
+    by_rule = {
+        r["ruleId"]: lines[r["locations"][0]["physicalLocation"]["region"]["startLine"] - 1]
+        for r in doc["runs"][0]["results"]
+        if r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].endswith("#Cluster")
+    }
+    assert '"StorageEncrypted": false' in by_rule["aurora.cluster.storage_encrypted"]
+    assert '"DeletionProtection": false' in by_rule["aurora.cluster.deletion_protection"]
+    assert '"BackupRetentionPeriod": 1' in by_rule["aurora.cluster.backup_retention"]
+
+
+def test_terraform_findings_point_at_the_tf_source_beside_the_plan(tmp_path, monkeypatch) -> None:
+    _code, out = _scan(tmp_path, monkeypatch, "terraform/secure.plan.json", fmt="sarif")
+    doc = assert_sarif_file_valid(out / "results.sarif")
+    check_file(out / "results.sarif")
+    lines = (CORPUS / "terraform/main.tf").read_text().splitlines()
+    results = doc["runs"][0]["results"]
+    assert results
+    for result in results:
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "terraform/main.tf"
+        address = result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+        kind, name = address.split("#")[1].split(".")
+        start = location["region"]["startLine"]
+        # The block's line, or one of its arguments' (inside the block).
+        header = max(i for i, text in enumerate(lines[:start], 1) if text.startswith("resource "))
+        assert lines[header - 1] == f'resource "{kind}" "{name}" {{'
+
+
+def test_a_broken_yaml_is_skipped_in_a_walk_and_exit_2_when_named(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    folder = tmp_path / "infra"
+    folder.mkdir()
+    (folder / "chart.yaml").write_text("a: {{ .Values.x }\n")
+    (folder / "stack.yaml").write_text((CORPUS / "cloudformation/omitted.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    assert main(["iac", "infra", "--output-dir", "out", "--format", "json"]) == 1
+    assert "infra/chart.yaml: skipped" in capsys.readouterr().err
+    assert main(["iac", "infra/chart.yaml", "--output-dir", "out", "--format", "json"]) == 2
+    assert "infra/chart.yaml: cannot parse the template" in capsys.readouterr().err
+
+
+def test_encryption_without_a_key_is_the_aws_managed_key_not_a_cmk(tmp_path, monkeypatch) -> None:
+    _code, out = _scan(tmp_path, monkeypatch, "cloudformation/aws_managed_key.yaml")
+    verdicts = _verdicts(out)
+    cluster = "cloudformation/aws_managed_key.yaml#Cluster"
+    assert verdicts[("aurora.cluster.storage_encrypted", cluster)] == "PASS"
+    assert verdicts[("aurora.cluster.kms_customer_managed_key", cluster)] == "FAIL"
+
+
+def test_policies_list_says_where_each_policy_applies(capsys) -> None:
+    assert main(["policies", "list", "--json"]) == 0
+    rows = {row["id"]: row["applies"] for row in json.loads(capsys.readouterr().out)}
+    assert rows["aurora.cluster.backup_plan"] == ["live"]
+    assert rows["aurora.cluster.storage_encrypted"] == ["live", "iac"]
+
+
+def test_every_runtime_only_entry_names_a_built_in_policy(capsys) -> None:
+    from scanner.iac.runtime import RUNTIME_ONLY
+
+    assert main(["policies", "list", "--json"]) == 0
+    ids = {row["id"] for row in json.loads(capsys.readouterr().out)}
+    assert set(RUNTIME_ONLY) <= ids, set(RUNTIME_ONLY) - ids
+
+
+def test_templates_sharing_logical_ids_stay_separate_stacks(tmp_path, monkeypatch) -> None:
+    # Both declare Vpc, DbSg and Subnets: the insecure stack's world-open rule and
+    # public route must not reach the secure stack's cluster.
+    _code, out = _scan(
+        tmp_path, monkeypatch, "cloudformation/secure.yaml", "cloudformation/insecure.json"
+    )
+    verdicts = _verdicts(out)
+    for policy in ("sg_no_world_ingress", "no_public_subnet"):
+        assert (
+            verdicts[(f"aurora.cluster.{policy}", "cloudformation/secure.yaml#Cluster")] == "PASS"
+        )
+        assert (
+            verdicts[(f"aurora.cluster.{policy}", "cloudformation/insecure.json#Cluster")] == "FAIL"
+        )
+
+
+def test_tf_sources_give_the_block_and_argument_lines() -> None:
+    from scanner.iac.terraform import TfSources
+
+    lines = (CORPUS / "terraform/main.tf").read_text().splitlines()
+    found = TfSources(CORPUS / "terraform", "terraform").locate("aws_rds_cluster", "db")
+    assert found is not None
+    file, line, arguments = found
+    assert file == "terraform/main.tf" and lines[line - 1] == 'resource "aws_rds_cluster" "db" {'
+    assert lines[arguments["storage_encrypted"] - 1].strip().startswith("storage_encrypted")
+    assert "identifier" not in arguments  # the next block's arguments are not this one's
