@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from scanner.cli import main
+from scanner.model import Status
+from scanner.result_file import read_result
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "report"))
 from github_rules import check_file
@@ -34,12 +36,8 @@ def _scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *files: str, fmt: str
 
 
 def _verdicts(out: Path) -> dict[tuple[str, str], str]:
-    data = json.loads((out / "results.json").read_text())
-    policies, resources = data["policies"], data["resources"]
-    return {
-        (policies[f["policy"]]["id"], resources[f["resource"]]["id"]): f["status"]
-        for f in data["findings"]
-    }
+    result = read_result(out / "results.json")
+    return {(f.policy_id, f.resource_id): f.status.value for f in result.findings}
 
 
 @pytest.mark.parametrize(
@@ -110,17 +108,13 @@ def test_unresolvable_values_are_unknown_never_pass(tmp_path, monkeypatch, file,
 
 def test_runtime_only_policies_are_not_applicable(tmp_path, monkeypatch) -> None:
     _code, out = _scan(tmp_path, monkeypatch, "cloudformation/secure.yaml")
-    data = json.loads((out / "results.json").read_text())
-    policies = data["policies"]
-    resources = data["resources"]
     backup = [
         f
-        for f in data["findings"]
-        if policies[f["policy"]]["id"] == "aurora.cluster.backup_plan"
-        and resources[f["resource"]]["id"].endswith("#Cluster")
+        for f in read_result(out / "results.json").findings
+        if f.policy_id == "aurora.cluster.backup_plan" and f.resource_id.endswith("#Cluster")
     ]
     assert backup and all(
-        f["status"] == "NOT_APPLICABLE" and f["reason"] == "runtime only" for f in backup
+        f.status is Status.NOT_APPLICABLE and f.reason == "runtime only" for f in backup
     )
 
 

@@ -10,13 +10,13 @@ and not those that read what moto fills in on its own, such as log exports).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from scanner.cli import main
+from scanner.result_file import read_result
 from tests.moto_helpers import remove_default_vpc
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -87,15 +87,18 @@ def _deploy(server: Any, *, secure: bool) -> None:
     )
 
 
+COMPARED_TYPES = ("aws.rds.db_cluster", "aws.rds.db_instance")
+
+
 def _verdicts(out: Path) -> dict[tuple[str, str], str]:
     """(policy, resource type) -> status, for the one cluster and instance of an estate."""
-    data = json.loads((out / "results.json").read_text())
-    policies, resources = data["policies"], data["resources"]
     found: dict[tuple[str, str], str] = {}
-    for f in data["findings"]:
-        policy, resource = policies[f["policy"]]["id"], resources[f["resource"]]
-        if policy in COMPARED and resource["type"] in ("aws.rds.db_cluster", "aws.rds.db_instance"):
-            found[(policy, resource["type"])] = f["status"]
+    for f in read_result(out / "results.json").findings:
+        if f.policy_id in COMPARED and f.resource_type in (
+            "aws.rds.db_cluster",
+            "aws.rds.db_instance",
+        ):
+            found[(f.policy_id, f.resource_type)] = f.status.value
     return found
 
 
