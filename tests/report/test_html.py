@@ -173,3 +173,35 @@ def test_a_bad_tag_columns_entry_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises((UserInputError, UserInputErrors)) as raised:
         load_config(config_file)
     assert "tag_columns" in str(raised.value)
+
+
+def test_since_when_is_static_stated_once_per_group_and_per_row_when_it_differs(
+    tmp_path: Path,
+) -> None:
+    import dataclasses
+
+    import msgspec
+
+    result = synthetic_result(40)
+    fails = [f for f in result.findings if f.status is Status.FAIL]
+    policy = fails[0].policy_id
+    group = [f for f in fails if f.policy_id == policy]
+    assert len(group) >= 3
+    old = group[0]
+    findings = [
+        msgspec.structs.replace(
+            f,
+            first_seen="2026-11-01T00:00:00Z" if f is old else "2026-12-01T00:00:00Z",
+            last_status_change="2026-11-02T00:00:00Z" if f is old else "2026-12-01T00:00:00Z",
+        )
+        for f in result.findings
+    ]
+    changed = dataclasses.replace(result, findings=tuple(findings))
+    html = html_of(render(changed, ["html"], tmp_path))
+    start = html.index(f"<code>{policy}</code>")
+    article = html[start : html.index("</article>", start)]
+    # the shared line once, above the rows; the one finding that differs says its own
+    assert article.count("First seen: 2026-12-01T00:00:00Z") == 1
+    assert f"For each of the {len(group)} rows below" in article
+    assert article.count("First seen: 2026-11-01T00:00:00Z") == 1
+    assert "Failing since: 2026-11-02T00:00:00Z" in article
