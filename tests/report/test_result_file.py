@@ -435,3 +435,31 @@ def test_odd_values_are_written_as_json_writes_them() -> None:
     assert row["remediation"] == {"text": "t", "cli": "c"} and row["waiver"] == WAIVER
     items = [data["evidence_items"][i] for i in data["evidence"][row["evidence"]]]
     assert items == [evidence]
+
+
+@pytest.mark.parametrize(
+    ("tags", "location"),
+    [
+        ({"arn:x": {"Owner": 7}}, ["scan", "resource_tags", "arn:x", "Owner"]),
+        ({"arn:x": ["Owner"]}, ["scan", "resource_tags", "arn:x"]),
+        (["arn:x"], ["scan", "resource_tags"]),
+    ],
+)
+def test_bad_resource_tags_are_one_clear_error(tags: Any, location: str, tmp_path: Path) -> None:
+    # resource_tags is checked by msgspec rather than jsonschema (it is the one big
+    # map in the header); the error must still say where and what was expected.
+    data = json.loads(result_bytes(rich_result()))
+    data["scan"]["resource_tags"] = tags
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(data))
+    err = _error(read_result, path)
+    assert err.location == json_location(location)  # as jsonschema's errors say it
+    assert err.expected and err.hint
+
+
+def test_resource_tags_read_back_as_written(tmp_path: Path) -> None:
+    result = rich_result()
+    tags = {"arn:aws:rds:us-east-1:1:cluster:a": {"Owner": "Zürich – 東京", "env": "<b>"}}
+    result = dataclasses.replace(result, scan={**result.scan, "resource_tags": tags})
+    path = write_result(result, tmp_path / "results.json")
+    assert read_result(path).scan["resource_tags"] == tags
