@@ -12,6 +12,7 @@ or stand-in ``aurora-scan`` (a pip install per test would take minutes).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -161,7 +162,10 @@ def run_action(
     failing step ends the run (a composite action stops there), like on GitHub.
     """
     given = with_defaults(inputs)
-    base_env = {"PATH": os.environ["PATH"], **(env or {})}
+    # The test process's environment (AURORA_SCAN_CACHE_DIR from tests/conftest.py
+    # among it), without a real runner's GITHUB_* / RUNNER_* if the suite runs in one.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_"))}
+    base_env = {**inherited, **(env or {})}
     run = ActionRun(context={f"inputs.{k}": v for k, v in given.items()})
     for step in ACTION["runs"]["steps"]:
         key = str(step.get("id") or step.get("name"))
@@ -198,3 +202,53 @@ def run_action(
             run.failed_at = key
             break
     return run
+
+
+RECORDING_CLI = """#!{python}
+import json, os, sys
+with open(os.environ["AURORA_SCAN_ARGV_FILE"], "a", encoding="utf-8") as fh:
+    fh.write(json.dumps(sys.argv[1:]) + "\\n")
+from scanner.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+class RecordingAction:
+    """The action with a recording wrapper around the real CLI as the installed one.
+
+    Each call is one run of the action, as a workflow step; ``argv`` is every
+    command line the Scan step (and the waived step) gave the CLI in it.
+    """
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.cli = tmp_path / "venv-bin" / "aurora-scan"
+        self.cli.parent.mkdir()
+        self.cli.write_text(RECORDING_CLI.format(python=sys.executable), encoding="utf-8")
+        self.cli.chmod(0o755)
+        self.argv_file = tmp_path / "argv.jsonl"
+        self.summary = tmp_path / "step_summary.md"
+
+    def __call__(
+        self, inputs: dict[str, str], *, cwd: Path = ROOT, env: dict[str, str] | None = None
+    ) -> ActionRun:
+        self.argv_file.unlink(missing_ok=True)
+        self.summary.write_text("", encoding="utf-8")
+        return run_action(
+            self.tmp_path,
+            inputs,
+            cli=self.cli,
+            cwd=cwd,
+            env={
+                **(env or {}),
+                "AURORA_SCAN_ARGV_FILE": str(self.argv_file),
+                "GITHUB_STEP_SUMMARY": str(self.summary),
+            },
+        )
+
+    @property
+    def argv(self) -> list[list[str]]:
+        """Every command line the CLI was called with in the last run."""
+        if not self.argv_file.exists():
+            return []
+        return [json.loads(line) for line in self.argv_file.read_text().splitlines()]

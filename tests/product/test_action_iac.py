@@ -17,10 +17,9 @@ from typing import Any
 import pytest
 from action_steps import (
     DISMISS,
-    ROOT,
     STEPS,
     UPLOAD,
-    ActionRun,
+    RecordingAction,
     run_action,
     run_step,
     step_env,
@@ -31,52 +30,10 @@ from scanner.cli import build_parser
 CORPUS = Path("tests/iac/corpus")  # relative to ROOT, the working directory
 INSTALL_STEPS = ["python", "version", "Cache pip downloads", "install"]
 
-RECORDING_CLI = """#!{python}
-import json, os, sys
-with open(os.environ["AURORA_SCAN_ARGV_FILE"], "a", encoding="utf-8") as fh:
-    fh.write(json.dumps(sys.argv[1:]) + "\\n")
-from scanner.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
-
-
-class Action:
-    """The action with the recording CLI; each call is one run, as a workflow step."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.tmp_path = tmp_path
-        self.cli = tmp_path / "venv-bin" / "aurora-scan"
-        self.cli.parent.mkdir()
-        self.cli.write_text(RECORDING_CLI.format(python=sys.executable), encoding="utf-8")
-        self.cli.chmod(0o755)
-        self.argv_file = tmp_path / "argv.jsonl"
-        self.summary = tmp_path / "step_summary.md"
-
-    def __call__(self, inputs: dict[str, str], *, cwd: Path = ROOT) -> ActionRun:
-        self.argv_file.unlink(missing_ok=True)
-        self.summary.write_text("", encoding="utf-8")
-        return run_action(
-            self.tmp_path,
-            inputs,
-            cli=self.cli,
-            cwd=cwd,
-            env={
-                "AURORA_SCAN_ARGV_FILE": str(self.argv_file),
-                "GITHUB_STEP_SUMMARY": str(self.summary),
-            },
-        )
-
-    @property
-    def argv(self) -> list[list[str]]:
-        """Every command line the CLI was called with in the last run."""
-        if not self.argv_file.exists():
-            return []
-        return [json.loads(line) for line in self.argv_file.read_text().splitlines()]
-
 
 @pytest.fixture
-def action(tmp_path: Path) -> Action:
-    return Action(tmp_path)
+def action(tmp_path: Path) -> RecordingAction:
+    return RecordingAction(tmp_path)
 
 
 def _stale_reports(out: Path) -> None:
@@ -92,7 +49,7 @@ def _sarif(path: str) -> dict[str, Any]:
 
 
 def test_iac_mode_runs_aurora_scan_iac_with_the_options_and_paths(
-    action: Action, tmp_path: Path
+    action: RecordingAction, tmp_path: Path
 ) -> None:
     out = tmp_path / "out dir"
     run = action(
@@ -170,7 +127,7 @@ def test_iac_mode_runs_aurora_scan_iac_with_the_options_and_paths(
     ids=["clean", "failed"],
 )
 def test_a_finished_iac_scan_uploads_and_leaves_the_gate_to_the_workflow(
-    action: Action, tmp_path: Path, inputs: dict[str, str], code: str, status: str
+    action: RecordingAction, tmp_path: Path, inputs: dict[str, str], code: str, status: str
 ) -> None:
     out = tmp_path / "out"
     _stale_reports(out)  # overwritten by this run
@@ -195,7 +152,9 @@ def test_a_finished_iac_scan_uploads_and_leaves_the_gate_to_the_workflow(
     assert UPLOAD in run_without_upload.skipped
 
 
-def test_bad_iac_input_skips_the_upload_and_fails_the_job(action: Action, tmp_path: Path) -> None:
+def test_bad_iac_input_skips_the_upload_and_fails_the_job(
+    action: RecordingAction, tmp_path: Path
+) -> None:
     """The CLI's own exit 2 (a path that is not there; a glob is not expanded)."""
     out = tmp_path / "out"
     _stale_reports(out)
@@ -218,7 +177,9 @@ def test_bad_iac_input_skips_the_upload_and_fails_the_job(action: Action, tmp_pa
     assert "::error title=aurora-scan: bad input::aurora-scan exited 2" in verdict.stdout
 
 
-def test_no_sarif_written_means_no_upload_in_iac_mode(action: Action, tmp_path: Path) -> None:
+def test_no_sarif_written_means_no_upload_in_iac_mode(
+    action: RecordingAction, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     run = action(
         {
@@ -237,7 +198,7 @@ def test_no_sarif_written_means_no_upload_in_iac_mode(action: Action, tmp_path: 
 
 
 def test_the_sarif_category_input_overrides_the_mode_default(
-    action: Action, tmp_path: Path
+    action: RecordingAction, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
     run = action(
@@ -350,7 +311,7 @@ def test_scan_mode_keeps_its_derived_category_unless_one_is_named(
     ],
 )
 def test_bad_action_inputs_stop_before_anything_is_installed_or_run(
-    action: Action, tmp_path: Path, inputs: dict[str, str], message: str
+    action: RecordingAction, tmp_path: Path, inputs: dict[str, str], message: str
 ) -> None:
     out = tmp_path / "out"
     _stale_reports(out)
@@ -374,7 +335,7 @@ def test_bad_action_inputs_stop_before_anything_is_installed_or_run(
     assert "::error title=aurora-scan: bad input::the action's inputs are wrong" in verdict.stdout
 
 
-def test_an_input_value_cannot_start_a_workflow_command(action: Action) -> None:
+def test_an_input_value_cannot_start_a_workflow_command(action: RecordingAction) -> None:
     run = action({"mode": "x\n::warning::injected%0A", "paths": "infra/"})
     stdout = run.steps["check"].stdout
     commands = [line for line in stdout.splitlines() if line.startswith("::")]
