@@ -66,7 +66,7 @@ def _blocks(path: Path) -> list[tuple[int, str]]:
 
 SOURCES = [(path, line, source) for path in (DOCS, README) for line, source in _blocks(path)]
 BLOCKS = [Block(path, line, yaml.safe_load(source)) for path, line, source in SOURCES]
-WORKFLOWS = [b for b in BLOCKS if b.is_workflow and b.file == DOCS]
+WORKFLOWS = [b for b in BLOCKS if b.is_workflow]
 
 
 def _steps(block: Block) -> Iterator[dict[str, Any]]:
