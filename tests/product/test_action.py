@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
+from action_steps import run_step, step_env
 
 from scanner.cli import build_parser
 
@@ -56,23 +57,18 @@ ALL_INPUTS = {
 def _step_env(
     step: dict[str, Any], inputs: dict[str, str], steps: dict[str, str] | None = None
 ) -> dict[str, str]:
-    """Resolve `${{ inputs.X }}`, `${{ steps.S.outputs.O }}` and `${{ github.action_path }}`
-    in a step's env the way the runner does (``steps`` maps "S.O" to a value; absent: "")."""
-    env = {}
-    for key, value in step.get("env", {}).items():
-        match = re.fullmatch(r"\$\{\{\s*(\S+)\s*\}\}", str(value))
-        assert match, f"env {key} of step {step.get('id')} is not a plain reference"
-        ref = match.group(1)
-        if ref.startswith("inputs."):
-            env[key] = inputs[ref.removeprefix("inputs.")]
-        elif ref.startswith("steps."):
-            step_id, _, output = ref.removeprefix("steps.").partition(".outputs.")
-            assert step_id in STEPS, f"env {key} refers to unknown step {step_id}"
-            env[key] = (steps or {}).get(f"{step_id}.{output}", "")
-        else:
-            assert ref == "github.action_path", ref
-            env[key] = str(ROOT)
-    return env
+    """The step's env as the runner resolves it (action_steps.step_env: absent inputs
+    take action.yml's defaults)."""
+    return step_env(step, inputs, steps)
+
+
+def _check(tmp_path: Path, inputs: dict[str, str]) -> dict[str, str]:
+    """The Check the inputs step for real: its outputs as "check.O" for _step_env."""
+    result = run_step(
+        STEPS["check"], tmp_path, {"PATH": os.environ["PATH"], **step_env(STEPS["check"], inputs)}
+    )
+    assert result.returncode == 0, result.stderr
+    return {f"check.{k}": v for k, v in result.outputs.items()}
 
 
 def _run_scan_step(tmp_path: Path, inputs: dict[str, str], exit_code: int) -> tuple[list[str], str]:
@@ -87,7 +83,7 @@ def _run_scan_step(tmp_path: Path, inputs: dict[str, str], exit_code: int) -> tu
         "FAKE_ARGS_FILE": str(args_file),
         "FAKE_EXIT": str(exit_code),
         "GITHUB_OUTPUT": str(output_file),
-        **_step_env(SCAN_STEP, inputs),
+        **_step_env(SCAN_STEP, inputs, _check(tmp_path, inputs)),
     }
     bash = shutil.which("bash")
     assert bash is not None
@@ -308,13 +304,14 @@ def _run_action(tmp_path: Path, exit_code: int, inputs: dict[str, str]) -> dict[
     """Scan (a stand-in CLI), outputs, upload condition and verdict, as the runner would."""
     _, scan_output = _run_scan_step(tmp_path, inputs, exit_code)
     scan = dict(line.split("=", 1) for line in scan_output.splitlines() if line)
+    checked = _check(tmp_path, inputs)
     github_output = tmp_path / "github_output_outputs"
     script = tmp_path / "outputs.py"
     script.write_text(STEPS["outputs"]["run"])
     env = dict(os.environ)
     env.pop("GITHUB_STEP_SUMMARY", None)
     env.update(
-        _step_env(STEPS["outputs"], inputs, {"scan.exit-code": scan["exit-code"]}),
+        _step_env(STEPS["outputs"], inputs, checked | {"scan.exit-code": scan["exit-code"]}),
         GITHUB_OUTPUT=str(github_output),
     )
     subprocess.run([sys.executable, str(script)], env=env, check=True)
@@ -331,7 +328,11 @@ def _run_action(tmp_path: Path, exit_code: int, inputs: dict[str, str]) -> dict[
         _step_env(
             STEPS["verdict"],
             inputs,
-            {"scan.exit-code": scan["exit-code"], "outputs.crash-report": outputs["crash-report"]},
+            checked
+            | {
+                "scan.exit-code": scan["exit-code"],
+                "outputs.crash-report": outputs["crash-report"],
+            },
         ),
         expect_success=False,
     )

@@ -309,11 +309,17 @@ def test_dismiss_action_runs_the_step_with_a_bare_python(
 
 
 @pytest.mark.parametrize(
-    ("waivers", "include", "expect_waived"),
-    [("waivers.yml", "auto", True), ("", "auto", False), ("waivers.yml", "false", False)],
+    ("mode", "waivers", "include", "expect_waived"),
+    [
+        ("scan", "waivers.yml", "auto", True),
+        ("scan", "", "auto", False),
+        ("scan", "waivers.yml", "false", False),
+        # iac: alerts would be matched by rule and file, one template many resources.
+        ("iac", "waivers.yml", "auto", False),
+    ],
 )
 def test_action_puts_waived_findings_in_the_sarif_whenever_waivers_are_given(
-    tmp_path: Path, waivers: str, include: str, expect_waived: bool
+    tmp_path: Path, mode: str, waivers: str, include: str, expect_waived: bool
 ) -> None:
     """The main action's step re-renders the SARIF with the real CLI from the
     scan's results.json; the outputs step then reports ``waived-in-sarif``."""
@@ -321,8 +327,14 @@ def test_action_puts_waived_findings_in_the_sarif_whenever_waivers_are_given(
     render(rich_result(), ["json", "sarif"], out)
     step = _step(ROOT / "action.yml", "waived")
     output_file = tmp_path / "github_output"
+    cli = Path(sys.executable).parent / "aurora-scan"
+    assert cli.is_file()
     env = {
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        # The action's virtualenv is never on PATH: the step runs the CLI the
+        # install step names (AURORA_SCAN), not whatever `aurora-scan` PATH has.
+        "PATH": "/usr/bin:/bin",
+        "AURORA_SCAN": str(cli),
+        "MODE": mode,
         "IN_WAIVERS": waivers,
         "IN_INCLUDE_WAIVED": include,
         "IN_OUTPUT_DIR": str(out),
@@ -334,6 +346,7 @@ def test_action_puts_waived_findings_in_the_sarif_whenever_waivers_are_given(
     assert set(step["env"]) <= set(env)
     proc = _bash(step["run"], env, tmp_path)
     assert proc.returncode == 0, proc.stderr
+    assert "::warning::" not in proc.stdout, proc.stdout + proc.stderr
     doc = json.loads((out / "results.sarif").read_text(encoding="utf-8"))
     suppressed = [r for r in doc["runs"][0]["results"] if r.get("suppressions")]
     assert bool(suppressed) is expect_waived
