@@ -29,6 +29,13 @@ _CREATE_INSTANCE = (
     "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html"
 )
 _CREATE_KEY = "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html"
+_CREATE_GLOBAL = (
+    "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateGlobalCluster.html"
+)
+_CFN_SUBSCRIPTION = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
+    "aws-resource-rds-eventsubscription.html"
+)
 _CREATE_SUBNET = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSubnet.html"
 
 DEFAULTS: dict[str, tuple[Default, ...]] = {
@@ -55,6 +62,8 @@ DEFAULTS: dict[str, tuple[Default, ...]] = {
         # which a template does not declare, so network policies are UNKNOWN
         # (naming it) rather than passing on an empty network.
         Default("DBSubnetGroup", "default", _CREATE_CLUSTER),
+        # "By default, this value is set to open-source-rds-extended-support".
+        Default("EngineLifecycleSupport", "open-source-rds-extended-support", _CREATE_CLUSTER),
         Default("Port", 3306, _CREATE_CLUSTER, when=("Engine", "aurora-mysql")),
         Default("Port", 5432, _CREATE_CLUSTER, when=("Engine", "aurora-postgresql")),
     ),
@@ -98,6 +107,25 @@ DEFAULTS: dict[str, tuple[Default, ...]] = {
         ),
     ),
     "aws.kms.key": (Default("Enabled", True, _CREATE_KEY),),
+    "aws.rds.global_cluster": (
+        # With SourceDBClusterIdentifier "Aurora uses the setting from the source
+        # DB cluster" (build.py copies it); without one, not encrypted unless asked.
+        Default("StorageEncrypted", False, _CREATE_GLOBAL, when=("x_iac_source_cluster", None)),
+        Default("DeletionProtection", False, _CREATE_GLOBAL),
+        Default("TagList", [], _CREATE_GLOBAL),
+    ),
+    "aws.rds.event_subscription": (
+        # "If you don't specify this property, CloudFormation activates the
+        # subscription" (Terraform's `enabled` defaults to true as well).
+        Default("Enabled", True, _CFN_SUBSCRIPTION),
+    ),
+    "aws.rds.db_parameter_group": (
+        Default(
+            "Parameters",
+            [],
+            "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.html",
+        ),
+    ),
 }
 
 
