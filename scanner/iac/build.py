@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -230,9 +231,21 @@ def _copy_fields(
             if copy.target.startswith("/"):
                 record.setdefault(copy.target[1:], value)
             elif not copy.list_field:
-                entry.setdefault(copy.target, value)
+                if _get_path(entry, copy.target) is None:
+                    set_path(entry, copy.target, _copy_value(value))
             else:
                 set_path(entry, copy.target, value)
+
+
+def _get_path(record: dict[str, Any], path: str) -> Any:
+    value: Any = record
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _copy_value(value: Any) -> Any:
+    return deepcopy(value)
 
 
 def _field_lines(item: Declared) -> dict[str, int]:

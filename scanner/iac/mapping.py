@@ -128,6 +128,15 @@ _FROM_SOURCE = tuple(
     for name in ("Engine", "EngineVersion", "StorageEncrypted")
 )
 
+# An Aurora instance listens on its cluster's port (DBInstance Endpoint.Port);
+# its security groups and DB subnet group are the cluster's (CreateDBInstance
+# VpcSecurityGroupIds, DBSubnetGroupName: for Aurora "managed by the DB cluster").
+_INSTANCE_FROM_CLUSTER = (
+    Copy("", "DBClusterIdentifier", _CLUSTER, "Port", "Endpoint.Port"),
+    Copy("", "DBClusterIdentifier", _CLUSTER, "VpcSecurityGroups", "VpcSecurityGroups"),
+    Copy("", "DBClusterIdentifier", _CLUSTER, "DBSubnetGroup", "DBSubnetGroup.DBSubnetGroupName"),
+)
+
 _SUBNET_ZONES = (
     Copy(
         "Subnets",
@@ -213,6 +222,7 @@ CLOUDFORMATION: dict[str, Mapping] = {
             "Tags": "TagList",
         },
         constant={"DBInstanceStatus": "available"},
+        copies=_INSTANCE_FROM_CLUSTER,
         children=(
             Child(
                 "DBClusterIdentifier",
@@ -454,6 +464,7 @@ TERRAFORM: dict[str, Mapping] = {
             "tags": "TagList|tags",
         },
         constant={"DBInstanceStatus": "available"},
+        copies=_INSTANCE_FROM_CLUSTER,
         children=(
             Child(
                 "cluster_identifier",
