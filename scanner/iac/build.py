@@ -233,6 +233,12 @@ def _copy_fields(
             elif not copy.list_field:
                 if _get_path(entry, copy.target) is None:
                     set_path(entry, copy.target, _copy_value(value))
+                    # A plan leaves what AWS copies "known after apply": the copy is known.
+                    top = _top_field(copy.target)
+                    for name in (top, *DERIVED_FROM.get(top, ())):
+                        (entry.get(MISSING) or {}).pop(name, None)
+                    if entry.get(MISSING) == {}:
+                        del entry[MISSING]
             else:
                 set_path(entry, copy.target, value)
 

@@ -11,15 +11,34 @@ absent too).
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from scanner.derive import major_engine_version
 
 
 @dataclass(frozen=True)
 class Default:
     field: str
-    value: object
+    value: object  # or a function of the record giving it (None: no default)
     source: str
     when: tuple[str, object] | None = None
+
+
+def _default_cluster_parameter_group(attrs: Mapping[str, object]) -> str | None:
+    """``default.<family>``: the group RDS attaches when the template names none.
+
+    The family is the engine and its major version (``aurora-postgresql16``,
+    ``aurora-mysql8.0``); without an EngineVersion the engine's default
+    version decides it at deployment, so only ``default.<engine>`` is known.
+    The name matters for what it says: a default group, which cannot be
+    changed (custom_parameter_group, tls_enforced fail) and whose engine
+    defaults are not in the template (the parameter policies are UNKNOWN).
+    """
+    engine = attrs.get("Engine")
+    if not isinstance(engine, str):
+        return None
+    return f"default.{engine}{major_engine_version(engine, attrs.get('EngineVersion')) or ''}"
 
 
 _CREATE_CLUSTER = (
@@ -64,6 +83,11 @@ DEFAULTS: dict[str, tuple[Default, ...]] = {
         Default("DBSubnetGroup", "default", _CREATE_CLUSTER),
         # "By default, this value is set to open-source-rds-extended-support".
         Default("EngineLifecycleSupport", "open-source-rds-extended-support", _CREATE_CLUSTER),
+        Default(
+            "DBClusterParameterGroup",
+            _default_cluster_parameter_group,
+            "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.html",
+        ),
         Default("Port", 3306, _CREATE_CLUSTER, when=("Engine", "aurora-mysql")),
         Default("Port", 5432, _CREATE_CLUSTER, when=("Engine", "aurora-postgresql")),
     ),
@@ -143,7 +167,9 @@ def apply_defaults(resource_type: str, attrs: dict[str, object]) -> None:
             name, value = default.when
             if attrs.get(name) != value:
                 continue
-        attrs[default.field] = _copy(default.value)
+        value = default.value(attrs) if callable(default.value) else _copy(default.value)
+        if value is not None:
+            attrs[default.field] = value
 
 
 def _copy(value: object) -> object:

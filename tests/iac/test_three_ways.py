@@ -147,6 +147,9 @@ def _deploy(server: Any, *, secure: bool) -> None:
             "AvailabilityZone": f"{REGION}{zone}",
             "PubliclyAccessible": not secure,
             "AutoMinorVersionUpgrade": secure,
+            # moto gap: an Aurora instance does not report its cluster's DB subnet
+            # group unless given one; AWS reports the cluster's.
+            "DBSubnetGroupName": "db-subnets",
         }
         if secure:
             instance.update(
