@@ -67,7 +67,7 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory) -> Verdicts:
 def test_the_list_is_what_policies_list_says_applies_to_iac(capsys) -> None:
     assert main(["policies", "list", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert IAC_POLICIES == sorted(r["id"] for r in rows if "iac" in r["applies"])
+    assert sorted(r["id"] for r in rows if "iac" in r["applies"]) == IAC_POLICIES
     assert len(IAC_POLICIES) > 30
 
 
