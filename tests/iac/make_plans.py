@@ -420,6 +420,17 @@ EDGE_EXPRESSIONS = {
         "subnet_id": ref("aws_subnet.prefix.id", "aws_subnet.prefix"),
     },
     "aws_db_subnet_group.prefix": {"subnet_ids": ref("aws_subnet.prefix.id", "aws_subnet.prefix")},
+    "aws_rds_cluster.tuned": {
+        "db_cluster_parameter_group_name": ref(
+            "aws_rds_cluster_parameter_group.quiet.name", "aws_rds_cluster_parameter_group.quiet"
+        ),
+    },
+    "aws_rds_cluster_instance.tuned": {
+        "cluster_identifier": ref("aws_rds_cluster.tuned.id", "aws_rds_cluster.tuned"),
+        "db_parameter_group_name": ref(
+            "aws_db_parameter_group.tuned.name", "aws_db_parameter_group.tuned"
+        ),
+    },
     "module.reporting.aws_rds_cluster.this": {},
 }
 EDGE: list[Row] = [
@@ -553,6 +564,27 @@ EDGE: list[Row] = [
         "aws_rds_cluster.weak",
         {"cluster_identifier": "weak", "engine": "aurora-mysql"},
         {"db_cluster_parameter_group_name": True, "db_subnet_group_name": True, "arn": True},
+    ),
+    # The cluster group logs nothing; the instance's DB parameter group overrides it.
+    (
+        "aws_db_parameter_group.tuned",
+        {
+            "name": "tuned-instance-params",
+            "family": "aurora-postgresql16",
+            "description": "DDL logged on this instance",
+            "parameter": [{"name": "log_statement", "value": "ddl"}],
+        },
+        {"id": True, "arn": True},
+    ),
+    (
+        "aws_rds_cluster.tuned",
+        {"cluster_identifier": "tuned", "engine": "aurora-postgresql"},
+        {"db_cluster_parameter_group_name": True, "arn": True},
+    ),
+    (
+        "aws_rds_cluster_instance.tuned",
+        {"identifier": "tuned-1", "engine": "aurora-postgresql", "instance_class": "db.r6g.large"},
+        {"cluster_identifier": True, "db_parameter_group_name": True},
     ),
     (
         "aws_rds_cluster.v1",

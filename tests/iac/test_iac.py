@@ -402,3 +402,20 @@ def test_an_omitted_cluster_parameter_group_is_the_default_group(tmp_path, monke
     assert verdicts[("aurora.cluster.custom_parameter_group", cluster)] == "FAIL"
     assert verdicts[("aurora.cluster.tls_enforced", cluster)] == "FAIL"
     assert verdicts[("aurora.mysql.advanced_auditing", cluster)] == "UNKNOWN"
+
+
+@pytest.mark.parametrize(
+    "file, quiet, tuned",
+    [
+        ("cloudformation/edge.yaml", "Shared", "Tuned"),
+        ("terraform/edge.plan.json", "aws_rds_cluster.shared", "aws_rds_cluster.tuned"),
+    ],
+)
+def test_an_instance_db_parameter_group_overrides_the_cluster_group(
+    tmp_path, monkeypatch, file, quiet, tuned
+) -> None:
+    # Both clusters use the group with log_statement none; tuned's instance sets ddl.
+    _code, out = _scan(tmp_path, monkeypatch, file)
+    verdicts = _verdicts(out)
+    assert verdicts[("aurora.postgresql.query_logging", f"{file}#{quiet}")] == "FAIL"
+    assert verdicts[("aurora.postgresql.query_logging", f"{file}#{tuned}")] == "PASS"

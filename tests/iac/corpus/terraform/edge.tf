@@ -151,6 +151,31 @@ resource "aws_rds_cluster" "weak" {
   db_subnet_group_name            = aws_db_subnet_group.prefix.name
 }
 
+# The cluster group logs nothing; the instance's DB parameter group overrides it.
+resource "aws_db_parameter_group" "tuned" {
+  name   = "tuned-instance-params"
+  family = "aurora-postgresql16"
+
+  parameter {
+    name  = "log_statement"
+    value = "ddl"
+  }
+}
+
+resource "aws_rds_cluster" "tuned" {
+  cluster_identifier              = "tuned"
+  engine                          = "aurora-postgresql"
+  db_cluster_parameter_group_name = aws_rds_cluster_parameter_group.quiet.name
+}
+
+resource "aws_rds_cluster_instance" "tuned" {
+  identifier              = "tuned-1"
+  cluster_identifier      = aws_rds_cluster.tuned.id
+  engine                  = "aurora-postgresql"
+  instance_class          = "db.r6g.large"
+  db_parameter_group_name = aws_db_parameter_group.tuned.name
+}
+
 resource "aws_rds_cluster" "v1" {
   cluster_identifier = "v1"
   engine             = "aurora-mysql"
