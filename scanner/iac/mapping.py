@@ -40,19 +40,21 @@ class Child:
 
 @dataclass(frozen=True)
 class Copy:
-    """A field AWS copies from a referenced record into each entry of a list.
+    """A field AWS copies from a referenced record into each entry of a list, or the record.
 
     ``Subnets[].SubnetAvailabilityZone.Name`` of a DB subnet group is its
-    subnet's ``AvailabilityZone``: the template names the subnet only.
+    subnet's ``AvailabilityZone``: the template names the subnet only.  With
+    ``list_field`` empty the record itself is the entry: a cluster snapshot's
+    ``StorageEncrypted`` is its ``DBClusterIdentifier``'s.  A record-level copy
+    never overrides a value the record states; when the other record is not
+    in the scan, or cannot tell, the field is missing (UNKNOWN), not defaulted.
     """
 
-    list_field: str  # the list in this record (Subnets)
+    list_field: str  # the list in this record (Subnets), "" for the record itself
     key: str  # the entry field naming the other record (SubnetIdentifier)
     source_type: str  # the other record's graph type
     source_field: str  # the field read there (AvailabilityZone)
     target: str  # path inside the entry (SubnetAvailabilityZone.Name); /F: the record's F
-    # list_field "" reads the key from the record itself: a cluster snapshot's
-    # StorageEncrypted is its DBClusterIdentifier's (AWS copies it when it snapshots).
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,6 @@ _INSTANCE = "aws.rds.db_instance"
 _SUBNET_GROUP = "aws.rds.db_subnet_group"
 _SG = "aws.ec2.security_group"
 _RT = "aws.ec2.route_table"
-
 _SNAPSHOT = "aws.rds.db_cluster_snapshot"
 _GLOBAL = "aws.rds.global_cluster"
 _SUBSCRIPTION = "aws.rds.event_subscription"
@@ -120,9 +121,11 @@ _FROM_CLUSTER = tuple(
     Copy("", "DBClusterIdentifier", _CLUSTER, name, name)
     for name in ("Engine", "EngineVersion", "StorageEncrypted", "KmsKeyId", "Port")
 )
-# A global database created from an existing cluster takes its encryption
-# (CreateGlobalCluster SourceDBClusterIdentifier: "the new global database
-# cluster inherits ... StorageEncrypted"); the source is named by ARN.
+# A global database created from an existing cluster takes its settings
+# (CreateGlobalCluster SourceDBClusterIdentifier: "Amazon Aurora uses the values
+# from the specified source DB cluster": Engine, EngineVersion, StorageEncrypted).
+# The source, an ARN, is kept as x_iac_source_cluster: DescribeGlobalClusters
+# has no such field (it lists GlobalClusterMembers instead).
 _FROM_SOURCE = tuple(
     Copy("", "x_iac_source_cluster", _CLUSTER, name, name)
     for name in ("Engine", "EngineVersion", "StorageEncrypted")
