@@ -15,11 +15,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.iac.defaults import apply_defaults
-from scanner.iac.mapping import Child, Mapping
+from scanner.iac.mapping import DEFAULT_SECURITY_GROUP_ID, Child, Mapping
 from scanner.model import Resource
 from scanner.provenance import MISSING
 
@@ -29,6 +30,15 @@ ARN_FORMATS: dict[str, tuple[str, str]] = {
     "aws.rds.db_cluster": ("DBClusterArn", "arn:aws:rds:{region}:{account}:cluster:{id}"),
     "aws.rds.db_instance": ("DBInstanceArn", "arn:aws:rds:{region}:{account}:db:{id}"),
     "aws.kms.key": ("Arn", "arn:aws:kms:{region}:{account}:key/{id}"),
+    "aws.rds.global_cluster": ("GlobalClusterArn", "arn:aws:rds::{account}:global-cluster:{id}"),
+    "aws.rds.db_cluster_snapshot": (
+        "DBClusterSnapshotArn",
+        "arn:aws:rds:{region}:{account}:cluster-snapshot:{id}",
+    ),
+    "aws.rds.event_subscription": (
+        "EventSubscriptionArn",
+        "arn:aws:rds:{region}:{account}:es:{id}",
+    ),
 }
 
 
@@ -155,6 +165,15 @@ def _record(item: Declared, account: str, region: str) -> dict[str, Any]:
                 _fill(entry, item_fields, block if isinstance(block, dict) else {})
                 entries.append(entry)
     record[mapping.id_field] = item.physical_id
+    for prop, implied in mapping.implied.items():
+        value = item.properties.get(prop)
+        if isinstance(value, Unresolved):
+            record.setdefault(MISSING, {})[_top_field(implied.target)] = value.reason
+        elif _convert(value, "bool") is True:
+            names = {"region": region, "account": account, "id": item.physical_id}
+            set_path(
+                record, implied.target, {k: v.format(**names) for k, v in implied.value.items()}
+            )
     if mapping.type in ARN_FORMATS:
         arn_field, arn_format = ARN_FORMATS[mapping.type]
         if not isinstance(record.get(arn_field), str):
@@ -189,18 +208,50 @@ def _attach(child: Child, item: Declared, records: dict[tuple[str, str], dict[st
 def _copy_fields(
     mapping: Mapping, record: dict[str, Any], records: dict[tuple[str, str], dict[str, Any]]
 ) -> None:
-    """Fill what AWS copies from the records a list names (``Mapping.copies``)."""
+    """Fill what AWS copies from the records a list (or the record itself) names."""
     for copy in mapping.copies:
-        for entry in record.get(copy.list_field) or ():
+        entries = [record] if not copy.list_field else record.get(copy.list_field) or ()
+        for entry in entries:
             key = entry.get(copy.key) if isinstance(entry, dict) else None
             source = records.get((copy.source_type, key)) if isinstance(key, str) else None
+            unknown = (source.get(MISSING) or {}).get(copy.source_field) if source else None
+            if source is None and isinstance(key, str) and not copy.list_field:
+                unknown = f"{copy.key} {key} is not declared in the scanned files"
+            elif source is None:
+                continue
+            if unknown is not None and not copy.list_field:
+                # The source cannot tell: neither can the copy (a default must not fill it).
+                top = _top_field(copy.target)
+                for name in (top, *DERIVED_FROM.get(top, ())):
+                    record.setdefault(MISSING, {}).setdefault(name, unknown)
+                continue
             if source is None or copy.source_field not in source:
                 continue
             value = source[copy.source_field]
             if copy.target.startswith("/"):
                 record.setdefault(copy.target[1:], value)
+            elif not copy.list_field:
+                if _get_path(entry, copy.target) is None:
+                    set_path(entry, copy.target, _copy_value(value))
+                    # A plan leaves what AWS copies "known after apply": the copy is known.
+                    top = _top_field(copy.target)
+                    for name in (top, *DERIVED_FROM.get(top, ())):
+                        (entry.get(MISSING) or {}).pop(name, None)
+                    if entry.get(MISSING) == {}:
+                        del entry[MISSING]
             else:
                 set_path(entry, copy.target, value)
+
+
+def _get_path(record: dict[str, Any], path: str) -> Any:
+    value: Any = record
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _copy_value(value: Any) -> Any:
+    return deepcopy(value)
 
 
 def _field_lines(item: Declared) -> dict[str, int]:
@@ -214,6 +265,59 @@ def _field_lines(item: Declared) -> dict[str, int]:
             top = _top_field(target)
             for name in (top, *DERIVED_FROM.get(top, ())):
                 out.setdefault(name, line)
+    return out
+
+
+def _implicit(vpc: Resource) -> list[Resource]:
+    """What AWS creates with every VPC: its main route table and default security group.
+
+    A default VPC also gets an internet gateway and a main-table route from
+    0.0.0.0/0 to it, which makes its subnets public (Default VPCs,
+    https://docs.aws.amazon.com/vpc/latest/userguide/default-vpc.html).
+    """
+    vpc_id = vpc.attrs["VpcId"]
+    group_id = DEFAULT_SECURITY_GROUP_ID.format(id=vpc_id)
+    # "Allows inbound traffic from network interfaces assigned to the same
+    # security group; allows all outbound traffic" (Default security groups,
+    # https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html).
+    group = {
+        "GroupId": group_id,
+        "GroupName": "default",
+        "Description": "default VPC security group",
+        "VpcId": vpc_id,
+        "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": group_id}]}],
+        "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+        "Tags": [],
+        "x_iac_implicit": "the default security group AWS creates with the VPC",
+    }
+    out = [
+        _main_route_table(vpc),
+        Resource(
+            f"{vpc.id}#default-security-group",
+            "aws.ec2.security_group",
+            vpc.account,
+            vpc.region,
+            group,
+        ),
+    ]
+    if vpc.attrs.get("IsDefault") is True:
+        gateway_id = f"igw-default-{vpc_id}"
+        out.append(
+            Resource(
+                f"{vpc.id}#internet-gateway",
+                "aws.ec2.internet_gateway",
+                vpc.account,
+                vpc.region,
+                {
+                    "InternetGatewayId": gateway_id,
+                    "Attachments": [{"VpcId": vpc_id, "State": "available"}],
+                    "x_iac_implicit": "the internet gateway AWS creates with the default VPC",
+                },
+            )
+        )
+        out[0].attrs["Routes"].append(
+            {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": gateway_id, "State": "active"}
+        )
     return out
 
 
@@ -251,6 +355,10 @@ def build(declared: Iterable[Declared], account: str, region: str) -> Built:
         if item.mapping.type:
             record = _record(item, account, region)
             records[(item.mapping.type, item.physical_id)] = record
+            arn_field = ARN_FORMATS.get(item.mapping.type, ("", ""))[0]
+            if isinstance(record.get(arn_field), str):
+                # References by ARN (a global cluster's SourceDBClusterIdentifier).
+                records.setdefault((item.mapping.type, record[arn_field]), record)
             owners.append((item, record))
     for item in items:
         for child in item.mapping.children:
@@ -268,7 +376,7 @@ def build(declared: Iterable[Declared], account: str, region: str) -> Built:
         if lines:
             out.sources[rid]["fields"] = lines
         if item.mapping.type == "aws.ec2.vpc":
-            table = _main_route_table(resource)
-            out.resources.append(table)
-            out.sources[table.id] = {"file": item.file, "line": item.line}
+            for implicit in _implicit(resource):
+                out.resources.append(implicit)
+                out.sources[implicit.id] = {"file": item.file, "line": item.line}
     return out

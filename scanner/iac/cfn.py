@@ -120,6 +120,8 @@ class _Resolver:
         resource = self.resources.get(logical) or {}
         mapping = CLOUDFORMATION.get(str(resource.get("Type")))
         if mapping is not None and logical in self.ids:
+            if attribute in mapping.implicit_ids:
+                return mapping.implicit_ids[attribute].format(id=self.ids[logical])
             target = mapping.attributes.get(attribute)
             if target == mapping.id_field:
                 return self.ids[logical]

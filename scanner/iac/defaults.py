@@ -11,15 +11,34 @@ absent too).
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from scanner.derive import major_engine_version
 
 
 @dataclass(frozen=True)
 class Default:
     field: str
-    value: object
+    value: object  # or a function of the record giving it (None: no default)
     source: str
     when: tuple[str, object] | None = None
+
+
+def _default_cluster_parameter_group(attrs: Mapping[str, object]) -> str | None:
+    """``default.<family>``: the group RDS attaches when the template names none.
+
+    The family is the engine and its major version (``aurora-postgresql16``,
+    ``aurora-mysql8.0``); without an EngineVersion the engine's default
+    version decides it at deployment, so only ``default.<engine>`` is known.
+    The name matters for what it says: a default group, which cannot be
+    changed (custom_parameter_group, tls_enforced fail) and whose engine
+    defaults are not in the template (the parameter policies are UNKNOWN).
+    """
+    engine = attrs.get("Engine")
+    if not isinstance(engine, str):
+        return None
+    return f"default.{engine}{major_engine_version(engine, attrs.get('EngineVersion')) or ''}"
 
 
 _CREATE_CLUSTER = (
@@ -29,6 +48,13 @@ _CREATE_INSTANCE = (
     "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html"
 )
 _CREATE_KEY = "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html"
+_CREATE_GLOBAL = (
+    "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateGlobalCluster.html"
+)
+_CFN_SUBSCRIPTION = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
+    "aws-resource-rds-eventsubscription.html"
+)
 _CREATE_SUBNET = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSubnet.html"
 
 DEFAULTS: dict[str, tuple[Default, ...]] = {
@@ -55,6 +81,13 @@ DEFAULTS: dict[str, tuple[Default, ...]] = {
         # which a template does not declare, so network policies are UNKNOWN
         # (naming it) rather than passing on an empty network.
         Default("DBSubnetGroup", "default", _CREATE_CLUSTER),
+        # "By default, this value is set to open-source-rds-extended-support".
+        Default("EngineLifecycleSupport", "open-source-rds-extended-support", _CREATE_CLUSTER),
+        Default(
+            "DBClusterParameterGroup",
+            _default_cluster_parameter_group,
+            "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.html",
+        ),
         Default("Port", 3306, _CREATE_CLUSTER, when=("Engine", "aurora-mysql")),
         Default("Port", 5432, _CREATE_CLUSTER, when=("Engine", "aurora-postgresql")),
     ),
@@ -98,6 +131,25 @@ DEFAULTS: dict[str, tuple[Default, ...]] = {
         ),
     ),
     "aws.kms.key": (Default("Enabled", True, _CREATE_KEY),),
+    "aws.rds.global_cluster": (
+        # With SourceDBClusterIdentifier "Aurora uses the setting from the source
+        # DB cluster" (build.py copies it); without one, not encrypted unless asked.
+        Default("StorageEncrypted", False, _CREATE_GLOBAL, when=("x_iac_source_cluster", None)),
+        Default("DeletionProtection", False, _CREATE_GLOBAL),
+        Default("TagList", [], _CREATE_GLOBAL),
+    ),
+    "aws.rds.event_subscription": (
+        # "If you don't specify this property, CloudFormation activates the
+        # subscription" (Terraform's `enabled` defaults to true as well).
+        Default("Enabled", True, _CFN_SUBSCRIPTION),
+    ),
+    "aws.rds.db_parameter_group": (
+        Default(
+            "Parameters",
+            [],
+            "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.html",
+        ),
+    ),
 }
 
 
@@ -115,7 +167,9 @@ def apply_defaults(resource_type: str, attrs: dict[str, object]) -> None:
             name, value = default.when
             if attrs.get(name) != value:
                 continue
-        attrs[default.field] = _copy(default.value)
+        value = default.value(attrs) if callable(default.value) else _copy(default.value)
+        if value is not None:
+            attrs[default.field] = value
 
 
 def _copy(value: object) -> object:

@@ -40,17 +40,34 @@ class Child:
 
 @dataclass(frozen=True)
 class Copy:
-    """A field AWS copies from a referenced record into each entry of a list.
+    """A field AWS copies from a referenced record into each entry of a list, or the record.
 
     ``Subnets[].SubnetAvailabilityZone.Name`` of a DB subnet group is its
-    subnet's ``AvailabilityZone``: the template names the subnet only.
+    subnet's ``AvailabilityZone``: the template names the subnet only.  With
+    ``list_field`` empty the record itself is the entry: a cluster snapshot's
+    ``StorageEncrypted`` is its ``DBClusterIdentifier``'s.  A record-level copy
+    never overrides a value the record states; when the other record is not
+    in the scan, or cannot tell, the field is missing (UNKNOWN), not defaulted.
     """
 
-    list_field: str  # the list in this record (Subnets)
+    list_field: str  # the list in this record (Subnets), "" for the record itself
     key: str  # the entry field naming the other record (SubnetIdentifier)
     source_type: str  # the other record's graph type
     source_field: str  # the field read there (AvailabilityZone)
     target: str  # path inside the entry (SubnetAvailabilityZone.Name); /F: the record's F
+
+
+@dataclass(frozen=True)
+class Implied:
+    """A record field AWS fills in when a boolean property is true.
+
+    ``ManageMasterUserPassword: true`` makes RDS create the master user secret,
+    reported as ``MasterUserSecret``; its ARN is AWS's, formatted like the other
+    generated identifiers (``{region}``, ``{account}``, ``{id}``: the record's id).
+    """
+
+    target: str
+    value: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -67,6 +84,10 @@ class Mapping:
     # GetAtt attribute -> record field whose value it returns.
     attributes: dict[str, str] = field(default_factory=dict)
     copies: tuple[Copy, ...] = ()
+    # Attribute (GetAtt, or a Terraform reference's attribute) -> the id of a record
+    # AWS creates with this one, formatted from this one's id (a VPC's default group).
+    implicit_ids: dict[str, str] = field(default_factory=dict)
+    implied: dict[str, Implied] = field(default_factory=dict)  # property -> field it fills
 
 
 _CLUSTER = "aws.rds.db_cluster"
@@ -74,6 +95,50 @@ _INSTANCE = "aws.rds.db_instance"
 _SUBNET_GROUP = "aws.rds.db_subnet_group"
 _SG = "aws.ec2.security_group"
 _RT = "aws.ec2.route_table"
+_SNAPSHOT = "aws.rds.db_cluster_snapshot"
+_GLOBAL = "aws.rds.global_cluster"
+_SUBSCRIPTION = "aws.rds.event_subscription"
+_DB_PARAMETER_GROUP = "aws.rds.db_parameter_group"
+_CLUSTER_PARAMETER_GROUP = "aws.rds.db_cluster_parameter_group"
+
+# The security group AWS creates with every VPC, named "default"
+# (scanner/iac/build.py adds it); its id is derived from the VPC's.
+DEFAULT_SECURITY_GROUP_ID = "sg-default-{id}"
+
+# RDS-managed master password: RDS creates the secret (CreateDBCluster
+# ManageMasterUserPassword) and reports it as MasterUserSecret.
+_MANAGED_SECRET = Implied(
+    "MasterUserSecret",
+    {
+        "SecretArn": "arn:aws:secretsmanager:{region}:{account}:secret:rds!cluster-{id}",
+        "SecretStatus": "creating",
+    },
+)
+
+# What a manual cluster snapshot takes from its cluster (CreateDBClusterSnapshot:
+# the snapshot is of the cluster's storage, with the cluster's encryption and key).
+_FROM_CLUSTER = tuple(
+    Copy("", "DBClusterIdentifier", _CLUSTER, name, name)
+    for name in ("Engine", "EngineVersion", "StorageEncrypted", "KmsKeyId", "Port")
+)
+# A global database created from an existing cluster takes its settings
+# (CreateGlobalCluster SourceDBClusterIdentifier: "Amazon Aurora uses the values
+# from the specified source DB cluster": Engine, EngineVersion, StorageEncrypted).
+# The source, an ARN, is kept as x_iac_source_cluster: DescribeGlobalClusters
+# has no such field (it lists GlobalClusterMembers instead).
+_FROM_SOURCE = tuple(
+    Copy("", "x_iac_source_cluster", _CLUSTER, name, name)
+    for name in ("Engine", "EngineVersion", "StorageEncrypted")
+)
+
+# An Aurora instance listens on its cluster's port (DBInstance Endpoint.Port);
+# its security groups and DB subnet group are the cluster's (CreateDBInstance
+# VpcSecurityGroupIds, DBSubnetGroupName: for Aurora "managed by the DB cluster").
+_INSTANCE_FROM_CLUSTER = (
+    Copy("", "DBClusterIdentifier", _CLUSTER, "Port", "Endpoint.Port"),
+    Copy("", "DBClusterIdentifier", _CLUSTER, "VpcSecurityGroups", "VpcSecurityGroups"),
+    Copy("", "DBClusterIdentifier", _CLUSTER, "DBSubnetGroup", "DBSubnetGroup.DBSubnetGroupName"),
+)
 
 _SUBNET_ZONES = (
     Copy(
@@ -136,6 +201,7 @@ CLOUDFORMATION: dict[str, Mapping] = {
         },
         constant={"Status": "available"},
         attributes={"Arn": "DBClusterArn", "Endpoint.Address": "Endpoint"},
+        implied={"ManageMasterUserPassword": _MANAGED_SECRET},
     ),
     "AWS::RDS::DBInstance": Mapping(
         _INSTANCE,
@@ -154,9 +220,12 @@ CLOUDFORMATION: dict[str, Mapping] = {
             "PerformanceInsightsKMSKeyId": "PerformanceInsightsKMSKeyId",
             "CACertificateIdentifier": "CACertificateIdentifier",
             "DBParameterGroupName": "DBParameterGroups[].DBParameterGroupName",
+            "AvailabilityZone": "AvailabilityZone",
+            "PromotionTier": "PromotionTier|int",
             "Tags": "TagList",
         },
         constant={"DBInstanceStatus": "available"},
+        copies=_INSTANCE_FROM_CLUSTER,
         children=(
             Child(
                 "DBClusterIdentifier",
@@ -180,7 +249,7 @@ CLOUDFORMATION: dict[str, Mapping] = {
         copies=_SUBNET_ZONES,
     ),
     "AWS::RDS::DBClusterParameterGroup": Mapping(
-        "aws.rds.db_cluster_parameter_group",
+        _CLUSTER_PARAMETER_GROUP,
         id_field="DBClusterParameterGroupName",
         name_property="DBClusterParameterGroupName",
         fields={
@@ -229,6 +298,7 @@ CLOUDFORMATION: dict[str, Mapping] = {
         id_prefix="vpc-",
         fields={"CidrBlock": "CidrBlock", "Tags": "Tags"},
         constant={"IsDefault": False, "State": "available"},
+        implicit_ids={"DefaultSecurityGroup": DEFAULT_SECURITY_GROUP_ID},
     ),
     "AWS::EC2::RouteTable": Mapping(
         _RT,
@@ -262,6 +332,48 @@ CLOUDFORMATION: dict[str, Mapping] = {
         id_field="NatGatewayId",
         id_prefix="nat-",
         fields={"SubnetId": "SubnetId", "ConnectivityType": "ConnectivityType"},
+    ),
+    "AWS::RDS::DBParameterGroup": Mapping(
+        _DB_PARAMETER_GROUP,
+        id_field="DBParameterGroupName",
+        name_property="DBParameterGroupName",
+        fields={
+            "DBParameterGroupName": "DBParameterGroupName",
+            "Family": "DBParameterGroupFamily",
+            "Description": "Description",
+            "Parameters": "Parameters|parameters",
+        },
+    ),
+    "AWS::RDS::GlobalCluster": Mapping(
+        _GLOBAL,
+        id_field="GlobalClusterIdentifier",
+        name_property="GlobalClusterIdentifier",
+        fields={
+            "GlobalClusterIdentifier": "GlobalClusterIdentifier",
+            "Engine": "Engine",
+            "EngineVersion": "EngineVersion",
+            "EngineLifecycleSupport": "EngineLifecycleSupport",
+            "StorageEncrypted": "StorageEncrypted|bool",
+            "DeletionProtection": "DeletionProtection|bool",
+            "SourceDBClusterIdentifier": "x_iac_source_cluster",
+            "Tags": "TagList",
+        },
+        constant={"Status": "available"},
+        copies=_FROM_SOURCE,
+    ),
+    "AWS::RDS::EventSubscription": Mapping(
+        _SUBSCRIPTION,
+        id_field="CustSubscriptionId",
+        name_property="SubscriptionName",
+        fields={
+            "SubscriptionName": "CustSubscriptionId",
+            "SnsTopicArn": "SnsTopicArn",
+            "SourceType": "SourceType",
+            "SourceIds": "SourceIdsList[]",
+            "EventCategories": "EventCategoriesList",
+            "Enabled": "Enabled|bool",
+        },
+        constant={"Status": "active"},
     ),
     "AWS::KMS::Key": Mapping(
         "aws.kms.key",
@@ -331,6 +443,7 @@ TERRAFORM: dict[str, Mapping] = {
             "tags": "TagList|tags",
         },
         constant={"Status": "available"},
+        implied={"manage_master_user_password": _MANAGED_SECRET},
     ),
     "aws_rds_cluster_instance": Mapping(
         _INSTANCE,
@@ -349,9 +462,12 @@ TERRAFORM: dict[str, Mapping] = {
             "performance_insights_kms_key_id": "PerformanceInsightsKMSKeyId",
             "ca_cert_identifier": "CACertificateIdentifier",
             "db_parameter_group_name": "DBParameterGroups[].DBParameterGroupName",
+            "availability_zone": "AvailabilityZone",
+            "promotion_tier": "PromotionTier|int",
             "tags": "TagList|tags",
         },
         constant={"DBInstanceStatus": "available"},
+        copies=_INSTANCE_FROM_CLUSTER,
         children=(
             Child(
                 "cluster_identifier",
@@ -374,7 +490,7 @@ TERRAFORM: dict[str, Mapping] = {
         copies=_SUBNET_ZONES,
     ),
     "aws_rds_cluster_parameter_group": Mapping(
-        "aws.rds.db_cluster_parameter_group",
+        _CLUSTER_PARAMETER_GROUP,
         id_field="DBClusterParameterGroupName",
         name_property="name",
         fields={
@@ -458,6 +574,7 @@ TERRAFORM: dict[str, Mapping] = {
         name_property="id",
         fields={"id": "VpcId", "cidr_block": "CidrBlock"},
         constant={"IsDefault": False, "State": "available"},
+        implicit_ids={"default_security_group_id": DEFAULT_SECURITY_GROUP_ID},
     ),
     "aws_route_table": Mapping(
         _RT,
@@ -496,6 +613,106 @@ TERRAFORM: dict[str, Mapping] = {
         id_prefix="nat-",
         name_property="id",
         fields={"id": "NatGatewayId", "subnet_id": "SubnetId"},
+    ),
+    "aws_db_parameter_group": Mapping(
+        _DB_PARAMETER_GROUP,
+        id_field="DBParameterGroupName",
+        name_property="name",
+        fields={
+            "name": "DBParameterGroupName",
+            "family": "DBParameterGroupFamily",
+            "description": "Description",
+        },
+        blocks={
+            "parameter": (
+                "Parameters",
+                {"name": "ParameterName", "value": "ParameterValue", "apply_method": "ApplyMethod"},
+            )
+        },
+    ),
+    "aws_rds_global_cluster": Mapping(
+        _GLOBAL,
+        id_field="GlobalClusterIdentifier",
+        name_property="global_cluster_identifier",
+        fields={
+            "global_cluster_identifier": "GlobalClusterIdentifier",
+            "arn": "GlobalClusterArn",
+            "engine": "Engine",
+            "engine_version": "EngineVersion",
+            "engine_lifecycle_support": "EngineLifecycleSupport",
+            "storage_encrypted": "StorageEncrypted|bool",
+            "deletion_protection": "DeletionProtection|bool",
+            "database_name": "DatabaseName",
+            "source_db_cluster_identifier": "x_iac_source_cluster",
+            "tags": "TagList|tags",
+        },
+        constant={"Status": "available"},
+        copies=_FROM_SOURCE,
+    ),
+    "aws_db_event_subscription": Mapping(
+        _SUBSCRIPTION,
+        id_field="CustSubscriptionId",
+        name_property="name",
+        fields={
+            "name": "CustSubscriptionId",
+            "arn": "EventSubscriptionArn",
+            "sns_topic": "SnsTopicArn",
+            "source_type": "SourceType",
+            "source_ids": "SourceIdsList[]",
+            "event_categories": "EventCategoriesList",
+            "enabled": "Enabled|bool",
+        },
+        constant={"Status": "active"},
+    ),
+    # A manual snapshot (CloudFormation has no cluster snapshot resource).
+    "aws_db_cluster_snapshot": Mapping(
+        _SNAPSHOT,
+        id_field="DBClusterSnapshotIdentifier",
+        name_property="db_cluster_snapshot_identifier",
+        fields={
+            "db_cluster_snapshot_identifier": "DBClusterSnapshotIdentifier",
+            "db_cluster_identifier": "DBClusterIdentifier",
+            "tags": "TagList|tags",
+        },
+        constant={"SnapshotType": "manual", "Status": "available"},
+        copies=_FROM_CLUSTER,
+    ),
+    # Terraform adopts what AWS created (the default VPC, its subnets, a VPC's
+    # default security group) rather than creating it.
+    "aws_default_vpc": Mapping(
+        "aws.ec2.vpc",
+        id_field="VpcId",
+        id_prefix="vpc-",
+        name_property="id",
+        fields={"id": "VpcId", "cidr_block": "CidrBlock"},
+        constant={"IsDefault": True, "State": "available"},
+        implicit_ids={"default_security_group_id": DEFAULT_SECURITY_GROUP_ID},
+    ),
+    "aws_default_subnet": Mapping(
+        "aws.ec2.subnet",
+        id_field="SubnetId",
+        id_prefix="subnet-",
+        name_property="id",
+        fields={
+            "id": "SubnetId",
+            "vpc_id": "VpcId",
+            "cidr_block": "CidrBlock",
+            "availability_zone": "AvailabilityZone",
+            "map_public_ip_on_launch": "MapPublicIpOnLaunch|bool",
+        },
+        constant={"DefaultForAz": True},
+    ),
+    "aws_default_security_group": Mapping(
+        _SG,
+        id_field="GroupId",
+        id_prefix="sg-",
+        name_property="id",
+        fields={"id": "GroupId", "vpc_id": "VpcId", "tags": "Tags|tags"},
+        blocks={
+            "ingress": ("IpPermissions", _TF_INGRESS),
+            "egress": ("IpPermissionsEgress", _TF_INGRESS),
+        },
+        constant={"GroupName": "default", "Description": "default VPC security group"},
     ),
     "aws_kms_key": Mapping(
         "aws.kms.key",

@@ -17,7 +17,10 @@ RUNTIME_ONLY: dict[str, str] = {
     "aurora.cluster.failover_capacity": "member roles (writer, readers) are decided at runtime",
     "aurora.cluster_snapshot.no_untrusted_share": "snapshot sharing applies to existing snapshots",
     "aurora.cluster_snapshot.not_public": "snapshot sharing applies to existing snapshots",
-    "aurora.cluster.event_subscription": "event subscriptions are not mapped from templates yet",
+    # A template asks RDS to manage the password (ManageMasterUserPassword), which
+    # master_password_managed judges; the secret's rotation dates exist once
+    # Secrets Manager has created and rotated it.
+    "aurora.cluster.master_secret_rotation": "secret rotation dates come from Secrets Manager",
 }
 
 REASON = "runtime only"

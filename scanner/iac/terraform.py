@@ -10,6 +10,7 @@ source the plan does not know, or an unknown value without references, is
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +50,27 @@ def _expressions(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
+_MODULE = re.compile(r"module\.([^.\[]+)(\[[^\]]*\])?\.")
+
+
+def _module_prefix(address: str) -> str:
+    """``module.a.module.b.`` of ``module.a.module.b.aws_x.y`` (empty in the root module).
+
+    References in a module's configuration are relative to that module.
+    """
+    prefix = ""
+    while True:
+        match = _MODULE.match(address, len(prefix))
+        if match is None:
+            return prefix
+        prefix = address[: match.end()]
+
+
+def _module_names(address: str) -> list[str]:
+    """The module call names of an address, outermost first (instance keys dropped)."""
+    return [m.group(1) for m in _MODULE.finditer(_module_prefix(address))]
+
+
 def _unknown(after_unknown: Any) -> bool:
     if after_unknown is True:
         return True
@@ -73,6 +95,7 @@ class _Plan:
         }
         self.expressions = _expressions(plan)
         self.ids: dict[str, str] = {}
+        self.types = {str(r.get("address")): str(r.get("type")) for r in self.resources}
         self.by_base: dict[str, list[str]] = {}
         for r in self.resources:
             mapping = TERRAFORM.get(str(r.get("type")))
@@ -93,19 +116,33 @@ class _Plan:
         if not references:
             return Unresolved(f"{address}.{attribute} is known only after apply")
         found: list[str] = []
-        for reference in references:
-            module = address.rsplit("module.", 1)[0] if "module." in address else ""
-            target = self._target(module + str(reference))
+        names = [str(r) for r in references]
+        module = _module_prefix(address)
+        for reference in names:
+            if any(other.startswith(reference + ".") for other in names):
+                # Terraform lists a traversal and its resource (aws_vpc.main.x,
+                # aws_vpc.main): the longer one says which attribute is meant.
+                continue
+            target = self._target(module + reference)
             if target is None:
-                if str(reference).startswith(("var.", "data.", "local.", "module.")):
+                if reference.startswith(("var.", "data.", "local.", "module.")):
                     return Unresolved(f"{address}.{attribute} comes from {reference}")
                 continue
             for item in target:
-                if self.ids[item] not in found:
-                    found.append(self.ids[item])
+                value = self._attribute(item, module + reference)
+                if value not in found:
+                    found.append(value)
         if not found:
             return Unresolved(f"{address}.{attribute} names no resource of this plan")
         return found
+
+    def _attribute(self, item: str, reference: str) -> str:
+        """The id a reference to ``item`` gives: its own, or one of a record AWS makes with it."""
+        attribute = _INDEX.sub("", reference)[len(_INDEX.sub("", item)) + 1 :].split(".")[0]
+        mapping = TERRAFORM.get(self.types.get(item, ""))
+        if mapping is not None and attribute in mapping.implicit_ids:
+            return mapping.implicit_ids[attribute].format(id=self.ids[item])
+        return self.ids[item]
 
     def _target(self, reference: str) -> list[str] | None:
         parts = reference.split(".")
@@ -119,15 +156,18 @@ class _Plan:
 
 
 class TfSources:
-    """The ``.tf`` files beside a plan, to place each root-module resource on its line.
+    """The ``.tf`` files beside a plan (or of a local module), to place a resource on its line.
 
     A ``resource "TYPE" "NAME" {`` block header is fixed HCL syntax, so a line
     match finds it without parsing HCL (expressions are not needed: the plan
-    has the values).  Resources of child modules, or plans without their
-    sources beside them, stay on the plan file, line 1.
+    has the values).  A local child module's resources are found in its
+    directory (``module``); those of registry or git modules, or plans without
+    their sources beside them, stay on the plan file, line 1.
     """
 
     def __init__(self, directory: Path | None, relative: str) -> None:
+        self.directory = directory
+        self.relative = relative
         self.texts: list[tuple[str, list[str]]] = []
         if directory is not None:
             for path in sorted(directory.glob("*.tf")):
@@ -137,6 +177,28 @@ class TfSources:
                     continue
                 rel = f"{relative}/{path.name}" if relative else path.name
                 self.texts.append((rel, lines))
+
+    def module(self, plan: dict[str, Any], names: list[str]) -> TfSources | None:
+        """The sources of the child module ``names`` (outermost first) when they are local.
+
+        ``configuration.root_module.module_calls[NAME].source`` names the
+        module; a local path (``./x``, ``../x``, Terraform's own rule for a
+        local module) is read relative to the calling module's directory.
+        A registry or git module has no sources here: None.
+        """
+        if self.directory is None:
+            return None
+        directory, relative = self.directory, self.relative
+        module = (plan.get("configuration") or {}).get("root_module") or {}
+        for name in names:
+            call = (module.get("module_calls") or {}).get(name) or {}
+            source = call.get("source")
+            if not isinstance(source, str) or not source.startswith(("./", "../")):
+                return None
+            directory = directory / source
+            relative = posixpath.normpath(posixpath.join(relative, source) if relative else source)
+            module = call.get("module") or {}
+        return TfSources(directory, relative) if directory.is_dir() else None
 
     def locate(self, resource_type: str, name: str) -> tuple[str, int, dict[str, int]] | None:
         """(file, line of the block, argument -> its line) of ``resource "TYPE" "NAME"``."""
@@ -172,6 +234,7 @@ def _arguments(lines: list[str], header: int) -> dict[str, int]:
 def declared(plan: dict[str, Any], file: str, tf: TfSources | None = None) -> list[Declared]:
     """The mapped resources of ``plan`` (read from ``file``), attributes resolved."""
     state = _Plan(plan, file)
+    modules: dict[tuple[str, ...], TfSources | None] = {}
     out = []
     for r in state.resources:
         mapping = TERRAFORM.get(str(r.get("type")))
@@ -196,8 +259,14 @@ def declared(plan: dict[str, Any], file: str, tf: TfSources | None = None) -> li
         item = Declared(
             address, str(r["type"]), mapping, state.ids.get(address, ""), properties, file, 1
         )
-        found = tf.locate(str(r["type"]), str(r.get("name"))) if tf is not None else None
-        if found is not None and not address.startswith("module."):
+        sources = tf
+        if tf is not None and address.startswith("module."):
+            calls = tuple(_module_names(address))
+            if calls not in modules:
+                modules[calls] = tf.module(plan, list(calls))
+            sources = modules[calls]
+        found = sources.locate(str(r["type"]), str(r.get("name"))) if sources is not None else None
+        if found is not None:
             item.location_file, item.line, item.property_lines = found
         out.append(item)
     return out

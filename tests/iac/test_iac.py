@@ -135,15 +135,16 @@ def test_missing_path_is_exit_2(tmp_path, monkeypatch) -> None:
 
 
 def test_sarif_points_at_the_file_and_the_resource_line(tmp_path, monkeypatch) -> None:
-    _code, out = _scan(tmp_path, monkeypatch, "cloudformation/secure.yaml", fmt="sarif")
+    # The secure template passes everything: edge.yaml has failures to locate.
+    _code, out = _scan(tmp_path, monkeypatch, "cloudformation/edge.yaml", fmt="sarif")
     doc = assert_sarif_file_valid(out / "results.sarif")
     check_file(out / "results.sarif")  # GitHub's ingestion rules
-    lines = (CORPUS / "cloudformation/secure.yaml").read_text().splitlines()
+    lines = (CORPUS / "cloudformation/edge.yaml").read_text().splitlines()
     results = doc["runs"][0]["results"]
     assert results
     for result in results:
         location = result["locations"][0]["physicalLocation"]
-        assert location["artifactLocation"]["uri"] == "cloudformation/secure.yaml"
+        assert location["artifactLocation"]["uri"] == "cloudformation/edge.yaml"
         name = result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].split("#")[1]
         start = location["region"]["startLine"]
         # The resource's line, or one of its properties' (below it, before the next resource).
@@ -170,21 +171,49 @@ def test_sarif_points_at_the_offending_property(tmp_path, monkeypatch) -> None:
 
 
 def test_terraform_findings_point_at_the_tf_source_beside_the_plan(tmp_path, monkeypatch) -> None:
-    _code, out = _scan(tmp_path, monkeypatch, "terraform/secure.plan.json", fmt="sarif")
+    # edge.plan.json fails policies in the root module and in a local child module.
+    _code, out = _scan(tmp_path, monkeypatch, "terraform/edge.plan.json", fmt="sarif")
     doc = assert_sarif_file_valid(out / "results.sarif")
     check_file(out / "results.sarif")
-    lines = (CORPUS / "terraform/main.tf").read_text().splitlines()
     results = doc["runs"][0]["results"]
     assert results
+    files = set()
     for result in results:
         location = result["locations"][0]["physicalLocation"]
-        assert location["artifactLocation"]["uri"] == "terraform/main.tf"
+        uri = location["artifactLocation"]["uri"]
+        files.add(uri)
+        lines = (CORPUS / uri).read_text().splitlines()
         address = result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
-        kind, name = address.split("#")[1].split(".")
+        kind, name = address.split("#")[1].split(".")[-2:]
         start = location["region"]["startLine"]
         # The block's line, or one of its arguments' (inside the block).
         header = max(i for i, text in enumerate(lines[:start], 1) if text.startswith("resource "))
-        assert lines[header - 1] == f'resource "{kind}" "{name}" {{'
+        assert lines[header - 1] == f'resource "{kind}" "{name}" {{', address
+        if address.endswith("#module.reporting.aws_rds_cluster.this"):
+            assert uri == "terraform/modules/reporting/main.tf"
+    assert files == {"terraform/edge.tf", "terraform/modules/reporting/main.tf"}
+
+
+def test_resources_of_a_remote_module_stay_on_the_plan_file() -> None:
+    from scanner.iac.terraform import TfSources
+
+    sources = TfSources(CORPUS / "terraform", "terraform")
+    plan = {
+        "configuration": {
+            "root_module": {
+                "module_calls": {
+                    "local": {"source": "./modules/reporting"},
+                    "registry": {"source": "terraform-aws-modules/rds-aurora/aws"},
+                    "missing": {"source": "./modules/nowhere"},
+                }
+            }
+        }
+    }
+    local = sources.module(plan, ["local"])
+    assert local is not None and local.relative == "terraform/modules/reporting"
+    assert local.locate("aws_rds_cluster", "this") is not None
+    assert sources.module(plan, ["registry"]) is None
+    assert sources.module(plan, ["missing"]) is None
 
 
 def test_a_broken_yaml_is_skipped_in_a_walk_and_exit_2_when_named(
@@ -250,3 +279,143 @@ def test_tf_sources_give_the_block_and_argument_lines() -> None:
     assert file == "terraform/main.tf" and lines[line - 1] == 'resource "aws_rds_cluster" "db" {'
     assert lines[arguments["storage_encrypted"] - 1].strip().startswith("storage_encrypted")
     assert "identifier" not in arguments  # the next block's arguments are not this one's
+
+
+@pytest.mark.parametrize(
+    "file, cluster",
+    [
+        ("cloudformation/edge.yaml", "Weak"),
+        ("terraform/edge.plan.json", "aws_rds_cluster.weak"),
+    ],
+)
+def test_a_prefix_list_route_to_an_internet_gateway_is_a_public_subnet(
+    tmp_path, monkeypatch, file, cluster
+) -> None:
+    _code, out = _scan(tmp_path, monkeypatch, file)
+    assert _verdicts(out)[("aurora.cluster.no_public_subnet", f"{file}#{cluster}")] == "FAIL"
+
+
+@pytest.mark.parametrize(
+    "file, cluster, instances",
+    [
+        ("cloudformation/secure.yaml", "Cluster", ("Writer", "Reader")),
+        (
+            "terraform/secure.plan.json",
+            "aws_rds_cluster.db",
+            ("aws_rds_cluster_instance.writer", "aws_rds_cluster_instance.reader"),
+        ),
+    ],
+)
+def test_cluster_owned_settings_are_judged_on_the_cluster(
+    tmp_path, monkeypatch, file, cluster, instances
+) -> None:
+    _code, out = _scan(tmp_path, monkeypatch, file)
+    verdicts = _verdicts(out)
+    for policy in (
+        "aurora.cluster.storage_encrypted",
+        "aurora.cluster.deletion_protection",
+        "aurora.cluster.log_exports",
+        "aurora.cluster.multi_az",
+    ):
+        assert verdicts[(policy, f"{file}#{cluster}")] == "PASS", policy
+        for instance in instances:
+            assert verdicts[(policy, f"{file}#{instance}")] == "NOT_APPLICABLE", policy
+
+
+@pytest.mark.parametrize(
+    "file, cluster",
+    [
+        ("cloudformation/edge.yaml", "Shared"),
+        ("terraform/edge.plan.json", "aws_rds_cluster.shared"),
+    ],
+)
+def test_a_vpc_default_security_group_is_the_default_group(
+    tmp_path, monkeypatch, file, cluster
+) -> None:
+    # Fn::GetAtt Vpc.DefaultSecurityGroup / aws_default_vpc...default_security_group_id:
+    # the group AWS makes with the VPC, named default, admitting its own members.
+    _code, out = _scan(tmp_path, monkeypatch, file)
+    verdicts = _verdicts(out)
+    assert verdicts[("aurora.cluster.not_default_security_group", f"{file}#{cluster}")] == "FAIL"
+    assert verdicts[("aurora.cluster.sg_no_world_ingress", f"{file}#{cluster}")] == "PASS"
+
+
+def test_a_cluster_in_the_default_vpc_is_in_a_public_subnet(tmp_path, monkeypatch) -> None:
+    # aws_default_vpc: AWS routes its main table's 0.0.0.0/0 to an internet gateway.
+    _code, out = _scan(tmp_path, monkeypatch, "terraform/edge.plan.json")
+    verdicts = _verdicts(out)
+    cluster = "terraform/edge.plan.json#aws_rds_cluster.shared"
+    assert verdicts[("aurora.cluster.not_in_default_vpc", cluster)] == "FAIL"
+    assert verdicts[("aurora.cluster.no_public_subnet", cluster)] == "FAIL"
+
+
+@pytest.mark.parametrize(
+    "file, snapshot_or_global, policy, status",
+    [
+        # A snapshot takes its cluster's encryption and key.
+        (
+            "terraform/secure.plan.json",
+            "aws_db_cluster_snapshot.before_upgrade",
+            "aurora.cluster_snapshot.kms_customer_managed_key",
+            "PASS",
+        ),
+        (
+            "terraform/edge.plan.json",
+            "aws_db_cluster_snapshot.shared",
+            "aurora.cluster_snapshot.kms_customer_managed_key",
+            "FAIL",
+        ),
+        (
+            "terraform/insecure.plan.json",
+            "aws_db_cluster_snapshot.before_upgrade",
+            "aurora.cluster_snapshot.encrypted",
+            "FAIL",
+        ),
+        # A global database created from a cluster takes the cluster's encryption.
+        (
+            "cloudformation/edge.yaml",
+            "AuditedGlobal",
+            "aurora.global_cluster.storage_encrypted",
+            "FAIL",
+        ),
+        (
+            "terraform/edge.plan.json",
+            "aws_rds_global_cluster.from_audited",
+            "aurora.global_cluster.storage_encrypted",
+            "FAIL",
+        ),
+    ],
+)
+def test_what_aws_copies_from_the_cluster_is_judged(
+    tmp_path, monkeypatch, file, snapshot_or_global, policy, status
+) -> None:
+    _code, out = _scan(tmp_path, monkeypatch, file)
+    assert _verdicts(out)[(policy, f"{file}#{snapshot_or_global}")] == status
+
+
+def test_an_omitted_cluster_parameter_group_is_the_default_group(tmp_path, monkeypatch) -> None:
+    # RDS attaches default.<family>: not customisable (FAIL), its engine
+    # defaults not in the template (the parameter policies are UNKNOWN).
+    _code, out = _scan(tmp_path, monkeypatch, "cloudformation/insecure.json")
+    verdicts = _verdicts(out)
+    cluster = "cloudformation/insecure.json#Cluster"
+    assert verdicts[("aurora.cluster.custom_parameter_group", cluster)] == "FAIL"
+    assert verdicts[("aurora.cluster.tls_enforced", cluster)] == "FAIL"
+    assert verdicts[("aurora.mysql.advanced_auditing", cluster)] == "UNKNOWN"
+
+
+@pytest.mark.parametrize(
+    "file, quiet, tuned",
+    [
+        ("cloudformation/edge.yaml", "Shared", "Tuned"),
+        ("terraform/edge.plan.json", "aws_rds_cluster.shared", "aws_rds_cluster.tuned"),
+    ],
+)
+def test_an_instance_db_parameter_group_overrides_the_cluster_group(
+    tmp_path, monkeypatch, file, quiet, tuned
+) -> None:
+    # Both clusters use the group with log_statement none; tuned's instance sets ddl.
+    _code, out = _scan(tmp_path, monkeypatch, file)
+    verdicts = _verdicts(out)
+    assert verdicts[("aurora.postgresql.query_logging", f"{file}#{quiet}")] == "FAIL"
+    assert verdicts[("aurora.postgresql.query_logging", f"{file}#{tuned}")] == "PASS"
