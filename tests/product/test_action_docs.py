@@ -313,15 +313,16 @@ def _pr_workflow() -> dict[str, Any]:
     return workflow
 
 
-SECURE = (CORPUS / "secure.yaml").read_text(encoding="utf-8")
+# A stack with high (and lower) failures but no critical one, already on main.
+STACK = (CORPUS / "edge.yaml").read_text(encoding="utf-8")
 INSECURE = (CORPUS / "insecure.json").read_text(encoding="utf-8")
-MOVED = "# Reformatted: every resource is further down now.\n\n\n" + SECURE
+MOVED = "# Reformatted: every resource is further down now.\n\n\n" + STACK
 
 
 def test_a_pull_request_adding_an_insecure_stack_fails_the_gate(tmp_path: Path) -> None:
     repo = _pull_request(
         tmp_path,
-        {"README.md": "infra\n", "infra/db.yaml": SECURE},
+        {"README.md": "infra\n", "infra/db.yaml": STACK},
         {"infra/db.yaml": MOVED, "infra/legacy.json": INSECURE},
     )
     runner = Runner(tmp_path, repo)
@@ -353,7 +354,7 @@ def test_a_pull_request_adding_an_insecure_stack_fails_the_gate(tmp_path: Path) 
 def test_a_pull_request_that_only_moves_lines_passes_the_gate(tmp_path: Path) -> None:
     repo = _pull_request(
         tmp_path,
-        {"infra/db.yaml": SECURE},
+        {"infra/db.yaml": STACK},
         {"infra/db.yaml": MOVED},
     )
     runner = Runner(tmp_path, repo)
@@ -367,7 +368,7 @@ def test_a_pull_request_that_only_moves_lines_passes_the_gate(tmp_path: Path) ->
 
 
 def test_a_pull_request_adding_the_first_templates_counts_every_failure(tmp_path: Path) -> None:
-    repo = _pull_request(tmp_path, {"README.md": "no infra yet\n"}, {"infra/db.yaml": SECURE})
+    repo = _pull_request(tmp_path, {"README.md": "no infra yet\n"}, {"infra/db.yaml": STACK})
     runner = Runner(tmp_path, repo)
     runner.run(_pr_workflow())
     assert runner.outputs["base"]["exit-code"] == "2"  # infra/ is not there: no baseline

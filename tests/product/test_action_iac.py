@@ -89,9 +89,10 @@ def test_iac_mode_runs_aurora_scan_iac_with_the_options_and_paths(
     assert not {"--accounts", "--org", "--role-name", "--external-id"} & set(action.argv[0])
 
     outputs = run.outputs
-    # No critical FAIL in these files; their UNKNOWNs are allowed.
-    assert (outputs["exit-code"], outputs["status"]) == ("0", "clean")
-    assert int(outputs["unknown"]) > 0 and outputs["critical"] == "0"
+    # The insecure Terraform plan has a critical FAIL (an instance reachable from
+    # the internet): exit 1, which the action reports and leaves to the gate.
+    assert (outputs["exit-code"], outputs["status"]) == ("1", "failed")
+    assert int(outputs["critical"]) > 0
     assert outputs["sarif-file"] == str(out / "results.sarif")
     assert outputs["html-file"] == str(out / "report.html")
     assert outputs["json-file"] == str(out / "results.json")
@@ -117,7 +118,8 @@ def test_iac_mode_runs_aurora_scan_iac_with_the_options_and_paths(
     ("inputs", "code", "status"),
     [
         (
-            {"paths": f"{CORPUS}/cloudformation/secure.yaml", "fail-on": "critical"}
+            # findings below critical only: a finished scan that passes the gate
+            {"paths": f"{CORPUS}/cloudformation/edge.yaml", "fail-on": "critical"}
             | {"allow-incomplete": "true"},
             "0",
             "clean",
