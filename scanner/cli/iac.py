@@ -12,6 +12,7 @@ from scanner.cli._options import (
     evaluate_snapshot,
     prepare_evaluation,
     print_errors,
+    with_history,
     write_outputs,
 )
 from scanner.errors import UserInputError
@@ -75,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
         result = for_iac(
             evaluate_snapshot(scanned.snapshot, inputs), scanned.sources, scanned.files
         )
+        # Since when, as for scan: carried forward by fingerprint (logical id or
+        # resource address, so stable when lines move) from --previous/--baseline.
+        result = with_history(result, inputs.previous, from_baseline=inputs.history_from_baseline)
         written = write_outputs(result, inputs.formats, args.output_dir)
         code = result.exit_code(
             inputs.config.fail_on,

@@ -203,6 +203,10 @@ class IssueRows:
         cli = f.remediation.get("cli") if f.status is Status.FAIL else None
         command = f"<pre>{text(cli)}</pre>" if cli else ""
         own_since = _since(f)
+        if since and not own_since:
+            # The group states a shared line for rows "that do not say otherwise":
+            # a row with no history (from a file that had none) must say so.
+            own_since = '<p class="since">First seen: not recorded</p>'
         return (
             f'<tr id="i{n}"><td>{resource_cell(f)}{tags_html(self.tags.get(f.resource_id))}</td>'
             f"<td><p>{text(message)}</p>{reason}{'' if own_since == since else own_since}"

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import quote
 
 from scanner.model import Finding, PathEvidence, ScanResult, Severity, Status
 from scanner.report._env import byte_sink, json_bytes
@@ -231,10 +232,17 @@ class _Locator:
                 return int(line)
         return int(source["line"])
 
+    def node_line(self, node: str) -> int:
+        """A witness path node's line: its declaration's in a template, else 1."""
+        source = self.sources.get(node)
+        return int(source["line"]) if isinstance(source, dict) else 1
+
     def _uri(self, node: str, near: Finding) -> str:
         source = self.sources.get(node)
         if isinstance(source, dict):
-            return str(source["file"])
+            # A file path as the user named it: each segment percent-encoded, so
+            # a space or '#' in a folder name stays part of the path.
+            return "/".join(quote(segment, safe="") for segment in str(source["file"]).split("/"))
         f = self.subjects.get(node)
         if f is not None:
             name = display_name(f.resource_name, f.resource_id)
@@ -269,7 +277,14 @@ def _code_flows(f: Finding, locator: _Locator) -> list[dict[str, Any]]:
                 if i - 1 < len(relations)
                 else "reached"
             )
-            steps.append(_flow_step(locator.uri(node, f), node, plain(truncate(label, 200))))
+            steps.append(
+                _flow_step(
+                    locator.uri(node, f),
+                    locator.node_line(node),
+                    node,
+                    plain(truncate(label, 200)),
+                )
+            )
         message = plain(truncate(" -> ".join(relations) or "graph witness", 300))
         flows.append({"message": {"text": message}, "threadFlows": [{"locations": steps}]})
         if len(flows) >= MAX_FLOWS:
@@ -277,10 +292,10 @@ def _code_flows(f: Finding, locator: _Locator) -> list[dict[str, Any]]:
     return flows
 
 
-def _flow_step(uri: str, node: str, message: str) -> dict[str, Any]:
+def _flow_step(uri: str, line: int, node: str, message: str) -> dict[str, Any]:
     return {
         "location": {
-            "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}},
+            "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": line}},
             "logicalLocations": [{"fullyQualifiedName": node, "kind": "resource"}],
             "message": {"text": message},
         }
@@ -406,11 +421,6 @@ def _result(
     if f.remediation.get("cli"):
         # The rule's help has the command template; this is it filled in.
         properties["remediationCli"] = truncate(str(f.remediation["cli"]), 2 * MAX_MESSAGE)
-    # Written by the engine once results carry it (issue 16 item 5); read
-    # defensively so results without it render as before.
-    first_seen = getattr(f, "first_seen", "")
-    if first_seen:
-        properties["firstSeen"] = str(first_seen)
     sarif: dict[str, Any] = {
         # UNKNOWN is "could not be evaluated", not the policy's finding: one
         # rule of its own, so it never shows as a High alert of the policy.

@@ -226,7 +226,11 @@ def test_outputs_step_reads_the_reports_and_appends_the_summary(tmp_path: Path) 
     assert STEPS["outputs"]["shell"] == "python"
     env = dict(os.environ)
     env.update(
-        _step_env(STEPS["outputs"], ALL_INPUTS | {"output-dir": str(out)}, {"scan.exit-code": "1"}),
+        _step_env(
+            STEPS["outputs"],
+            ALL_INPUTS | {"output-dir": str(out)},
+            {"scan.exit-code": "1", "scan.formats": "json,sarif,html,md"},
+        ),
         GITHUB_OUTPUT=str(github_output),
         GITHUB_STEP_SUMMARY=str(summary),
     )
@@ -311,7 +315,11 @@ def _run_action(tmp_path: Path, exit_code: int, inputs: dict[str, str]) -> dict[
     env = dict(os.environ)
     env.pop("GITHUB_STEP_SUMMARY", None)
     env.update(
-        _step_env(STEPS["outputs"], inputs, checked | {"scan.exit-code": scan["exit-code"]}),
+        _step_env(
+            STEPS["outputs"],
+            inputs,
+            checked | {"scan.exit-code": scan["exit-code"], "scan.formats": scan["formats"]},
+        ),
         GITHUB_OUTPUT=str(github_output),
     )
     subprocess.run([sys.executable, str(script)], env=env, check=True)

@@ -355,3 +355,30 @@ def test_the_input_checks_need_nothing_but_bash(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.outputs == {"ok": "true", "mode": "iac", "sarif-category": "aurora-scan-iac/"}
+
+
+def test_reports_an_earlier_run_left_are_never_offered(
+    action: RecordingAction, tmp_path: Path
+) -> None:
+    # One job, two runs in one output directory: a scan wrote results.sarif and
+    # report.html, then iac is asked for json only. The old SARIF must not be
+    # relabelled with the iac category and uploaded as this run's.
+    out = tmp_path / "out"
+    _stale_reports(out)
+    (out / "report.html").write_text("<html>an earlier run</html>")
+    stale_sarif = (out / "results.sarif").read_text()
+    run = action(
+        {
+            "mode": "iac",
+            "paths": f"{CORPUS}/cloudformation/insecure.json",
+            "formats": "json",
+            "output-dir": str(out),
+        }
+    )
+    assert run.failed_at is None, run.log
+    assert run.outputs["exit-code"] == "1"
+    assert run.outputs["json-file"] == str(out / "results.json")
+    assert run.outputs["sarif-file"] == "" and run.outputs["html-file"] == ""
+    assert run.outputs["sarif-category"] == ""
+    assert UPLOAD in run.skipped
+    assert (out / "results.sarif").read_text() == stale_sarif  # not rewritten either

@@ -354,7 +354,8 @@ def test_action_puts_waived_findings_in_the_sarif_whenever_waivers_are_given(
     outputs = _step(ROOT / "action.yml", "outputs")
     proc = subprocess.run(
         [sys.executable, "-c", outputs["run"]],
-        env={**env, "IN_OUTPUT_DIR": str(out)},
+        # The scan step's "formats" output: the reports this run wrote.
+        env={**env, "IN_OUTPUT_DIR": str(out), "FORMATS": "json,sarif,md"},
         capture_output=True,
         text=True,
         check=False,

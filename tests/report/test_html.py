@@ -187,13 +187,17 @@ def test_since_when_is_static_stated_once_per_group_and_per_row_when_it_differs(
     policy = fails[0].policy_id
     group = [f for f in fails if f.policy_id == policy]
     assert len(group) >= 3
-    old = group[0]
+    old, unrecorded = group[0], group[1]  # unrecorded: read from a file without history
+
+    def since(f: Any) -> tuple[str, str]:
+        if f is unrecorded:
+            return "", ""
+        if f is old:
+            return "2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z"
+        return "2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z"
+
     findings = [
-        msgspec.structs.replace(
-            f,
-            first_seen="2026-11-01T00:00:00Z" if f is old else "2026-12-01T00:00:00Z",
-            last_status_change="2026-11-02T00:00:00Z" if f is old else "2026-12-01T00:00:00Z",
-        )
+        msgspec.structs.replace(f, first_seen=since(f)[0], last_status_change=since(f)[1])
         for f in result.findings
     ]
     changed = dataclasses.replace(result, findings=tuple(findings))
@@ -205,3 +209,4 @@ def test_since_when_is_static_stated_once_per_group_and_per_row_when_it_differs(
     assert f"For each of the {len(group)} rows below" in article
     assert article.count("First seen: 2026-11-01T00:00:00Z") == 1
     assert "Failing since: 2026-11-02T00:00:00Z" in article
+    assert article.count("First seen: not recorded") == 1
