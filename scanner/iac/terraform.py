@@ -5,7 +5,9 @@ Planned values give each attribute; an attribute the plan marks in
 the plan's ``configuration``: its expression's references to other resources
 of the plan become their identifiers.  A reference to a variable or data
 source the plan does not know, or an unknown value without references, is
-``Unresolved``.
+``Unresolved``.  An unknown argument the configuration does not set at all
+(``expressions`` holds only the arguments written) is one AWS computes: a
+``Computed``, which takes the AWS default an omitted template property gets.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from scanner.iac.build import Declared, Unresolved, generated_id
+from scanner.iac.build import Computed, Declared, Unresolved, generated_id
 from scanner.iac.mapping import TERRAFORM
 
 _INDEX = re.compile(r"\[[^\]]*\]")
@@ -37,12 +39,20 @@ def _modules(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _expressions(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Configuration address (without instance keys) -> its attribute expressions."""
+    """Configuration address (without instance keys) -> its attribute expressions.
+
+    One configuration block stands for every instance ``count`` or
+    ``for_each`` makes (``aws_x.y[0]``, ``module.m["k"].aws_x.y``): callers
+    look addresses up with the instance keys removed.
+    """
     out: dict[str, dict[str, Any]] = {}
 
     def walk(module: dict[str, Any], prefix: str) -> None:
         for resource in module.get("resources") or ():
-            out[prefix + str(resource.get("address"))] = resource.get("expressions") or {}
+            expressions = resource.get("expressions")
+            out[prefix + str(resource.get("address"))] = (
+                expressions if isinstance(expressions, dict) else {}
+            )
         for name, call in (module.get("module_calls") or {}).items():
             walk(call.get("module") or {}, f"{prefix}module.{name}.")
 
@@ -94,6 +104,9 @@ class _Plan:
             for c in plan.get("resource_changes") or ()
         }
         self.expressions = _expressions(plan)
+        # Without a configuration nothing tells an omitted argument from one
+        # set to an expression only apply resolves.
+        self.configured = isinstance(plan.get("configuration"), dict)
         self.ids: dict[str, str] = {}
         self.types = {str(r.get("address")): str(r.get("type")) for r in self.resources}
         self.by_base: dict[str, list[str]] = {}
@@ -109,6 +122,18 @@ class _Plan:
                 else generated_id(mapping.id_prefix, address, file)
             )
             self.by_base.setdefault(_INDEX.sub("", address), []).append(address)
+
+    def omitted(self, address: str, attribute: str) -> bool:
+        """Whether the configuration of ``address`` leaves ``attribute`` out.
+
+        ``expressions`` lists every argument written in the block, constant
+        or not, so an absent one is omitted and AWS computes it.  Unknown
+        (False) without a configuration or without the resource's block in it.
+        """
+        if not self.configured:
+            return False
+        expressions = self.expressions.get(_INDEX.sub("", address))
+        return expressions is not None and attribute not in expressions
 
     def referenced_ids(self, address: str, attribute: str) -> Any:
         expression = self.expressions.get(_INDEX.sub("", address), {}).get(attribute) or {}
@@ -247,6 +272,14 @@ def declared(plan: dict[str, Any], file: str, tf: TfSources | None = None) -> li
         names = set(values) | set(unknown)
         for name in names:
             if _unknown(unknown.get(name)):
+                # Not for blocks: a `dynamic` block is absent from `expressions`
+                # too, so an unknown block may be written after all.
+                if name not in mapping.blocks and state.omitted(address, name):
+                    properties[name] = Computed(
+                        f"{address}.{name} is not set in the configuration: AWS computes"
+                        " it at apply and no AWS default is known for it"
+                    )
+                    continue
                 resolved = state.referenced_ids(address, name)
                 if isinstance(resolved, list) and len(resolved) == 1:
                     # A list target path wraps a single value again (build.set_path).
