@@ -22,6 +22,7 @@ MODULE_SOURCES = {
     # A registry module: no sources beside the plan.
     "fleet": "app.terraform.io/acme/aurora-fleet/aws",
 }
+PROVIDER = "registry.terraform.io/hashicorp/aws"
 _INSTANCE_KEY = re.compile(r"\[[^\]]*\]$")
 _MODULE = re.compile(r"module\.([^.\[]+)(\[[^\]]*\])?\.")
 
@@ -113,7 +114,10 @@ def plan(
     resources: list[Row], expressions: dict[str, dict[str, Any]], configuration: bool = True
 ) -> dict[str, Any]:
     def planned(rows: list[Row]) -> list[dict[str, Any]]:
-        return [{**_split(a), "values": v} for a, v, _ in rows]
+        return [
+            {**_split(a), "provider_name": PROVIDER, "values": v, "sensitive_values": {}}
+            for a, v, _ in rows
+        ]
 
     def configured(rows: list[Row]) -> list[dict[str, Any]]:
         # One configuration block per resource, whatever count/for_each makes of it.
@@ -123,6 +127,7 @@ def plan(
             local = _INSTANCE_KEY.sub("", a[len(module) + 1 :] if module else a)
             config = _INSTANCE_KEY.sub("", _MODULE.sub(lambda m: f"module.{m.group(1)}.", a))
             block = {k: w for k, w in _split(local).items() if k != "index"}
+            block["provider_config_key"] = "aws"
             block["expressions"] = {**_expressions(v), **expressions.get(config, {})}
             out.setdefault(local, block)
         return list(out.values())
@@ -157,7 +162,15 @@ def plan(
         "resource_changes": [
             {
                 **_split(a),
-                "change": {"actions": ["create"], "after": v, "after_unknown": u},
+                "provider_name": PROVIDER,
+                "change": {
+                    "actions": ["create"],
+                    "before": None,
+                    "after": v,
+                    "after_unknown": u,
+                    "before_sensitive": False,
+                    "after_sensitive": {},
+                },
             }
             for a, v, u in rows
         ],
