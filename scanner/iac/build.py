@@ -185,7 +185,11 @@ def _record(item: Declared, account: str, region: str) -> dict[str, Any]:
         if isinstance(blocks, Computed):
             continue
         if isinstance(blocks, Unresolved):
-            record.setdefault(MISSING, {})[list_field] = blocks.reason
+            # The derived facts too (x_ingress from IpPermissions): rules attached
+            # later by separate resources must not make the list look complete.
+            missing = record.setdefault(MISSING, {})
+            for name in (list_field, *DERIVED_FROM.get(list_field, ())):
+                missing[name] = blocks.reason
         elif isinstance(blocks, list):
             entries = record.setdefault(list_field, [])
             for block in blocks:

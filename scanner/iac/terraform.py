@@ -236,18 +236,23 @@ class TfSources:
 
 
 _ARGUMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=")
+# A nested block (`ingress {`) or a `dynamic "ingress" {` generating one.
+_BLOCK = re.compile(r'^\s*(?:dynamic\s+"([A-Za-z_][A-Za-z0-9_-]*)"|([A-Za-z_][A-Za-z0-9_-]*))\s*\{')
 
 
 def _arguments(lines: list[str], header: int) -> dict[str, int]:
-    """The top-level ``name = ...`` lines of the block starting at line ``header``."""
+    """The top-level ``name = ...`` lines and nested blocks of the block at line ``header``."""
     out: dict[str, int] = {}
     depth = 0
     for number in range(header, len(lines) + 1):
         text = lines[number - 1]
         if depth == 1:
             match = _ARGUMENT.match(text)
+            block = _BLOCK.match(text)
             if match:
                 out.setdefault(match.group(1), number)
+            elif block:
+                out.setdefault(block.group(1) or block.group(2), number)
         # Braces in strings are rare in resource arguments; a miscount only
         # loses property lines (the block's line stays).
         depth += text.count("{") - text.count("}")
@@ -268,13 +273,23 @@ def declared(plan: dict[str, Any], file: str, tf: TfSources | None = None) -> li
         address = str(r["address"])
         values = r.get("values") or {}
         unknown = state.unknown.get(address) or {}
+        sources = tf
+        if tf is not None and address.startswith("module."):
+            calls = tuple(_module_names(address))
+            if calls not in modules:
+                modules[calls] = tf.module(plan, list(calls))
+            sources = modules[calls]
+        found = sources.locate(str(r["type"]), str(r.get("name"))) if sources is not None else None
         properties: dict[str, Any] = {}
         names = set(values) | set(unknown)
         for name in names:
             if _unknown(unknown.get(name)):
-                # Not for blocks: a `dynamic` block is absent from `expressions`
-                # too, so an unknown block may be written after all.
-                if name not in mapping.blocks and state.omitted(address, name):
+                # A `dynamic` block is absent from `expressions` too: an unknown
+                # block is omitted only if the resource's source has no block
+                # (static or dynamic) of that name either.
+                if state.omitted(address, name) and (
+                    name not in mapping.blocks or (found is not None and name not in found[2])
+                ):
                     properties[name] = Computed(
                         f"{address}.{name} is not set in the configuration: AWS computes"
                         " it at apply and no AWS default is known for it"
@@ -292,13 +307,6 @@ def declared(plan: dict[str, Any], file: str, tf: TfSources | None = None) -> li
         item = Declared(
             address, str(r["type"]), mapping, state.ids.get(address, ""), properties, file, 1
         )
-        sources = tf
-        if tf is not None and address.startswith("module."):
-            calls = tuple(_module_names(address))
-            if calls not in modules:
-                modules[calls] = tf.module(plan, list(calls))
-            sources = modules[calls]
-        found = sources.locate(str(r["type"]), str(r.get("name"))) if sources is not None else None
         if found is not None:
             item.location_file, item.line, item.property_lines = found
         out.append(item)

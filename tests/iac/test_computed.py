@@ -206,17 +206,60 @@ def test_nested_modules_with_instance_keys_find_their_configuration_block() -> N
     assert isinstance(cluster.properties["port"], Unresolved)
 
 
-def test_an_unknown_omitted_block_stays_unknown() -> None:
-    """A `dynamic` block is absent from `expressions` as well: not known to be omitted."""
+def _unknown_ingress_plan() -> dict[str, Any]:
+    """secure.plan.json as a real plan shows a group without inline rules: ingress unknown."""
     plan = json.loads((CORPUS / "terraform/secure.plan.json").read_text(encoding="utf-8"))
     for change in plan["resource_changes"]:
         if change["address"] == "aws_security_group.db":
             change["change"]["after_unknown"]["ingress"] = True
+            del change["change"]["after"]["ingress"]
     for resource in plan["planned_values"]["root_module"]["resources"]:
         if resource["address"] == "aws_security_group.db":
             del resource["values"]["ingress"]
     for resource in plan["configuration"]["root_module"]["resources"]:
         if resource["address"] == "aws_security_group.db":
             del resource["expressions"]["ingress"]
-    group = next(d for d in declared(plan, "p.json") if d.address == "aws_security_group.db")
+    return plan
+
+
+def test_an_unknown_block_without_its_source_stays_unknown() -> None:
+    """A `dynamic` block is absent from `expressions` as well: not known to be omitted."""
+    group = next(
+        d
+        for d in declared(_unknown_ingress_plan(), "p.json")
+        if d.address == "aws_security_group.db"
+    )
     assert isinstance(group.properties["ingress"], Unresolved)
+
+
+@pytest.mark.parametrize(
+    "dynamic, expected",
+    [
+        pytest.param(False, "PASS", id="no ingress block in the source: omitted"),
+        pytest.param(True, "UNKNOWN", id="a dynamic ingress block"),
+    ],
+)
+def test_the_tf_source_tells_an_omitted_block_from_a_dynamic_one(
+    tmp_path, monkeypatch, dynamic, expected
+) -> None:
+    work = tmp_path / "infra"
+    work.mkdir()
+    (work / "plan.json").write_text(json.dumps(_unknown_ingress_plan()), encoding="utf-8")
+    source = (CORPUS / "terraform/main.tf").read_text(encoding="utf-8")
+    header = 'resource "aws_security_group" "db" {\n'
+    assert header in source
+    if dynamic:
+        source = source.replace(
+            header,
+            header + '  dynamic "ingress" {\n    for_each = var.rules\n    content {}\n  }\n',
+        )
+    (work / "main.tf").write_text(source, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    main(["iac", "infra", "--output-dir", str(out), "--format", "json", "--quiet"])
+    verdicts = {
+        (f.policy_id, f.resource_id): f.status.value
+        for f in read_result(out / "results.json").findings
+    }
+    cluster = "infra/plan.json#aws_rds_cluster.db"
+    assert verdicts[("aurora.cluster.sg_no_world_ingress", cluster)] == expected
