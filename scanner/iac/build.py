@@ -19,7 +19,7 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.iac.defaults import apply_defaults
+from scanner.iac.defaults import apply_defaults, has_default
 from scanner.iac.mapping import DEFAULT_SECURITY_GROUP_ID, Child, Mapping
 from scanner.model import Resource
 from scanner.provenance import MISSING
@@ -45,6 +45,19 @@ ARN_FORMATS: dict[str, tuple[str, str]] = {
 @dataclass(frozen=True)
 class Unresolved:
     """A value only deployment knows (a parameter without default, an import...)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Computed:
+    """An argument the configuration leaves out and AWS computes ("known after apply").
+
+    Terraform plans show an omitted Optional+Computed argument (``port``,
+    ``db_cluster_parameter_group_name``...) as unknown; AWS fills it with the
+    same default a template leaving the property out gets, so the record takes
+    that default.  A field without a known default stays unknown (``reason``).
+    """
 
     reason: str
 
@@ -137,11 +150,24 @@ def _top_field(target: str) -> str:
     return target.partition("|")[0].partition(".")[0].removesuffix("[]")
 
 
-def _fill(record: dict[str, Any], fields: dict[str, str], properties: dict[str, Any]) -> None:
+def _fill(
+    record: dict[str, Any],
+    fields: dict[str, str],
+    properties: dict[str, Any],
+    defaults: bool = False,
+) -> None:
+    """Write ``properties`` at their targets; ``defaults``: the record takes AWS defaults.
+
+    A ``Computed`` value is left out, like an omitted property, only where the
+    defaults apply (a top-level record: ``_record`` checks one filled it);
+    in a block or child entry, which has no defaults, it is unknown.
+    """
     for prop, target in fields.items():
         value = properties.get(prop)
-        if value is None:
+        if value is None or (defaults and isinstance(value, Computed)):
             continue
+        if isinstance(value, Computed):
+            value = Unresolved(value.reason)
         if isinstance(value, Unresolved):
             missing = record.setdefault(MISSING, {})
             for name in (_top_field(target), *DERIVED_FROM.get(_top_field(target), ())):
@@ -153,11 +179,17 @@ def _fill(record: dict[str, Any], fields: dict[str, str], properties: dict[str, 
 def _record(item: Declared, account: str, region: str) -> dict[str, Any]:
     mapping = item.mapping
     record: dict[str, Any] = dict(mapping.constant)
-    _fill(record, mapping.fields, item.properties)
+    _fill(record, mapping.fields, item.properties, defaults=True)
     for prop, (list_field, item_fields) in mapping.blocks.items():
         blocks = item.properties.get(prop)
+        if isinstance(blocks, Computed):
+            continue
         if isinstance(blocks, Unresolved):
-            record.setdefault(MISSING, {})[list_field] = blocks.reason
+            # The derived facts too (x_ingress from IpPermissions): rules attached
+            # later by separate resources must not make the list look complete.
+            missing = record.setdefault(MISSING, {})
+            for name in (list_field, *DERIVED_FROM.get(list_field, ())):
+                missing[name] = blocks.reason
         elif isinstance(blocks, list):
             entries = record.setdefault(list_field, [])
             for block in blocks:
@@ -181,6 +213,18 @@ def _record(item: Declared, account: str, region: str) -> dict[str, Any]:
                 region=region, account=account, id=item.physical_id
             )
     apply_defaults(mapping.type, record)
+    for prop, value in item.properties.items():
+        if not isinstance(value, Computed):
+            continue
+        target = mapping.fields.get(prop) or (
+            mapping.blocks[prop][0] if prop in mapping.blocks else ""
+        )
+        top = _top_field(target) if target else ""
+        if top and not has_default(mapping.type, top, record):
+            # No AWS default to stand for the computed value: unknown, never PASS.
+            missing = record.setdefault(MISSING, {})
+            for name in (top, *DERIVED_FROM.get(top, ())):
+                missing.setdefault(name, value.reason)
     return record
 
 

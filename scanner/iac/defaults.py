@@ -5,7 +5,10 @@ the record gets that value and the policies judge it (a template without
 ``DeletionProtection`` makes a cluster without deletion protection).  Each
 default names the documentation it comes from; ``when`` restricts a default
 to records where another field has a given value (``None``: the field is
-absent too).
+absent too).  ``ABSENT`` is a default that leaves the field out of the record,
+because the absence is what the policies read as AWS's choice (no
+``KmsKeyId``: the AWS managed key); ``has_default`` tells a Terraform plan's
+"known after apply" for an omitted argument that AWS's choice is known.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from scanner.derive import major_engine_version
+
+# A default that leaves the field absent (see the module docstring).
+ABSENT = "<absent>"
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,11 @@ DEFAULTS: dict[str, tuple[Default, ...]] = {
         ),
         Default("Port", 3306, _CREATE_CLUSTER, when=("Engine", "aurora-mysql")),
         Default("Port", 5432, _CREATE_CLUSTER, when=("Engine", "aurora-postgresql")),
+        # "If the StorageEncrypted parameter is enabled and you do not specify a
+        # value for the KmsKeyId parameter, then Amazon RDS will use your default
+        # KMS key" (the AWS managed aws/rds key): a template leaves KmsKeyId out,
+        # which derive.encryption_key reads as "KMS key (not set)".
+        Default("KmsKeyId", ABSENT, _CREATE_CLUSTER, when=("StorageEncrypted", True)),
     ),
     "aws.rds.db_instance": (
         # With a DB subnet group in a VPC that is not the default VPC, the
@@ -98,6 +109,10 @@ DEFAULTS: dict[str, tuple[Default, ...]] = {
         Default("AutoMinorVersionUpgrade", True, _CREATE_INSTANCE),
         Default("MonitoringInterval", 0, _CREATE_INSTANCE),
         Default("PerformanceInsightsEnabled", False, _CREATE_INSTANCE),
+        # "If you don't specify a value for PerformanceInsightsKMSKeyId, then
+        # Amazon RDS uses your default KMS key" (aws/rds), as a template leaving
+        # it out says; without Performance Insights there is no key at all.
+        Default("PerformanceInsightsKMSKeyId", ABSENT, _CREATE_INSTANCE),
         Default("TagList", [], _CREATE_INSTANCE),
     ),
     "aws.ec2.security_group": (
@@ -168,8 +183,27 @@ def apply_defaults(resource_type: str, attrs: dict[str, object]) -> None:
             if attrs.get(name) != value:
                 continue
         value = default.value(attrs) if callable(default.value) else _copy(default.value)
-        if value is not None:
+        if value is not None and value != ABSENT:
             attrs[default.field] = value
+
+
+def has_default(resource_type: str, field: str, attrs: Mapping[str, object]) -> bool:
+    """Whether AWS's default for ``field`` is known for ``attrs`` (after ``apply_defaults``).
+
+    True when the field holds a value or an ``ABSENT`` default applies; false
+    when no default fits (a computed identifier, a ``when`` not met, a
+    callable default without what it needs): the value is then unknown.
+    """
+    if field in attrs:
+        return True
+    for default in DEFAULTS.get(resource_type, ()):
+        if default.field != field:
+            continue
+        if default.when is not None and attrs.get(default.when[0]) != default.when[1]:
+            continue
+        if default.value == ABSENT:
+            return True
+    return False
 
 
 def _copy(value: object) -> object:

@@ -5,7 +5,9 @@ Planned values give each attribute; an attribute the plan marks in
 the plan's ``configuration``: its expression's references to other resources
 of the plan become their identifiers.  A reference to a variable or data
 source the plan does not know, or an unknown value without references, is
-``Unresolved``.
+``Unresolved``.  An unknown argument the configuration does not set at all
+(``expressions`` holds only the arguments written) is one AWS computes: a
+``Computed``, which takes the AWS default an omitted template property gets.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from scanner.iac.build import Declared, Unresolved, generated_id
+from scanner.iac.build import Computed, Declared, Unresolved, generated_id
 from scanner.iac.mapping import TERRAFORM
 
 _INDEX = re.compile(r"\[[^\]]*\]")
@@ -37,12 +39,20 @@ def _modules(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _expressions(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Configuration address (without instance keys) -> its attribute expressions."""
+    """Configuration address (without instance keys) -> its attribute expressions.
+
+    One configuration block stands for every instance ``count`` or
+    ``for_each`` makes (``aws_x.y[0]``, ``module.m["k"].aws_x.y``): callers
+    look addresses up with the instance keys removed.
+    """
     out: dict[str, dict[str, Any]] = {}
 
     def walk(module: dict[str, Any], prefix: str) -> None:
         for resource in module.get("resources") or ():
-            out[prefix + str(resource.get("address"))] = resource.get("expressions") or {}
+            expressions = resource.get("expressions")
+            out[prefix + str(resource.get("address"))] = (
+                expressions if isinstance(expressions, dict) else {}
+            )
         for name, call in (module.get("module_calls") or {}).items():
             walk(call.get("module") or {}, f"{prefix}module.{name}.")
 
@@ -94,6 +104,9 @@ class _Plan:
             for c in plan.get("resource_changes") or ()
         }
         self.expressions = _expressions(plan)
+        # Without a configuration nothing tells an omitted argument from one
+        # set to an expression only apply resolves.
+        self.configured = isinstance(plan.get("configuration"), dict)
         self.ids: dict[str, str] = {}
         self.types = {str(r.get("address")): str(r.get("type")) for r in self.resources}
         self.by_base: dict[str, list[str]] = {}
@@ -109,6 +122,18 @@ class _Plan:
                 else generated_id(mapping.id_prefix, address, file)
             )
             self.by_base.setdefault(_INDEX.sub("", address), []).append(address)
+
+    def omitted(self, address: str, attribute: str) -> bool:
+        """Whether the configuration of ``address`` leaves ``attribute`` out.
+
+        ``expressions`` lists every argument written in the block, constant
+        or not, so an absent one is omitted and AWS computes it.  Unknown
+        (False) without a configuration or without the resource's block in it.
+        """
+        if not self.configured:
+            return False
+        expressions = self.expressions.get(_INDEX.sub("", address))
+        return expressions is not None and attribute not in expressions
 
     def referenced_ids(self, address: str, attribute: str) -> Any:
         expression = self.expressions.get(_INDEX.sub("", address), {}).get(attribute) or {}
@@ -211,18 +236,23 @@ class TfSources:
 
 
 _ARGUMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=")
+# A nested block (`ingress {`) or a `dynamic "ingress" {` generating one.
+_BLOCK = re.compile(r'^\s*(?:dynamic\s+"([A-Za-z_][A-Za-z0-9_-]*)"|([A-Za-z_][A-Za-z0-9_-]*))\s*\{')
 
 
 def _arguments(lines: list[str], header: int) -> dict[str, int]:
-    """The top-level ``name = ...`` lines of the block starting at line ``header``."""
+    """The top-level ``name = ...`` lines and nested blocks of the block at line ``header``."""
     out: dict[str, int] = {}
     depth = 0
     for number in range(header, len(lines) + 1):
         text = lines[number - 1]
         if depth == 1:
             match = _ARGUMENT.match(text)
+            block = _BLOCK.match(text)
             if match:
                 out.setdefault(match.group(1), number)
+            elif block:
+                out.setdefault(block.group(1) or block.group(2), number)
         # Braces in strings are rare in resource arguments; a miscount only
         # loses property lines (the block's line stays).
         depth += text.count("{") - text.count("}")
@@ -243,10 +273,28 @@ def declared(plan: dict[str, Any], file: str, tf: TfSources | None = None) -> li
         address = str(r["address"])
         values = r.get("values") or {}
         unknown = state.unknown.get(address) or {}
+        sources = tf
+        if tf is not None and address.startswith("module."):
+            calls = tuple(_module_names(address))
+            if calls not in modules:
+                modules[calls] = tf.module(plan, list(calls))
+            sources = modules[calls]
+        found = sources.locate(str(r["type"]), str(r.get("name"))) if sources is not None else None
         properties: dict[str, Any] = {}
         names = set(values) | set(unknown)
         for name in names:
             if _unknown(unknown.get(name)):
+                # A `dynamic` block is absent from `expressions` too: an unknown
+                # block is omitted only if the resource's source has no block
+                # (static or dynamic) of that name either.
+                if state.omitted(address, name) and (
+                    name not in mapping.blocks or (found is not None and name not in found[2])
+                ):
+                    properties[name] = Computed(
+                        f"{address}.{name} is not set in the configuration: AWS computes"
+                        " it at apply and no AWS default is known for it"
+                    )
+                    continue
                 resolved = state.referenced_ids(address, name)
                 if isinstance(resolved, list) and len(resolved) == 1:
                     # A list target path wraps a single value again (build.set_path).
@@ -259,13 +307,6 @@ def declared(plan: dict[str, Any], file: str, tf: TfSources | None = None) -> li
         item = Declared(
             address, str(r["type"]), mapping, state.ids.get(address, ""), properties, file, 1
         )
-        sources = tf
-        if tf is not None and address.startswith("module."):
-            calls = tuple(_module_names(address))
-            if calls not in modules:
-                modules[calls] = tf.module(plan, list(calls))
-            sources = modules[calls]
-        found = sources.locate(str(r["type"]), str(r.get("name"))) if sources is not None else None
         if found is not None:
             item.location_file, item.line, item.property_lines = found
         out.append(item)

@@ -10,41 +10,133 @@ Run: python tests/iac/make_plans.py
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).parent / "corpus" / "terraform"
 Row = tuple[str, dict[str, Any], dict[str, Any]]  # address, planned values, after_unknown
 # Module call name -> its source (a local directory beside the plan).
-MODULE_SOURCES = {"reporting": "./modules/reporting"}
+MODULE_SOURCES = {
+    "reporting": "./modules/reporting",
+    # A registry module: no sources beside the plan.
+    "fleet": "app.terraform.io/acme/aurora-fleet/aws",
+}
+PROVIDER = "registry.terraform.io/hashicorp/aws"
+_INSTANCE_KEY = re.compile(r"\[[^\]]*\]$")
+_MODULE = re.compile(r"module\.([^.\[]+)(\[[^\]]*\])?\.")
+
+# Optional+Computed arguments of the AWS provider's schemas (those the mapping
+# reads, plus a few it does not): omitted from the configuration, a real plan
+# shows them "known after apply" (after_unknown true, absent from the planned
+# values and from the configuration's expressions).
+OPTIONAL_COMPUTED = {
+    "aws_rds_cluster": (
+        "availability_zones",
+        "db_cluster_parameter_group_name",
+        "db_subnet_group_name",
+        "engine_lifecycle_support",
+        "engine_version",
+        "kms_key_id",
+        "master_username",
+        "port",
+        "preferred_backup_window",
+        "preferred_maintenance_window",
+        "storage_encrypted",
+        "vpc_security_group_ids",
+    ),
+    "aws_rds_cluster_instance": (
+        "availability_zone",
+        "ca_cert_identifier",
+        "db_parameter_group_name",
+        "db_subnet_group_name",
+        "engine_version",
+        "performance_insights_kms_key_id",
+        "preferred_maintenance_window",
+    ),
+    "aws_rds_global_cluster": ("engine_lifecycle_support", "engine_version", "storage_encrypted"),
+    "aws_subnet": ("availability_zone",),
+}
 
 
-def _split(address: str) -> dict[str, str]:
-    parts = address.split(".")
-    out = {"address": address, "mode": "managed", "type": parts[-2], "name": parts[-1]}
-    if address.startswith("module."):
-        out["module_address"] = ".".join(parts[:-2])
+def _split(address: str) -> dict[str, Any]:
+    module = _module_address(address)
+    local = address[len(module) + 1 :] if module else address
+    type_, name = local.split(".", 1)
+    out: dict[str, Any] = {"address": address, "mode": "managed", "type": type_, "name": name}
+    key = _INSTANCE_KEY.search(name)
+    if key:
+        out["name"] = name[: key.start()]
+        out["index"] = json.loads(key.group(0)[1:-1])
+    if module:
+        out["module_address"] = module
     return out
 
 
+def _module_address(address: str) -> str:
+    """``module.m["k"]`` of ``module.m["k"].aws_x.y`` (one level of modules here)."""
+    match = _MODULE.match(address)
+    return match.group(0)[:-1] if match else ""
+
+
 def _module(address: str) -> str:
-    return address.split(".")[1] if address.startswith("module.") else ""
+    match = _MODULE.match(address)
+    return match.group(1) if match else ""
 
 
-def plan(resources: list[Row], expressions: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _expressions(values: dict[str, Any]) -> dict[str, Any]:
+    """The configuration expressions of literal arguments: ``constant_value``.
+
+    Nested blocks (a parameter group's ``parameter``) are lists of expression
+    objects, as `terraform show -json` writes them.
+    """
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            out[name] = [_expressions(v) for v in value]
+        else:
+            out[name] = {"constant_value": value}
+    return out
+
+
+def _real_unknown(address: str, values: dict[str, Any], unknown: dict[str, Any]) -> dict[str, Any]:
+    """``unknown`` plus the omitted Optional+Computed arguments a real plan marks unknown."""
+    out = dict(unknown)
+    for name in OPTIONAL_COMPUTED.get(_split(address)["type"], ()):
+        if name not in values:
+            out.setdefault(name, True)
+    return out
+
+
+def plan(
+    resources: list[Row], expressions: dict[str, dict[str, Any]], configuration: bool = True
+) -> dict[str, Any]:
     def planned(rows: list[Row]) -> list[dict[str, Any]]:
-        return [{**_split(a), "values": v} for a, v, _ in rows]
+        return [
+            {**_split(a), "provider_name": PROVIDER, "values": v, "sensitive_values": {}}
+            for a, v, _ in rows
+        ]
 
     def configured(rows: list[Row]) -> list[dict[str, Any]]:
-        out = []
-        for a, _, _ in rows:
-            local = a.split(".", 2)[2] if a.startswith("module.") else a
-            out.append({**_split(local), "expressions": expressions.get(a, {})})
-        return out
+        # One configuration block per resource, whatever count/for_each makes of it.
+        out: dict[str, dict[str, Any]] = {}
+        for a, v, _ in rows:
+            module = _module_address(a)
+            local = _INSTANCE_KEY.sub("", a[len(module) + 1 :] if module else a)
+            config = _INSTANCE_KEY.sub("", _MODULE.sub(lambda m: f"module.{m.group(1)}.", a))
+            block = {k: w for k, w in _split(local).items() if k != "index"}
+            block["provider_config_key"] = "aws"
+            block["expressions"] = {**_expressions(v), **expressions.get(config, {})}
+            out.setdefault(local, block)
+        return list(out.values())
 
-    root = [r for r in resources if not _module(r[0])]
-    modules = sorted({_module(r[0]) for r in resources} - {""})
-    return {
+    rows = [(a, v, _real_unknown(a, v, u)) for a, v, u in resources]
+    root = [r for r in rows if not _module(r[0])]
+    modules = sorted({_module_address(r[0]) for r in rows} - {""})
+    calls = sorted({_module(r[0]) for r in rows} - {""})
+    document: dict[str, Any] = {
         "format_version": "1.2",
         "terraform_version": "1.9.0",
         "planned_values": {
@@ -54,8 +146,10 @@ def plan(resources: list[Row], expressions: dict[str, dict[str, Any]]) -> dict[s
                     {
                         "child_modules": [
                             {
-                                "address": f"module.{m}",
-                                "resources": planned([r for r in resources if _module(r[0]) == m]),
+                                "address": m,
+                                "resources": planned(
+                                    [r for r in rows if _module_address(r[0]) == m]
+                                ),
                             }
                             for m in modules
                         ]
@@ -68,11 +162,21 @@ def plan(resources: list[Row], expressions: dict[str, dict[str, Any]]) -> dict[s
         "resource_changes": [
             {
                 **_split(a),
-                "change": {"actions": ["create"], "after": v, "after_unknown": u},
+                "provider_name": PROVIDER,
+                "change": {
+                    "actions": ["create"],
+                    "before": None,
+                    "after": v,
+                    "after_unknown": u,
+                    "before_sensitive": False,
+                    "after_sensitive": {},
+                },
             }
-            for a, v, u in resources
+            for a, v, u in rows
         ],
-        "configuration": {
+    }
+    if configuration:
+        document["configuration"] = {
             "root_module": {
                 "resources": configured(root),
                 **(
@@ -81,20 +185,18 @@ def plan(resources: list[Row], expressions: dict[str, dict[str, Any]]) -> dict[s
                             m: {
                                 "source": MODULE_SOURCES[m],
                                 "module": {
-                                    "resources": configured(
-                                        [r for r in resources if _module(r[0]) == m]
-                                    )
+                                    "resources": configured([r for r in rows if _module(r[0]) == m])
                                 },
                             }
-                            for m in modules
+                            for m in calls
                         }
                     }
-                    if modules
+                    if calls
                     else {}
                 ),
             }
-        },
-    }
+        }
+    return document
 
 
 def ref(*references: str) -> dict[str, list[str]]:
@@ -168,6 +270,17 @@ EXPRESSIONS = {
     "aws_route_table_association.public": {
         "route_table_id": ref("aws_route_table.public.id", "aws_route_table.public"),
         "subnet_id": ref("aws_subnet.a.id", "aws_subnet.a"),
+    },
+}
+# The insecure estate's cluster names its subnet group literally and omits the
+# rest (parameter group, key): only its security groups are references.
+INSECURE_EXPRESSIONS = {
+    **EXPRESSIONS,
+    "aws_rds_cluster.db": {
+        "vpc_security_group_ids": ref("aws_security_group.db.id", "aws_security_group.db")
+    },
+    "aws_rds_cluster_instance.writer": {
+        "cluster_identifier": ref("aws_rds_cluster.db.id", "aws_rds_cluster.db")
     },
 }
 _INSTANCE = {"engine": "aurora-postgresql", "instance_class": "db.r6g.large"}
@@ -343,7 +456,28 @@ UNKNOWN: list[Row] = [
             "engine": "aurora-postgresql",
             "deletion_protection": True,
         },
-        {"storage_encrypted": True},
+        {"storage_encrypted": True, "port": True},
+    ),
+]
+UNKNOWN_EXPRESSIONS = {
+    "aws_rds_cluster.db": {
+        "storage_encrypted": ref("module.kms.encrypted", "module.kms"),
+        # Set, to a function of nothing the plan knows (no references).
+        "port": {},
+    }
+}
+
+# omitted.yaml as Terraform, three ways: a plain resource, one made by count,
+# one in a registry module called with for_each.  Everything else omitted:
+# a real plan shows the Optional+Computed arguments "known after apply".
+_OMITTED = {"engine": "aurora-mysql"}
+OMITTED: list[Row] = [
+    ("aws_rds_cluster.omitted", {**_OMITTED, "cluster_identifier": "omitted"}, {"arn": True}),
+    ("aws_rds_cluster.counted[0]", {**_OMITTED, "cluster_identifier": "counted-0"}, {"arn": True}),
+    (
+        'module.fleet["a"].aws_rds_cluster.this',
+        {**_OMITTED, "cluster_identifier": "fleet-a"},
+        {"arn": True},
     ),
 ]
 
@@ -606,9 +740,10 @@ EDGE: list[Row] = [
 def main() -> None:
     for name, rows, expressions in (
         ("secure", SECURE, EXPRESSIONS),
-        ("insecure", INSECURE, EXPRESSIONS),
-        ("unknown", UNKNOWN, EXPRESSIONS),
+        ("insecure", INSECURE, INSECURE_EXPRESSIONS),
+        ("unknown", UNKNOWN, UNKNOWN_EXPRESSIONS),
         ("edge", EDGE, EDGE_EXPRESSIONS),
+        ("omitted", OMITTED, {}),
     ):
         text = json.dumps(plan(rows, expressions), indent=1, sort_keys=True)
         (HERE / f"{name}.plan.json").write_text(text + "\n", encoding="utf-8")
