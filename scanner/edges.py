@@ -137,7 +137,16 @@ def _spec_edges(
     # Most refs are one plain field holding one string (KmsKeyId): read it
     # directly; lists and nested paths go through the general walk.
     single = path[0] if len(path) == 1 and not path[0].endswith("[]") else None
+    field = path[0].removesuffix("[]")
     for src in sources:
+        if references:
+            # The field naming the targets is not known (x_missing: an IaC value
+            # that cannot be determined, a read that failed): what the relation
+            # reaches is unknown, like a reference to a record not in the snapshot.
+            missing = src.attrs.get(MISSING)
+            if isinstance(missing, Mapping) and (field in missing or spec.refs in missing):
+                why = missing.get(field) or missing.get(spec.refs)
+                gaps.add_dangling(src.id, relation, f"{relation}: {field} is not known ({why})")
         if single is not None:
             found = src.attrs.get(single)
             values: Iterable[str] = (

@@ -422,5 +422,8 @@ def build(declared: Iterable[Declared], account: str, region: str) -> Built:
         if item.mapping.type == "aws.ec2.vpc":
             for implicit in _implicit(resource):
                 out.resources.append(implicit)
-                out.sources[implicit.id] = {"file": item.file, "line": item.line}
+                out.sources[implicit.id] = {
+                    "file": item.location_file or item.file,
+                    "line": item.line,
+                }
     return out
