@@ -73,6 +73,9 @@ def results_1_schema() -> dict[str, Any]:
 
 _Index = Annotated[int, msgspec.Meta(ge=0)]
 _Fingerprint = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
+# A message shape: the text split at the resource's name (at least one part, as
+# the schema says: an empty one would read back as an empty message).
+_Shape = Annotated[list[str], msgspec.Meta(min_length=1)]
 
 
 class _Resource(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True):
@@ -122,7 +125,7 @@ class _Document(msgspec.Struct, forbid_unknown_fields=True):
     errors: list[dict[str, Any]]
     summary: dict[str, Any]
     waivers: dict[str, Any] = msgspec.field(default_factory=dict)
-    messages: list[list[str]] = msgspec.field(default_factory=list)  # 2.1
+    messages: list[_Shape] = msgspec.field(default_factory=list)  # 2.1
     reasons: list[str] = msgspec.field(default_factory=list)  # 2.1
 
 

@@ -418,3 +418,17 @@ def test_docs_and_readme_branch_on_all_five_exit_codes() -> None:
     for text in (docs, readme):
         assert "upload-sarif@v3" not in text
         assert "actions: read" in text
+
+
+def test_a_star_in_regions_or_policies_is_passed_on_not_globbed(tmp_path: Path) -> None:
+    # The inputs are split on commas and spaces only; bash must not expand a
+    # '*' into whatever files happen to match on the runner.
+    (tmp_path / "pol-a").mkdir()
+    (tmp_path / "pol-b").mkdir()
+    pattern = f"{tmp_path}/pol-*"
+    argv, _ = _run_scan_step(
+        tmp_path, ALL_INPUTS | {"policies": pattern, "regions": f"{tmp_path}/pol-*"}, 0
+    )
+    assert argv[argv.index("--policies") + 1] == pattern
+    assert argv.count("--policies") == 1
+    assert argv[argv.index("--region") + 1] == pattern

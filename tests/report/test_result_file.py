@@ -463,3 +463,16 @@ def test_resource_tags_read_back_as_written(tmp_path: Path) -> None:
     result = dataclasses.replace(result, scan={**result.scan, "resource_tags": tags})
     path = write_result(result, tmp_path / "results.json")
     assert read_result(path).scan["resource_tags"] == tags
+
+
+def test_an_empty_message_shape_is_one_clear_error(tmp_path: Path) -> None:
+    # The schema says a shape has at least one part; the typed decoding must not
+    # turn [] into an empty message silently.
+    data = json.loads(result_bytes(rich_result()))
+    assert data["messages"], "the fixture has message shapes"
+    data["messages"][0] = []
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(data))
+    err = _error(read_result, path)
+    assert err.location == "$.messages[0]"
+    assert err.expected and err.hint
