@@ -287,6 +287,45 @@ def _copy_fields(
                 set_path(entry, copy.target, value)
 
 
+def _publicly_accessible(
+    record: dict[str, Any], records: dict[tuple[str, str], dict[str, Any]]
+) -> None:
+    """An omitted ``PubliclyAccessible``: AWS makes the instance public when the
+    VPC of its DB subnet group has an internet gateway attached (CreateDBInstance,
+    defaults.py); unknown when the scanned files cannot show which VPC that is."""
+    if "PubliclyAccessible" in record or "PubliclyAccessible" in (record.get(MISSING) or {}):
+        return
+    group = record.get("DBSubnetGroup")
+    name = group.get("DBSubnetGroupName") if isinstance(group, dict) else None
+    why = None
+    if not isinstance(name, str):
+        why = (
+            "PubliclyAccessible is not set and there is no DB subnet group: the default "
+            "VPC's internet gateway decides, which the scanned files do not show"
+        )
+    else:
+        declared = records.get(("aws.rds.db_subnet_group", name))
+        missing = (declared.get(MISSING) or {}) if declared else {}
+        vpc = declared.get("VpcId") if declared else None
+        if not isinstance(vpc, str) or "VpcId" in missing:
+            why = (
+                f"PubliclyAccessible is not set and the VPC of DB subnet group {name} is not "
+                "known from the scanned files: its internet gateway decides"
+            )
+        else:
+            gateways = [r for (kind, _), r in records.items() if kind == "aws.ec2.internet_gateway"]
+            if any("Attachments" in (g.get(MISSING) or {}) for g in gateways):
+                why = "PubliclyAccessible is not set and an internet gateway's VPC is not known"
+            else:
+                record["PubliclyAccessible"] = any(
+                    isinstance(a, dict) and a.get("VpcId") == vpc
+                    for g in gateways
+                    for a in g.get("Attachments") or ()
+                )
+                return
+    record.setdefault(MISSING, {})["PubliclyAccessible"] = why
+
+
 def _get_path(record: dict[str, Any], path: str) -> Any:
     value: Any = record
     for part in path.split("."):
@@ -411,6 +450,9 @@ def build(declared: Iterable[Declared], account: str, region: str) -> Built:
                 out.notes.append(note)
     for item, record in owners:
         _copy_fields(item.mapping, record, records)
+    for item, record in owners:
+        if item.mapping.type == "aws.rds.db_instance":
+            _publicly_accessible(record, records)
     for item, record in owners:
         rid = f"{item.file}#{item.address}"
         resource = Resource(rid, item.mapping.type, account, region, record)

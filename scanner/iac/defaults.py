@@ -103,9 +103,14 @@ DEFAULTS: dict[str, tuple[Default, ...]] = {
         Default("KmsKeyId", ABSENT, _CREATE_CLUSTER, when=("StorageEncrypted", True)),
     ),
     "aws.rds.db_instance": (
-        # With a DB subnet group in a VPC that is not the default VPC, the
-        # instance is private unless PubliclyAccessible is set.
-        Default("PubliclyAccessible", False, _CREATE_INSTANCE),
+        # "If DBSubnetGroupName is specified, and PubliclyAccessible isn't
+        # specified ... If the subnets are part of a VPC that has an internet
+        # gateway attached to it, the DB instance is public" (otherwise private;
+        # without a subnet group, the default VPC's gateway decides). Known only
+        # with the other records: build.publicly_accessible fills it, or marks it
+        # missing; the default itself is AWS's choice, so a plan's "known after
+        # apply" for the omitted argument is not unknown.
+        Default("PubliclyAccessible", ABSENT, _CREATE_INSTANCE),
         Default("AutoMinorVersionUpgrade", True, _CREATE_INSTANCE),
         Default("MonitoringInterval", 0, _CREATE_INSTANCE),
         Default("PerformanceInsightsEnabled", False, _CREATE_INSTANCE),

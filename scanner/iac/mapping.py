@@ -327,6 +327,20 @@ CLOUDFORMATION: dict[str, Mapping] = {
         id_prefix="igw-",
         fields={"Tags": "Tags"},
     ),
+    # DescribeInternetGateways' Attachments[].VpcId: whether a VPC has an
+    # internet gateway decides an instance's omitted PubliclyAccessible.
+    "AWS::EC2::VPCGatewayAttachment": Mapping(
+        "",
+        children=(
+            Child(
+                "InternetGatewayId",
+                "aws.ec2.internet_gateway",
+                "Attachments",
+                {"VpcId": "VpcId"},
+                {"State": "available"},
+            ),
+        ),
+    ),
     "AWS::EC2::NatGateway": Mapping(
         "aws.ec2.nat_gateway",
         id_field="NatGatewayId",
@@ -605,7 +619,19 @@ TERRAFORM: dict[str, Mapping] = {
         id_field="InternetGatewayId",
         id_prefix="igw-",
         name_property="id",
-        fields={"id": "InternetGatewayId"},
+        fields={"id": "InternetGatewayId", "vpc_id": "Attachments[].VpcId"},
+    ),
+    "aws_internet_gateway_attachment": Mapping(
+        "",
+        children=(
+            Child(
+                "internet_gateway_id",
+                "aws.ec2.internet_gateway",
+                "Attachments",
+                {"vpc_id": "VpcId"},
+                {"State": "available"},
+            ),
+        ),
     ),
     "aws_nat_gateway": Mapping(
         "aws.ec2.nat_gateway",
