@@ -288,7 +288,9 @@ def _copy_fields(
 
 
 def _publicly_accessible(
-    record: dict[str, Any], records: dict[tuple[str, str], dict[str, Any]]
+    record: dict[str, Any],
+    records: dict[tuple[str, str], dict[str, Any]],
+    gateways: list[dict[str, Any]],
 ) -> None:
     """An omitted ``PubliclyAccessible``: AWS makes the instance public when the
     VPC of its DB subnet group has an internet gateway attached (CreateDBInstance,
@@ -313,7 +315,6 @@ def _publicly_accessible(
                 "known from the scanned files: its internet gateway decides"
             )
         else:
-            gateways = [r for (kind, _), r in records.items() if kind == "aws.ec2.internet_gateway"]
             if any("Attachments" in (g.get(MISSING) or {}) for g in gateways):
                 why = "PubliclyAccessible is not set and an internet gateway's VPC is not known"
             else:
@@ -450,9 +451,10 @@ def build(declared: Iterable[Declared], account: str, region: str) -> Built:
                 out.notes.append(note)
     for item, record in owners:
         _copy_fields(item.mapping, record, records)
+    gateways = [r for item, r in owners if item.mapping.type == "aws.ec2.internet_gateway"]
     for item, record in owners:
         if item.mapping.type == "aws.rds.db_instance":
-            _publicly_accessible(record, records)
+            _publicly_accessible(record, records, gateways)
     for item, record in owners:
         rid = f"{item.file}#{item.address}"
         resource = Resource(rid, item.mapping.type, account, region, record)

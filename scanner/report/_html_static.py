@@ -93,11 +93,11 @@ def tags_html(tags: Mapping[str, str] | None) -> str:
     return "".join(f'<i class="tg">{ident(k)}={ident(v)}</i>' for k, v in sorted(tags.items()))
 
 
-def _common_since(g: IssueGroup) -> str:
+def _common_since(sinces: Sequence[str]) -> str:
     """The "since when" line most rows of the group share (a group is one policy
     and status, so after one scan every row has the same), stated once above the
     rows like common evidence: ~150 bytes a row at 70k rows. Empty when no two share."""
-    counted = Counter(_since(f) for f in g.findings)
+    counted = Counter(sinces)
     line, n = counted.most_common(1)[0] if counted else ("", 0)
     return line if n >= 2 else ""
 
@@ -139,11 +139,12 @@ class IssueRows:
         n = 0
         for k, g in enumerate(self.groups):
             common = self._common_evidence(g)
-            since = _common_since(g)
+            sinces = [_since(f) for f in g.findings]
+            since = _common_since(sinces)
             yield Markup(f'<noscript data-g="{k}">' + self._heading(g, common, since))
             parts: list[str] = []
-            for f in g.findings:
-                parts.append(self._row(n, f, common, since))
+            for f, own_since in zip(g.findings, sinces, strict=True):
+                parts.append(self._row(n, f, common, since, own_since))
                 n += 1
                 if len(parts) >= 500:
                     yield Markup("".join(parts))
@@ -183,7 +184,7 @@ class IssueRows:
             "<thead><tr><th>Resource</th><th>Finding, evidence and fix</th></tr></thead><tbody>"
         )
 
-    def _row(self, n: int, f: Finding, common: list[str], since: str) -> str:
+    def _row(self, n: int, f: Finding, common: list[str], since: str, own_since: str) -> str:
         """One finding as two cells; kept lean (no classes the CSS can do without):
         at 10,000 clusters there are ~70k of these."""
         message = f.message or f.reason
@@ -202,7 +203,6 @@ class IssueRows:
         )
         cli = f.remediation.get("cli") if f.status is Status.FAIL else None
         command = f"<pre>{text(cli)}</pre>" if cli else ""
-        own_since = _since(f)
         if since and not own_since:
             # The group states a shared line for rows "that do not say otherwise":
             # a row with no history (from a file that had none) must say so.
@@ -251,13 +251,5 @@ def _waiver_extra(waiver: Mapping[str, Any] | None) -> str:
     """Waiver governance fields (ticket, approved_by, granted), when the waiver has them."""
     if not waiver:
         return ""
-    extra = [
-        f"{label} {text(waiver[key])}"
-        for key, label in (
-            ("ticket", "ticket"),
-            ("approved_by", "approved by"),
-            ("granted", "granted"),
-        )
-        if waiver.get(key)
-    ]
+    extra = [f"{label} {text(waiver[key])}" for key, label in _WAIVER_FIELDS if waiver.get(key)]
     return f" ({', '.join(extra)})" if extra else ""
